@@ -1,0 +1,62 @@
+// swift-tools-version:6.2
+//
+// tenantctl: provisioning CLI, gateway ingest server and admin web app for a
+// multi-tenant solar monitoring platform. One package, three binaries; all
+// logic lives in libraries so tests import them directly.
+
+import PackageDescription
+
+let swift6: [SwiftSetting] = [.swiftLanguageMode(.v6)]
+
+var targets: [Target] = []
+var products: [Product] = []
+
+// MARK: - Domain model and storage (shared by every binary)
+
+targets += [
+    .target(name: "TenantModel", swiftSettings: swift6),
+    .systemLibrary(
+        name: "CSQLite",
+        pkgConfig: "sqlite3",
+        providers: [.apt(["libsqlite3-dev"])]
+    ),
+    .target(
+        name: "TenantStorage",
+        dependencies: ["TenantModel"],
+        swiftSettings: swift6
+    ),
+    .target(
+        name: "TenantSQLite",
+        dependencies: ["TenantStorage", "TenantModel", "CSQLite"],
+        swiftSettings: swift6
+    ),
+    .testTarget(name: "TenantModelTests", dependencies: ["TenantModel"], swiftSettings: swift6),
+    .testTarget(
+        name: "TenantSQLiteTests",
+        dependencies: ["TenantSQLite", "TenantStorage"],
+        swiftSettings: swift6
+    ),
+]
+
+// MARK: - Provisioning: Docker Engine client and tenantctl
+
+// MARK: - Ingest: gateway protocol, server, simulator
+
+// MARK: - Admin: web app and mailer
+
+// MARK: - Cassandra store
+
+let package = Package(
+    name: "tenantctl",
+    platforms: [.macOS(.v15)],
+    products: products,
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.5.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.20.0"),
+    ],
+    targets: targets
+)
