@@ -38,6 +38,16 @@ targets += [
     ),
 ]
 
+// MARK: - libcurl (Docker Engine transport and the SMTP mailer)
+
+targets += [
+    .systemLibrary(
+        name: "CCurl",
+        pkgConfig: "libcurl",
+        providers: [.apt(["libcurl4-openssl-dev"])]
+    ),
+]
+
 // MARK: - Provisioning: Docker Engine client and tenantctl
 
 // MARK: - Ingest: gateway protocol, server, simulator
