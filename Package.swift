@@ -30,6 +30,9 @@ targets += [
         dependencies: ["TenantStorage", "TenantModel", "CSQLite"],
         swiftSettings: swift6
     ),
+    .systemLibrary(name: "CCrypt", providers: [.apt(["libcrypt-dev"])]),
+    .target(name: "TenantAuth", dependencies: ["CCrypt"], swiftSettings: swift6),
+    .testTarget(name: "TenantAuthTests", dependencies: ["TenantAuth"], swiftSettings: swift6),
     .testTarget(name: "TenantModelTests", dependencies: ["TenantModel"], swiftSettings: swift6),
     .testTarget(
         name: "TenantSQLiteTests",
