@@ -1,0 +1,33 @@
+# The tenantctl image: tenant-ingest, tenant-admin and the gateway simulator.
+#
+# For hosts with a registry:      docker build -t tenantctl:0.1.0 .
+# Offline (no registry, as here): make image   (see image/Dockerfile.prebuilt)
+ARG SWIFT_IMAGE=swift:6.3-bookworm
+ARG RUNTIME_IMAGE=debian:bookworm-slim
+
+FROM ${SWIFT_IMAGE} AS build
+RUN apt-get update && apt-get install -y --no-install-recommends \
+        libcurl4-openssl-dev libsqlite3-dev libcrypt-dev pkg-config \
+    && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+COPY Package.swift ./
+COPY Sources ./Sources
+COPY Tests ./Tests
+RUN swift build -c release --static-swift-stdlib \
+        --product tenant-ingest --product tenant-admin --product tenant-gateway-sim \
+    && mkdir -p /out/bin \
+    && for p in tenant-ingest tenant-admin tenant-gateway-sim; do \
+         cp "$(swift build -c release --show-bin-path)/$p" /out/bin/ && strip /out/bin/$p; done
+
+FROM ${RUNTIME_IMAGE}
+RUN apt-get update && apt-get install -y --no-install-recommends libcurl4 libsqlite3-0 ca-certificates tzdata \
+    && rm -rf /var/lib/apt/lists/*
+COPY --from=build /out/bin/ /usr/local/bin/
+COPY image/healthcheck /usr/local/bin/healthcheck
+RUN useradd --system --uid 10001 --home-dir /data --shell /usr/sbin/nologin tenant \
+    && mkdir -p /data && chown tenant:tenant /data
+USER tenant
+VOLUME ["/data"]
+EXPOSE 6000 80
+HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 CMD ["/usr/local/bin/healthcheck"]
+CMD ["tenant-ingest"]
