@@ -4,7 +4,7 @@
 SWIFT      ?= swift
 BASE_IMAGE ?= tenantctl-base:bookworm
 
-.PHONY: all setup base-image build test unit bench clean
+.PHONY: all setup base-image image demo build test unit bench clean
 
 all: build
 
@@ -15,6 +15,17 @@ setup:
 ## The offline Debian base image that test and runtime images build on.
 base-image: setup
 	@BASE_IMAGE=$(BASE_IMAGE) scripts/build-base-image.sh
+
+## The tenantctl image (servers + simulator), built offline on the base image.
+image: base-image
+	@scripts/build-image.sh
+
+## The main job: a working demo provider with live data.
+demo: setup
+	@scripts/demo.sh
+
+## Every benchmark; each area adds a bench-* target.
+bench: $(filter bench-%,$(shell sed -n 's/^\(bench-[a-z0-9-]*\):.*/\1/p' Makefile))
 
 build: setup
 	$(SWIFT) build
