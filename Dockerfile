@@ -13,16 +13,19 @@ WORKDIR /src
 COPY Package.swift ./
 COPY Sources ./Sources
 COPY Tests ./Tests
-RUN swift build -c release --static-swift-stdlib \
+RUN swift build -c release \
         --product tenant-ingest --product tenant-admin --product tenant-gateway-sim \
-    && mkdir -p /out/bin \
+    && mkdir -p /out/bin /out/lib \
     && for p in tenant-ingest tenant-admin tenant-gateway-sim; do \
-         cp "$(swift build -c release --show-bin-path)/$p" /out/bin/ && strip /out/bin/$p; done
+         bin="$(swift build -c release --show-bin-path)/$p"; cp "$bin" /out/bin/ && strip /out/bin/$p; \
+         ldd "$bin" | awk '/=> \// {print $3}' | grep /swift/ | xargs -r -I{} cp -n {} /out/lib/; done
 
 FROM ${RUNTIME_IMAGE}
 RUN apt-get update && apt-get install -y --no-install-recommends libcurl4 libsqlite3-0 ca-certificates tzdata \
     && rm -rf /var/lib/apt/lists/*
+COPY --from=build /out/lib/ /usr/lib/swift/linux/
 COPY --from=build /out/bin/ /usr/local/bin/
+RUN echo /usr/lib/swift/linux >/etc/ld.so.conf.d/swift.conf && ldconfig
 COPY image/healthcheck /usr/local/bin/healthcheck
 RUN useradd --system --uid 10001 --home-dir /data --shell /usr/sbin/nologin tenant \
     && mkdir -p /data && chown tenant:tenant /data

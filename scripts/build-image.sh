@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make image`: builds the tenantctl image without any registry. Compiles the server
-# binaries on this host (release, static Swift runtime, stripped), then `docker build`s
-# image/Dockerfile.prebuilt on the debootstrapped base image.
+# binaries on this host (release, stripped) and collects the Swift runtime libraries
+# they link (once for all three binaries, which is ~100 MB smaller than three static
+# copies), then `docker build`s image/Dockerfile.prebuilt on the debootstrapped base.
 #   IMAGE=tenantctl:0.1.0 scripts/build-image.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,19 +13,22 @@ PRODUCTS=(tenant-ingest tenant-admin tenant-gateway-sim)
 log() { printf '==> %s\n' "$*" >&2; }
 
 scripts/build-base-image.sh
-log "building ${PRODUCTS[*]} (release, static Swift runtime)"
+log "building ${PRODUCTS[*]} (release)"
 args=()
 for p in "${PRODUCTS[@]}"; do args+=(--product "$p"); done
-swift build -c release --static-swift-stdlib "${args[@]}"
-BIN="$(swift build -c release --static-swift-stdlib --show-bin-path)"
+swift build -c release "${args[@]}"
+BIN="$(swift build -c release --show-bin-path)"
 
 CONTEXT="$(mktemp -d /tmp/tenantctl-image.XXXXXX)"
 trap 'rm -rf "$CONTEXT"' EXIT
-mkdir -p "$CONTEXT/bin"
+mkdir -p "$CONTEXT/bin" "$CONTEXT/lib"
 for p in "${PRODUCTS[@]}"; do
   cp "$BIN/$p" "$CONTEXT/bin/"
   strip "$CONTEXT/bin/$p"
+  # The Swift runtime libraries this binary links (the base image has the system ones).
+  ldd "$BIN/$p" | awk '/=> \// {print $3}' | grep -E '/swift/|/usr/lib/swift' | xargs -r -I{} cp -n {} "$CONTEXT/lib/"
 done
+strip --strip-unneeded "$CONTEXT"/lib/*.so* 2>/dev/null || true
 cp image/healthcheck "$CONTEXT/bin/"
 cp image/Dockerfile.prebuilt "$CONTEXT/Dockerfile"
 log "docker build $IMAGE"
