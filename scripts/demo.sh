@@ -50,9 +50,11 @@ for _ in $(seq 1 60); do
 done
 echo "    health: $health"
 
-progress "simulating a day of $GATEWAYS gateways x $SENSORS sensors in ${DURATION}s"
-"$BIN/tenant-gateway-sim" --host 127.0.0.1 --port "$gateway_port" --gateways "$GATEWAYS" --sensors "$SENSORS" \
-  --gateway-prefix "$PROVIDER-gw" --duration "$DURATION" --accelerate 1440 --rate 1
+progress "simulating the last 24 hours of $GATEWAYS gateways x $SENSORS sensors in ${DURATION}s"
+# One report per simulated minute: 1440 reports per gateway spread over DURATION seconds.
+"$BIN/tenant-gateway-sim" --target "127.0.0.1:$gateway_port" --gateways "$GATEWAYS" --sensors "$SENSORS" \
+  --prefix "$PROVIDER-gw-" --start "$(date -u -d '24 hours ago' +%Y-%m-%dT%H:%M:00Z)" \
+  --interval 60 --reports 1440 --rate "$(( 1440 / DURATION + 1 ))" --duration "$DURATION"
 
 cat <<MSG
 
@@ -61,7 +63,7 @@ Demo provider '$PROVIDER' is up ($(( $(date +%s) - started )) s).
   Sign in as:    admin
   Password:      $( [ -r "$CREDENTIALS" ] && sed -n 2p "$CREDENTIALS" || echo "(shown when the demo was first started)")
   Gateways send: 127.0.0.1:$gateway_port
-  More data:     $BIN/tenant-gateway-sim --host 127.0.0.1 --port $gateway_port --gateways 5 --duration 30
+  More data:     $BIN/tenant-gateway-sim --target 127.0.0.1:$gateway_port --prefix $PROVIDER-gw- --gateways 5 --duration 30
   Status:        $TENANTCTL status $PROVIDER
   Stop it:       $TENANTCTL stop $PROVIDER      (data kept; start again with: $TENANTCTL start-provider $PROVIDER)
   Remove it:     $TENANTCTL remove $PROVIDER --purge-data --yes
