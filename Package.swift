@@ -88,8 +88,13 @@ targets += [
     ),
     .testTarget(
         name: "CQLProtocolTests",
-        dependencies: ["CQLProtocol", .product(name: "NIOCore", package: "swift-nio")],
-        resources: [.copy("Fixtures")],
+        dependencies: [
+            "CQLProtocol",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOTestUtils", package: "swift-nio"),
+        ],
+        // The Python helper is run in place (found via #filePath), not bundled.
+        exclude: ["Fixtures"],
         swiftSettings: swift6
     ),
     .testTarget(
