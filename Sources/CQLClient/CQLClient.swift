@@ -183,6 +183,7 @@ public actor CQLClient {
         guard !isClosed else { throw CQLClientError(.closed, "the Cassandra client is closed") }
         guard !hosts.isEmpty else { throw CQLClientError(.noHostAvailable, "no Cassandra contact points configured") }
         var problems: [String] = []
+        var authenticationErrors: [any Error] = []
         for offset in 0..<hosts.count {
             let index = (nextHost + offset) % hosts.count
             hosts[index].connections.removeAll { !$0.isActive }
@@ -199,17 +200,24 @@ public actor CQLClient {
                     nextHost = (index + 1) % hosts.count
                     return connection
                 } catch {
-                    problems.append("\(hosts[index].endpoint): \(hosts[index].lastError ?? "\(error)")")
+                    if Self.isAuthenticationFailure(error) { authenticationErrors.append(error) }
+                    problems.append("\(hosts[index].endpoint): \(error)")
                     if let best, best.inFlight < best.maxInFlight { return best }
                     continue
                 }
             }
             problems.append("\(hosts[index].endpoint): all \(open.count) connections busy")
         }
+        // Wrong or missing credentials are a setting to fix, not an outage: say so directly.
+        if let first = authenticationErrors.first, authenticationErrors.count == problems.count { throw first }
         let allBusy = hosts.allSatisfy { !$0.connections.isEmpty }
         throw CQLClientError(
             allBusy ? .tooManyRequestsInFlight : .noHostAvailable,
             "no Cassandra node available: " + problems.joined(separator: "; "))
+    }
+
+    private static func isAuthenticationFailure(_ error: any Error) -> Bool {
+        (error as? CQLServerError)?.code == .authenticationError || (error as? CQLClientError)?.kind == .authentication
     }
 
     private func connect(hostIndex index: Int) async throws -> CQLConnection {
