@@ -86,6 +86,16 @@ targets += [
         ],
         swiftSettings: swift6
     ),
+    // Fakes for tests only: a scripted CQL server over loopback.
+    .target(
+        name: "CQLTestSupport",
+        dependencies: [
+            "CQLProtocol",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ],
+        swiftSettings: swift6
+    ),
     .testTarget(
         name: "CQLProtocolTests",
         dependencies: [
@@ -100,15 +110,19 @@ targets += [
     .testTarget(
         name: "CQLClientTests",
         dependencies: [
-            "CQLClient", "CQLProtocol",
+            "CQLClient", "CQLProtocol", "CQLTestSupport",
             .product(name: "NIOCore", package: "swift-nio"),
-            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
         ],
         swiftSettings: swift6
     ),
     .testTarget(
         name: "TenantCassandraTests",
-        dependencies: ["TenantCassandra", "CQLClient", "CQLProtocol", "TenantStorage", "TenantModel"],
+        dependencies: [
+            "TenantCassandra", "CQLClient", "CQLProtocol", "CQLTestSupport", "TenantStorage", "TenantModel",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ],
         swiftSettings: swift6
     ),
 ]

@@ -1,5 +1,6 @@
 import CQLClient
 import CQLProtocol
+import CQLTestSupport
 import Logging
 import NIOCore
 import Synchronization

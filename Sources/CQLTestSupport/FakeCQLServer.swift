@@ -5,8 +5,9 @@ import Synchronization
 
 /// A scripted stand-in for a Cassandra node over loopback: it decodes each request frame
 /// with our codec and answers what the test's script says. It is a fake: it runs no CQL.
-final class FakeCQLServer: Sendable {
-    enum Reply: Sendable {
+public final class FakeCQLServer: Sendable {
+    /// What the server does with one request.
+    public enum Reply: Sendable {
         case respond(CQLResponse)
         /// Answer after a delay (to outlive a client timeout).
         case respondAfter(TimeAmount, CQLResponse)
@@ -17,21 +18,25 @@ final class FakeCQLServer: Sendable {
     }
 
     /// What the script sees: the request and which connection (1, 2, ...) it came on.
-    typealias Script = @Sendable (_ request: CQLRequest, _ connection: Int) -> Reply
+    public typealias Script = @Sendable (_ request: CQLRequest, _ connection: Int) -> Reply
 
     private let channel: any Channel
     private let state: Mutex<(connections: Int, requests: [CQLRequest])>
 
-    var port: Int { channel.localAddress!.port! }
-    var connectionCount: Int { state.withLock { $0.connections } }
-    var requests: [CQLRequest] { state.withLock { $0.requests } }
+    /// The loopback port it listens on.
+    public var port: Int { channel.localAddress!.port! }
+    /// Connections accepted so far.
+    public var connectionCount: Int { state.withLock { $0.connections } }
+    /// Every request received, in order.
+    public var requests: [CQLRequest] { state.withLock { $0.requests } }
 
     private init(channel: any Channel) {
         self.channel = channel
         self.state = Mutex((0, []))
     }
 
-    static func start(port: Int = 0, script: @escaping Script) async throws -> FakeCQLServer {
+    /// Listens on 127.0.0.1:`port` (0: any free port) and answers with `script`.
+    public static func start(port: Int = 0, script: @escaping Script) async throws -> FakeCQLServer {
         let box = StateBox()
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -52,7 +57,8 @@ final class FakeCQLServer: Sendable {
         return server
     }
 
-    func stop() async {
+    /// Closes the listening socket (open connections stay until their clients close them).
+    public func stop() async {
         try? await channel.close()
     }
 
@@ -103,7 +109,7 @@ final class FakeCQLServer: Sendable {
 
 extension FakeCQLServer {
     /// The usual answers to the handshake: READY to STARTUP, SUPPORTED to OPTIONS.
-    static func handshake(_ request: CQLRequest) -> Reply? {
+    public static func handshake(_ request: CQLRequest) -> Reply? {
         switch request {
         case .startup: .respond(.ready)
         case .options: .respond(.supported(["CQL_VERSION": ["3.4.7"], "COMPRESSION": []]))
