@@ -118,6 +118,10 @@ final class FakeStoreNode: Sendable {
             let exists = tables.withLock { $0.keyspaces.contains(name) }
             return Self.rows([("keyspace_name", .varchar)], exists ? [[.text(name)]] : [])
         }
+        if text.hasPrefix("SELECT table_name FROM system_schema.tables") {
+            let names = tables.withLock { $0.tables.sorted() }
+            return Self.rows([("table_name", .varchar)], names.map { [.text($0)] })
+        }
         if text.hasPrefix("SELECT schema_version FROM system.local") { return Self.rows([("schema_version", .uuid)], [[.uuid(Array(repeating: 1, count: 16))]]) }
         if text.hasPrefix("SELECT schema_version FROM system.peers") { return Self.rows([("schema_version", .uuid)], []) }
         if text.hasPrefix("SELECT release_version FROM system.local") { return Self.rows([("release_version", .varchar)], [[.text("4.1.7")]]) }
