@@ -126,6 +126,15 @@ targets += [
         swiftSettings: swift6
     ),
 ]
+// `make bench-cql`: codec throughput (release build).
+targets += [
+    .executableTarget(
+        name: "cql-bench",
+        dependencies: ["CQLProtocol", .product(name: "NIOCore", package: "swift-nio")],
+        path: "Sources/cql-bench",
+        swiftSettings: swift6
+    ),
+]
 products += [
     .library(name: "CQLProtocol", targets: ["CQLProtocol"]),
     .library(name: "CQLClient", targets: ["CQLClient"]),
