@@ -173,6 +173,24 @@ import Testing
         await client.close()
     }
 
+    @Test func settingsAndGatewayKeys() async throws {
+        let node = try await FakeStoreNode.start()
+        defer { Task { await node.stop() } }
+        let store = try await Self.open(node)
+        let settings = store.settingsStore, auth = store.gatewayAuthStore
+        #expect(try await settings.setting("gateway_keys_required") == nil)
+        #expect(try await !auth.gatewayKeysRequired())
+        try await settings.setSettings(["gateway_keys_required": "true", "site_name": "Sunny"])
+        #expect(try await auth.gatewayKeysRequired())
+        #expect(try await settings.settings() == ["gateway_keys_required": "true", "site_name": "Sunny", "schema_version": "1"])
+        #expect(try await auth.gatewayKey("gw-1") == .unknownGateway)
+        _ = try await store.commit([GatewayReport(gateway: "gw-1", readings: [], receivedAt: Self.t0)])
+        #expect(try await auth.gatewayKey("gw-1") == .noKey)
+        node.tables.withLock { $0.gateways["gw-1"]?.keyHash = "$y$hash" }
+        #expect(try await auth.gatewayKey("gw-1") == .keyHash("$y$hash"))
+        await store.close()
+    }
+
     @Test func refusesSQLiteURLsAndUnreachableClusters() async throws {
         await #expect(throws: StorageError.self) {
             _ = try await CassandraStore.openReadingStore(try StoreURL(parsing: "sqlite:/tmp/x.db"), logger: Self.logger)

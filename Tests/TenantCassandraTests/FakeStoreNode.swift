@@ -13,7 +13,7 @@ final class FakeStoreNode: Sendable {
         var power: Double?, energy: Double?, voltage: Double?, current: Double?, temperature: Double?
     }
     struct ReadingKey: Hashable { var gateway: String, sensor: String, day: Int32, at: Int64 }
-    struct GatewayRow { var firstSeen: Int64?, lastSeen: Int64?, lastSeenTimestamp: Int64 = .min, index: Set<[String]> = [] }
+    struct GatewayRow { var firstSeen: Int64?, lastSeen: Int64?, lastSeenTimestamp: Int64 = .min, keyHash: String? = nil, index: Set<[String]> = [] }
 
     struct Tables {
         var keyspaces: Set<String> = []
@@ -133,6 +133,21 @@ final class FakeStoreNode: Sendable {
             let (g, s, d, from, to) = (self.text(values[0]), self.text(values[1]), day(values[2]), long(values[3]), long(values[4]))
             let ats = tables.withLock { t in t.readings.keys.filter { $0.gateway == g && $0.sensor == s && $0.day == d && (from...to).contains($0.at) }.map(\.at) }
             return page(ats.sorted(by: >).map { [CQLValue.timestamp($0)] }, [("at", .timestamp)], parameters)
+        }
+        if text.hasPrefix("SELECT key, value FROM") {
+            let all = tables.withLock { $0.settings.sorted { $0.key < $1.key } }
+            return page(all.map { [.text($0.key), .text($0.value)] }, [("key", .varchar), ("value", .varchar)], parameters)
+        }
+        if text.hasPrefix("SELECT value FROM") {
+            let value = tables.withLock { $0.settings[self.text(values[0])] }
+            return Self.rows([("value", .varchar)], value.map { [[.text($0)]] } ?? [])
+        }
+        if text.hasPrefix("SELECT first_seen, key_hash FROM") {
+            guard let row = tables.withLock({ $0.gateways[self.text(values[0])] }) else {
+                return Self.rows([("first_seen", .timestamp), ("key_hash", .varchar)], [])
+            }
+            return Self.rows([("first_seen", .timestamp), ("key_hash", .varchar)],
+                             [[row.firstSeen.map(CQLValue.timestamp) ?? .null, row.keyHash.map(CQLValue.text) ?? .null]])
         }
         if text.hasPrefix("SELECT first_seen FROM") {
             let seen = tables.withLock { $0.gateways[self.text(values[0])]?.firstSeen }
