@@ -200,3 +200,24 @@ import Testing
         }
     }
 }
+
+@Suite struct CassandraKeyspaceProvisionerTests {
+    @Test func createsChecksAndDropsOverItsOwnClient() async throws {
+        let node = try await FakeStoreNode.start()
+        defer { Task { await node.stop() } }
+        let logger = Logger(label: "test.provisioner")
+        let points = [HostPort(host: "127.0.0.1", port: node.server.port)]
+        let provisioner = CassandraKeyspaceProvisioner(replication: .simple(factor: 3), settings: .init())
+        let id = try ProviderID("acme")
+        #expect(try await !provisioner.keyspaceExists(provider: id, contactPoints: points, logger: logger))
+        try await provisioner.createKeyspace(provider: id, contactPoints: points, logger: logger)
+        try await provisioner.createKeyspace(provider: id, contactPoints: points, logger: logger)
+        #expect(try await provisioner.keyspaceExists(provider: id, contactPoints: points, logger: logger))
+        #expect(node.server.requests.contains { request in
+            if case .query(let text, _) = request { text.contains("'SimpleStrategy', 'replication_factor': 3") } else { false }
+        })
+        try await provisioner.dropKeyspace(provider: id, contactPoints: points, logger: logger)
+        #expect(try await !provisioner.keyspaceExists(provider: id, contactPoints: points, logger: logger))
+        #expect(CassandraKeyspaceProvisioner(settings: .init(replication: .simple(factor: 2))).replication == .simple(factor: 2))
+    }
+}
