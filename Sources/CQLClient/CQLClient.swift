@@ -22,6 +22,7 @@ public struct CQLClientConfiguration: Sendable {
     /// Longest wait between reconnection attempts.
     public var reconnectMaxDelay: TimeAmount = .seconds(30)
 
+    /// Defaults for everything but the nodes and credentials.
     public init(contactPoints: [CQLEndpoint], credentials: CQLCredentials? = nil) {
         self.contactPoints = contactPoints
         self.credentials = credentials
@@ -30,7 +31,9 @@ public struct CQLClientConfiguration: Sendable {
 
 /// A prepared statement: its CQL, current id and bind markers.
 public struct CQLPreparedStatement: Sendable, Hashable {
+    /// The CQL text (the cache key; re-prepared by text).
     public var query: String
+    /// The server's answer to PREPARE.
     public var prepared: CQLPrepared
 }
 
@@ -50,6 +53,7 @@ public actor CQLClient {
         var lastError: String?
     }
 
+    /// How this client connects.
     public let configuration: CQLClientConfiguration
     private let eventLoopGroup: any EventLoopGroup
     private let logger: Logger
@@ -58,6 +62,7 @@ public actor CQLClient {
     private var preparedByQuery: [String: CQLPrepared] = [:]
     private var isClosed = false
 
+    /// A client; nothing connects until the first request.
     public init(
         configuration: CQLClientConfiguration, eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         logger: Logger

@@ -22,10 +22,12 @@ public struct CQLClientError: Error, Sendable, Hashable, CustomStringConvertible
         case closed
     }
 
+    /// What kind of failure.
     public let kind: Kind
     /// Details for one log line (never credentials).
     public let message: String
 
+    /// A failure of `kind` described by `message`.
     public init(_ kind: Kind, _ message: String) {
         self.kind = kind
         self.message = message

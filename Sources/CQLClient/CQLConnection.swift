@@ -6,8 +6,11 @@ import Synchronization
 
 /// A `HOST:PORT` of a Cassandra node's native transport.
 public struct CQLEndpoint: Sendable, Hashable, CustomStringConvertible {
+    /// Host name or IP address.
     public var host: String
+    /// Native transport port (9042 by default).
     public var port: Int
+    /// An endpoint.
     public init(host: String, port: Int = 9042) {
         self.host = host
         self.port = port
@@ -17,8 +20,11 @@ public struct CQLEndpoint: Sendable, Hashable, CustomStringConvertible {
 
 /// Username and password for Cassandra's `PasswordAuthenticator` (SASL PLAIN).
 public struct CQLCredentials: Sendable, Hashable, CustomStringConvertible {
+    /// The role name.
     public var username: String
+    /// The password (never logged).
     public var password: String
+    /// Credentials.
     public init(username: String, password: String) {
         self.username = username
         self.password = password

@@ -13,8 +13,11 @@ public indirect enum CQLDataType: Sendable, Hashable, CustomStringConvertible {
 
     /// A field of a user-defined type.
     public struct Field: Sendable, Hashable {
+        /// The field name.
         public var name: String
+        /// The field type.
         public var type: CQLDataType
+        /// A field called `name` of `type`.
         public init(name: String, type: CQLDataType) {
             self.name = name
             self.type = type

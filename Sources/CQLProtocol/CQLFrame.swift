@@ -24,9 +24,13 @@ public enum CQLOpcode: UInt8, Sendable, Hashable {
 public struct CQLFrameFlags: OptionSet, Sendable, Hashable {
     public let rawValue: UInt8
     public init(rawValue: UInt8) { self.rawValue = rawValue }
+    /// The body is compressed (never negotiated by this client).
     public static let compression = CQLFrameFlags(rawValue: 0x01)
+    /// Request: trace it; response: the body starts with a tracing id.
     public static let tracing = CQLFrameFlags(rawValue: 0x02)
+    /// A `[bytes map]` custom payload precedes the body.
     public static let customPayload = CQLFrameFlags(rawValue: 0x04)
+    /// Response: a `[string list]` of server warnings precedes the body.
     public static let warning = CQLFrameFlags(rawValue: 0x08)
 }
 
@@ -41,12 +45,16 @@ public struct CQLFrame: Sendable, Hashable {
 
     /// Whether the frame goes from server to client (the version byte's high bit).
     public var isResponse: Bool
+    /// Header flags.
     public var flags: CQLFrameFlags
     /// The stream id: >= 0 for requests and their responses, -1 for server events.
     public var stream: Int16
+    /// The message kind.
     public var opcode: CQLOpcode
+    /// The message body (after the 9-byte header).
     public var body: ByteBuffer
 
+    /// A frame of `opcode` on `stream` carrying `body`.
     public init(isResponse: Bool, flags: CQLFrameFlags = [], stream: Int16, opcode: CQLOpcode, body: ByteBuffer) {
         self.isResponse = isResponse
         self.flags = flags
@@ -101,6 +109,7 @@ public struct CQLFrameDecoder: ByteToMessageDecoder, Sendable {
     /// The largest body accepted.
     public let maxBodyLength: Int
 
+    /// A decoder refusing bodies over `maxBodyLength` bytes.
     public init(maxBodyLength: Int = CQLFrame.maxBodyLength) { self.maxBodyLength = maxBodyLength }
 
     public mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
@@ -119,6 +128,7 @@ public struct CQLFrameDecoder: ByteToMessageDecoder, Sendable {
 /// Writes ``CQLFrame``s to a byte stream.
 public struct CQLFrameEncoder: MessageToByteEncoder, Sendable {
     public typealias OutboundIn = CQLFrame
+    /// An encoder.
     public init() {}
     public func encode(data: CQLFrame, out: inout ByteBuffer) throws {
         data.write(to: &out)

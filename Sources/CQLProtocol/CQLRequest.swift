@@ -2,6 +2,7 @@ import NIOCore
 
 /// The `<query_parameters>` of QUERY and EXECUTE (section 4.1.4).
 public struct CQLQueryParameters: Sendable, Hashable {
+    /// Consistency level of the request.
     public var consistency: CQLConsistency
     /// Positional bound values (names for values are not used by this client).
     public var values: [CQLValue]
@@ -92,21 +93,29 @@ public struct CQLBatch: Sendable, Hashable {
 
     /// One statement of a batch: CQL text or a prepared id, with its positional values.
     public struct Statement: Sendable, Hashable {
+        /// CQL text, or the id of a prepared statement.
         public enum Query: Sendable, Hashable {
             case text(String)
             case prepared(id: [UInt8])
         }
+        /// What to run.
         public var query: Query
+        /// Its positional bound values.
         public var values: [CQLValue]
+        /// A statement running `query` with `values`.
         public init(query: Query, values: [CQLValue]) {
             self.query = query
             self.values = values
         }
     }
 
+    /// Logged, unlogged or counter.
     public var kind: Kind
+    /// The statements, applied together.
     public var statements: [Statement]
+    /// Consistency level of the batch.
     public var consistency: CQLConsistency
+    /// Consistency of the Paxos phase of conditional statements.
     public var serialConsistency: CQLConsistency?
     /// Client-side default write timestamp, microseconds since the epoch.
     public var defaultTimestamp: Int64?
@@ -144,6 +153,7 @@ public enum CQLRequest: Sendable, Hashable {
         .authResponse([0] + Array(username.utf8) + [0] + Array(password.utf8))
     }
 
+    /// The opcode of this message's frame.
     public var opcode: CQLOpcode {
         switch self {
         case .startup: .startup

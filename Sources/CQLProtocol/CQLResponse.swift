@@ -2,10 +2,15 @@ import NIOCore
 
 /// A column of a result, or a bind marker of a prepared statement.
 public struct CQLColumnSpec: Sendable, Hashable {
+    /// Keyspace of the column's table.
     public var keyspace: String
+    /// The column's table.
     public var table: String
+    /// Column, alias or bind-marker name.
     public var name: String
+    /// Its type.
     public var type: CQLDataType
+    /// A column spec.
     public init(keyspace: String, table: String, name: String, type: CQLDataType) {
         self.keyspace = keyspace
         self.table = table
@@ -96,6 +101,7 @@ public enum CQLResponse: Sendable, Hashable {
     case authChallenge([UInt8]?)
     case authSuccess([UInt8]?)
 
+    /// The opcode of this message's frame.
     public var opcode: CQLOpcode {
         switch self {
         case .error: .error
@@ -111,6 +117,7 @@ public enum CQLResponse: Sendable, Hashable {
 
     /// A decoded response frame: the message and the frame-level extras that preceded it.
     public struct Decoded: Sendable, Hashable {
+        /// The message.
         public var response: CQLResponse
         /// Server warnings (warning flag).
         public var warnings: [String]

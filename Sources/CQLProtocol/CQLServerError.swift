@@ -55,11 +55,14 @@ public struct CQLServerError: Error, Sendable, Hashable, CustomStringConvertible
         case unprepared(id: [UInt8])
     }
 
+    /// The error code.
     public var code: Code
     /// The server's message.
     public var message: String
+    /// The code-specific content.
     public var detail: Detail
 
+    /// An error as the server reports it.
     public init(code: Code, message: String, detail: Detail = .none) {
         self.code = code
         self.message = message

@@ -9,10 +9,14 @@ import TenantStorage
 /// Its methods have the shapes of the admin branch's `SettingsStore` protocol, so that
 /// conformance is one empty extension once both are merged.
 public struct CassandraSettingsStore: Sendable {
+    /// The shared client.
     public let client: CQLClient
+    /// The provider's keyspace.
     public let keyspace: ProviderID
+    /// Consistency of reads and writes.
     public let consistency: CQLConsistency
 
+    /// The settings of `keyspace` over `client`.
     public init(client: CQLClient, keyspace: ProviderID, consistency: CQLConsistency = .localQuorum) {
         self.client = client
         self.keyspace = keyspace
@@ -60,10 +64,14 @@ public enum CassandraGatewayKey: Sendable, Hashable {
 /// methods have the shapes of the ingest branch's `GatewayAuthStore` (map
 /// ``CassandraGatewayKey`` to `GatewayKeyRecord` case by case).
 public struct CassandraGatewayAuthStore: Sendable {
+    /// The shared client.
     public let client: CQLClient
+    /// The provider's keyspace.
     public let keyspace: ProviderID
+    /// Consistency of reads.
     public let consistency: CQLConsistency
 
+    /// The gateway keys of `keyspace` over `client`.
     public init(client: CQLClient, keyspace: ProviderID, consistency: CQLConsistency = .localQuorum) {
         self.client = client
         self.keyspace = keyspace

@@ -29,6 +29,7 @@ public struct CassandraStoreOptions: Sendable, Hashable {
     /// Partitions read or written at once by one call.
     public var concurrency = 16
 
+    /// The defaults: LOCAL_QUORUM both ways, unlogged per-partition batches.
     public init() {}
 }
 
@@ -45,10 +46,12 @@ public struct CassandraReadingStore: ReadingStore {
     public let client: CQLClient
     /// The provider's keyspace.
     public let keyspace: ProviderID
+    /// Consistency and batching choices.
     public let options: CassandraStoreOptions
 
     private var ks: String { CassandraSchema.quoted(keyspace.rawValue) }
 
+    /// A store over an existing keyspace (see ``CassandraStore/openReadingStore(_:settings:createSchema:options:logger:)``).
     public init(client: CQLClient, keyspace: ProviderID, options: CassandraStoreOptions = CassandraStoreOptions()) {
         self.client = client
         self.keyspace = keyspace
