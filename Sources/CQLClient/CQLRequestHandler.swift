@@ -27,6 +27,8 @@ final class CQLRequestHandler: ChannelDuplexHandler {
     }
 
     private var freeStreams: [Int16]
+    /// How many stream ids this connection uses.
+    let capacity: Int
     private var pending: [Int16: Pending] = [:]
     private var orphaned: Set<Int16> = []
     private let maxOrphaned: Int
@@ -36,6 +38,7 @@ final class CQLRequestHandler: ChannelDuplexHandler {
     init(maxInFlight: Int) {
         let count = min(max(maxInFlight, 1), 32768)
         freeStreams = (0..<count).reversed().map { Int16($0) }
+        capacity = count
         maxOrphaned = max(count / 2, 1)
     }
 
