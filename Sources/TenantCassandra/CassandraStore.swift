@@ -49,35 +49,58 @@ public enum CassandraStore {
         return CQLClient(configuration: configuration, logger: logger)
     }
 
+    /// The store of a `cassandra://` store URL, without any I/O: connections open on first
+    /// use. For callers that cannot await at construction; call
+    /// ``CassandraReadingStore/createSchemaIfMissing(replication:logger:)`` before serving.
+    public static func readingStore(
+        for url: StoreURL, settings: Settings = Settings(), options: CassandraStoreOptions = CassandraStoreOptions(),
+        logger: Logger
+    ) throws -> CassandraReadingStore {
+        guard case .cassandra(let contactPoints, let keyspaceName) = url else {
+            throw StorageError("not a Cassandra store URL: \(url)")
+        }
+        let keyspace: ProviderID
+        do {
+            keyspace = try ProviderID(keyspaceName)
+        } catch {
+            throw StorageError("invalid keyspace in \(url): \(error)")
+        }
+        return CassandraReadingStore(
+            client: client(contactPoints: contactPoints, credentials: settings.credentials, logger: logger),
+            keyspace: keyspace, options: options)
+    }
+
     /// Opens the ``ReadingStore`` of a `cassandra://` store URL, creating the keyspace (with
-    /// `settings.replication`) and its tables when missing, as the servers do on start.
-    /// Throws ``StorageError`` for a `sqlite:` URL or when the cluster cannot be reached.
+    /// `settings.replication`) and its tables when missing, as the servers do on start
+    /// (and all that `--migrate-only` needs). Throws ``StorageError`` for a `sqlite:` URL or
+    /// when the cluster cannot be reached.
     public static func openReadingStore(
         _ url: StoreURL, settings: Settings = Settings(), createSchema: Bool = true,
         options: CassandraStoreOptions = CassandraStoreOptions(), logger: Logger
     ) async throws -> CassandraReadingStore {
-        guard case .cassandra(let contactPoints, let keyspaceName) = url else {
-            throw StorageError("not a Cassandra store URL: \(url)")
-        }
-        let keyspace = try ProviderID(keyspaceName)
-        let client = client(contactPoints: contactPoints, credentials: settings.credentials, logger: logger)
+        let store = try readingStore(for: url, settings: settings, options: options, logger: logger)
         do {
             if createSchema {
-                try await CassandraKeyspaceAdmin.create(keyspace: keyspace, replication: settings.replication, on: client, logger: logger)
+                try await store.createSchemaIfMissing(replication: settings.replication, logger: logger)
             } else {
-                guard try await CassandraKeyspaceAdmin.exists(keyspace: keyspace, on: client) else {
-                    throw StorageError("cassandra keyspace '\(keyspace)' does not exist")
+                guard try await CassandraKeyspaceAdmin.exists(keyspace: store.keyspace, on: store.client) else {
+                    throw StorageError("cassandra keyspace '\(store.keyspace)' does not exist")
                 }
             }
         } catch {
-            await client.close()
+            await store.close()
             throw error is StorageError ? error : StorageError("cannot open \(url): \(error)")
         }
-        return CassandraReadingStore(client: client, keyspace: keyspace, options: options)
+        return store
     }
 }
 
 extension CassandraReadingStore {
+    /// Creates the keyspace (with `replication`, if it is missing) and any missing table.
+    public func createSchemaIfMissing(replication: Replication, logger: Logger) async throws {
+        try await CassandraKeyspaceAdmin.create(keyspace: keyspace, replication: replication, on: client, logger: logger)
+    }
+
     /// Closes the store's connections (call on shutdown).
     public func close() async {
         await client.close()

@@ -191,6 +191,19 @@ import Testing
         await store.close()
     }
 
+    @Test func aStoreBuiltWithoutIOCreatesItsSchemaLater() async throws {
+        let node = try await FakeStoreNode.start()
+        defer { Task { await node.stop() } }
+        let url = try StoreURL(parsing: "cassandra://127.0.0.1:\(node.server.port)/p2")
+        let store = try CassandraStore.readingStore(for: url, logger: Self.logger)
+        #expect(node.server.connectionCount == 0)
+        try await store.createSchemaIfMissing(replication: .simple(factor: 1), logger: Self.logger)
+        #expect(try await store.commit([GatewayReport(gateway: "g", readings: [Reading(sensor: "s", at: Self.t0, power: 1)], receivedAt: Self.t0)])
+                == [ReportOutcome(stored: 1, duplicates: 0)])
+        #expect(throws: StorageError.self) { try CassandraStore.readingStore(for: try StoreURL(parsing: "sqlite:x.db"), logger: Self.logger) }
+        await store.close()
+    }
+
     @Test func refusesSQLiteURLsAndUnreachableClusters() async throws {
         await #expect(throws: StorageError.self) {
             _ = try await CassandraStore.openReadingStore(try StoreURL(parsing: "sqlite:/tmp/x.db"), logger: Self.logger)
