@@ -168,7 +168,9 @@ public enum CQLResponse: Sendable, Hashable {
             let (metadataColumns, pagingState, columnCount) = try readMetadata(from: &body)
             let columns = metadataColumns ?? resultColumns ?? []
             let rowCount = try body.readCQLInt("row count")
-            guard rowCount >= 0, Int(rowCount) * Int(columnCount) <= body.readableBytes / 4 + 1 else {
+            // Each value takes at least 4 bytes; rows of zero columns take none, so cap those.
+            let fits = columnCount == 0 ? rowCount <= 1_000_000 : Int(rowCount) * Int(columnCount) <= body.readableBytes / 4
+            guard rowCount >= 0, fits else {
                 throw CQLProtocolError("row count \(rowCount) does not fit the frame")
             }
             var rows: [[CQLValue]] = []

@@ -61,6 +61,39 @@ import Testing
         }
     }
 
+    /// Random corruption of valid frames: decoding throws or succeeds, never traps or hangs.
+    @Test func corruptedFramesNeverCrash() throws {
+        var generator = SystemRandomNumberGenerator()
+        let samples: [CQLFrame] = try [
+            CQLResponse.result(.rows(CQLRows(
+                columns: [CQLColumnSpec(keyspace: "k", table: "t", name: "a", type: .map(.varchar, .list(.bigint))),
+                          CQLColumnSpec(keyspace: "k", table: "t", name: "b", type: .udt(keyspace: "k", name: "u", fields: [.init(name: "f", type: .date)]))],
+                rows: [[.map([.init(key: .text("x"), value: .list([.bigint(1)]))]), .raw([0, 0, 0, 4, 0x80, 0, 0, 1])]],
+                pagingState: [1]))).frame(stream: 1),
+            CQLResponse.result(.prepared(CQLPrepared(id: [1, 2], bindMarkers: [CQLColumnSpec(keyspace: "k", table: "t", name: "a", type: .tuple([.int, .varchar]))],
+                                                     partitionKeyIndexes: [0], resultColumns: [CQLColumnSpec(keyspace: "k", table: "t", name: "a", type: .set(.uuid))]))).frame(stream: 2),
+            CQLResponse.error(.init(code: .readFailure, message: "m", detail: .readFailure(consistency: .one, received: 1, blockFor: 2, failures: 1, dataPresent: true))).frame(stream: 3),
+            CQLResponse.result(.schemaChange(.init(change: "CREATED", target: "FUNCTION", keyspace: "k", name: "f", argumentTypes: ["int"]))).frame(stream: 4),
+        ]
+        for sample in samples {
+            let body = sample.body.getBytes(at: sample.body.readerIndex, length: sample.body.readableBytes)!
+            for _ in 0..<2000 {
+                var mutated = body
+                for _ in 0..<Int.random(in: 1...4, using: &generator) {
+                    mutated[Int.random(in: 0..<mutated.count, using: &generator)] = UInt8.random(in: 0...255, using: &generator)
+                }
+                for flags: CQLFrameFlags in [[], [.warning]] {
+                    _ = try? CQLResponse.decode(opcode: sample.opcode, flags: flags, body: ByteBuffer(bytes: mutated))
+                }
+                _ = try? CQLRequest.decode(opcode: [.query, .execute, .batch, .startup].randomElement(using: &generator)!, body: ByteBuffer(bytes: mutated))
+            }
+        }
+        // The case that used to be able to spin: rows with zero columns and a huge row count.
+        var hostile = ByteBuffer()
+        hostile.writeInteger(Int32(2)); hostile.writeInteger(Int32(4)); hostile.writeInteger(Int32(0)); hostile.writeInteger(Int32.max)
+        #expect(throws: CQLProtocolError.self) { try CQLResponse.decode(opcode: .result, flags: [], body: hostile) }
+    }
+
     @Test(arguments: [
         CQLValue.text(""), .text("ä"), .bigint(.min), .int(.max), .smallint(-2), .tinyint(-128), .double(.infinity),
         .float(1.5), .boolean(false), .blob([]), .timestamp(0), .date(.min), .date(.max), .time(86_399_999_999_999),
