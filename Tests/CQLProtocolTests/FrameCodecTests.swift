@@ -125,6 +125,25 @@ import Testing
         #expect(try CQLValue.decode(buffer, as: type) == value)
     }
 
+    /// Rows sent without metadata (Skip_metadata) decode with the columns PREPARE returned.
+    @Test func rowsWithoutMetadataUseThePreparedColumns() throws {
+        var body = ByteBuffer()
+        body.writeInteger(Int32(2))  // Rows
+        body.writeInteger(Int32(0x0004 | 0x0002))  // No_metadata, Has_more_pages
+        body.writeInteger(Int32(2))  // columns
+        body.writeInteger(Int32(1)); body.writeInteger(UInt8(9))  // paging state [9]
+        body.writeInteger(Int32(1))  // one row
+        body.writeInteger(Int32(8)); body.writeInteger(Int64(1_764_065_700_000))
+        body.writeInteger(Int32(-1))
+        let columns = [CQLColumnSpec(keyspace: "k", table: "t", name: "at", type: .timestamp),
+                       CQLColumnSpec(keyspace: "k", table: "t", name: "power", type: .double)]
+        let decoded = try CQLResponse.decode(opcode: .result, flags: [], body: body, resultColumns: columns)
+        #expect(decoded.response == .result(.rows(CQLRows(columns: columns, rows: [[.timestamp(1_764_065_700_000), .null]], pagingState: [9]))))
+        let untyped = try CQLResponse.decode(opcode: .result, flags: [], body: body)
+        guard case .result(.rows(let rows)) = untyped.response else { Issue.record("not rows"); return }
+        #expect(rows.rows == [[.blob(withUnsafeBytes(of: Int64(1_764_065_700_000).bigEndian, Array.init)), .null]])
+    }
+
     @Test func serverErrorsReadWell() {
         let error = CQLServerError(code: .unavailable, message: "Cannot achieve consistency level QUORUM",
                                    detail: .unavailable(consistency: .quorum, required: 2, alive: 1))
