@@ -30,8 +30,11 @@ public final class FakeCQLServer: Sendable {
     /// Every request received, in order.
     public var requests: [CQLRequest] { state.withLock { $0.requests } }
 
-    private init(channel: any Channel) {
+    private let box: StateBox
+
+    private init(channel: any Channel, box: StateBox) {
         self.channel = channel
+        self.box = box
         self.state = Mutex((0, []))
     }
 
@@ -42,6 +45,7 @@ public final class FakeCQLServer: Sendable {
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
                 let number = box.nextConnection()
+                box.children.withLock { $0.append(channel) }
                 return channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandlers([
                         ByteToMessageHandler(CQLFrameDecoder()),
@@ -52,14 +56,20 @@ public final class FakeCQLServer: Sendable {
             }
             .bind(host: "127.0.0.1", port: port)
             .get()
-        let server = FakeCQLServer(channel: channel)
+        let server = FakeCQLServer(channel: channel, box: box)
         box.server.withLock { $0 = server }
         return server
     }
 
-    /// Closes the listening socket (open connections stay until their clients close them).
+    /// Closes the listening socket; open connections stay until their clients close them.
     public func stop() async {
         try? await channel.close()
+    }
+
+    /// Closes the listening socket and every open connection, like a node going down.
+    public func kill() async {
+        try? await channel.close()
+        for child in box.children.withLock({ $0 }) { try? await child.close() }
     }
 
     fileprivate func noteConnection() -> Int { state.withLock { $0.connections += 1; return $0.connections } }
@@ -67,6 +77,7 @@ public final class FakeCQLServer: Sendable {
 
     private final class StateBox: Sendable {
         let server = Mutex<FakeCQLServer?>(nil)
+        let children = Mutex<[any Channel]>([])
         func nextConnection() -> Int { server.withLock { $0?.noteConnection() ?? 0 } }
         func record(_ request: CQLRequest) { server.withLock { $0?.record(request) } }
     }

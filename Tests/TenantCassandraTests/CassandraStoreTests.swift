@@ -204,6 +204,32 @@ import Testing
         await store.close()
     }
 
+    /// The node restarts: connections drop and the new process knows no prepared statement.
+    /// The store reconnects, gets UNPREPARED, re-prepares and carries on.
+    @Test func survivesANodeRestart() async throws {
+        let first = try await FakeStoreNode.start()
+        let port = first.server.port
+        let store = try await Self.open(first)
+        let report = GatewayReport(gateway: "g", readings: [Reading(sensor: "s", at: Self.t0, power: 1)], receivedAt: Self.t0)
+        #expect(try await store.commit([report]) == [ReportOutcome(stored: 1, duplicates: 0)])
+        let readings = first.tables.withLock { $0.readings }
+        await first.kill()
+        let second = try await FakeStoreNode.start(port: port)
+        defer { Task { await second.stop() } }
+        second.tables.withLock { $0.readings = readings }  // the data survived on disk
+        var outcome: [ReportOutcome]?
+        for _ in 0..<20 where outcome == nil {
+            outcome = try? await store.commit([report])  // a commit racing the drop may fail: the gateway resends
+            if outcome == nil { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        #expect(outcome == [ReportOutcome(stored: 0, duplicates: 1)])
+        #expect(second.server.requests.contains { if case .prepare = $0 { true } else { false } }, "re-prepared on the new node")
+        #expect(second.server.requests.contains { request in
+            if case .execute = request { true } else { false }
+        })
+        await store.close()
+    }
+
     @Test func refusesSQLiteURLsAndUnreachableClusters() async throws {
         await #expect(throws: StorageError.self) {
             _ = try await CassandraStore.openReadingStore(try StoreURL(parsing: "sqlite:/tmp/x.db"), logger: Self.logger)

@@ -32,13 +32,17 @@ final class FakeStoreNode: Sendable {
     let tables = Mutex(Tables())
     private(set) nonisolated(unsafe) var server: FakeCQLServer!
 
-    static func start() async throws -> FakeStoreNode {
+    /// A node on `port` (0: any free port).
+    static func start(port: Int = 0) async throws -> FakeStoreNode {
         let node = FakeStoreNode()
-        node.server = try await FakeCQLServer.start { request, _ in node.answer(request) }
+        node.server = try await FakeCQLServer.start(port: port) { request, _ in node.answer(request) }
         return node
     }
 
     func stop() async { await server.stop() }
+
+    /// Drops every connection and stops listening: a node going down.
+    func kill() async { await server.kill() }
 
     private static let column = CQLColumnSpec(keyspace: "ks", table: "t", name: "c", type: .blob)
     private static func rows(_ columns: [(String, CQLDataType)], _ rows: [[CQLValue]], pagingState: [UInt8]? = nil) -> FakeCQLServer.Reply {
@@ -65,6 +69,12 @@ final class FakeStoreNode: Sendable {
             let texts = tables.withLock { tables in batch.statements.map { statement -> String? in
                 if case .prepared(let id) = statement.query { return tables.prepared[id] } else { return nil }
             } }
+            // Like Cassandra: an id this node does not know is UNPREPARED, naming the id.
+            for (text, statement) in zip(texts, batch.statements) where text == nil {
+                if case .prepared(let id) = statement.query {
+                    return .respond(.error(.init(code: .unprepared, message: "unknown id", detail: .unprepared(id: id))))
+                }
+            }
             if texts.contains(where: { $0?.contains(".readings (") == true }) {
                 let fail = tables.withLock { tables -> Bool in
                     tables.readingBatches += 1
