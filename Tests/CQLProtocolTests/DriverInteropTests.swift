@@ -21,12 +21,13 @@ import Testing
         (.date(-3), ["type": "date", "value": -3]),
         (.blob([0, 1, 0xFE, 0xFF]), ["type": "blob", "value": "0001feff"]),
         (.null, ["type": "null"]),
+        (.unset, ["type": "unset"]),
         (.list([.text("a"), .text("b")]), ["type": "list_text", "value": ["a", "b"]]),
     ]
 
     /// The serialized bytes of a value, as our decoder of requests reports them (`.raw`).
     static func raw(_ value: CQLValue) throws -> CQLValue {
-        if value == .null { return .null }
+        if value == .null || value == .unset { return value }
         var buffer = ByteBuffer()
         try value.write(to: &buffer)
         _ = buffer.readInteger(as: Int32.self)

@@ -20,7 +20,7 @@ from cassandra import ConsistencyLevel, cqltypes, util
 from cassandra.protocol import (BatchMessage, ExecuteMessage, OptionsMessage, PrepareMessage,
                                 ProtocolHandler, QueryMessage, StartupMessage, AuthResponseMessage,
                                 RegisterMessage, ErrorMessage, ResultMessage)
-from cassandra.query import BatchType
+from cassandra.query import BatchType, UNSET_VALUE
 
 V4 = 4
 EPOCH = datetime.datetime(1970, 1, 1)
@@ -31,6 +31,8 @@ def serialize(value):
     t, v = value["type"], value.get("value")
     if t == "null":
         return None
+    if t == "unset":  # "not set" (-2): the driver's own marker
+        return UNSET_VALUE
     serializers = {
         "text": cqltypes.UTF8Type, "bigint": cqltypes.LongType, "int": cqltypes.Int32Type,
         "double": cqltypes.DoubleType, "float": cqltypes.FloatType, "boolean": cqltypes.BooleanType,
