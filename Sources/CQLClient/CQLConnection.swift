@@ -91,15 +91,25 @@ public final class CQLConnection: Sendable {
             guard let credentials else {
                 throw CQLClientError(.authentication, "\(endpoint) requires authentication (\(authenticator)) but no credentials are configured")
             }
-            // PasswordAuthenticator and DSE's / compatible ones all accept SASL PLAIN.
-            let response = try await send(.plainAuthResponse(username: credentials.username, password: credentials.password), timeout: timeout)
-            switch response.response {
-            case .authSuccess: return
-            case .authChallenge:
-                throw CQLClientError(.authentication, "\(endpoint) sent a SASL challenge; only PLAIN (\(authenticator)) is supported")
-            case .error(let error): throw error
-            default: throw CQLClientError(.protocolViolation, "unexpected \(response.response.opcode) answer to AUTH_RESPONSE")
+            // SASL PLAIN. Cassandra's PasswordAuthenticator takes the credentials as the initial
+            // response; DSE's unified authenticator first wants the mechanism, then challenges
+            // with PLAIN-START (as the DataStax drivers do it).
+            let plain = CQLRequest.plainAuthResponse(username: credentials.username, password: credentials.password)
+            let isDSE = authenticator == "com.datastax.bdp.cassandra.auth.DseAuthenticator"
+            var request = isDSE ? CQLRequest.authResponse(Array("PLAIN".utf8)) : plain
+            for _ in 0..<2 {
+                let response = try await send(request, timeout: timeout)
+                switch response.response {
+                case .authSuccess: return
+                case .authChallenge(let challenge) where isDSE && challenge == Array("PLAIN-START".utf8):
+                    request = plain
+                case .authChallenge:
+                    throw CQLClientError(.authentication, "\(endpoint) sent a SASL challenge PLAIN does not answer (\(authenticator))")
+                case .error(let error): throw error
+                default: throw CQLClientError(.protocolViolation, "unexpected \(response.response.opcode) answer to AUTH_RESPONSE")
+                }
             }
+            throw CQLClientError(.authentication, "\(endpoint) did not accept the PLAIN exchange (\(authenticator))")
         case .error(let error): throw error
         case let other: throw CQLClientError(.protocolViolation, "unexpected \(other.opcode) answer to STARTUP")
         }

@@ -59,6 +59,22 @@ import Testing
         await anonymous.close()
     }
 
+    @Test func authenticatesAgainstDSEsUnifiedAuthenticator() async throws {
+        let server = try await FakeCQLServer.start { request, _ in
+            switch request {
+            case .startup: return .respond(.authenticate("com.datastax.bdp.cassandra.auth.DseAuthenticator"))
+            case .authResponse(let token) where token == Array("PLAIN".utf8): return .respond(.authChallenge(Array("PLAIN-START".utf8)))
+            case .authResponse(let token) where token == [0] + Array("u".utf8) + [0] + Array("p".utf8): return .respond(.authSuccess(nil))
+            case .authResponse: return .respond(.error(.init(code: .authenticationError, message: "bad")))
+            default: return FakeCQLServer.handshake(request) ?? .silence
+            }
+        }
+        defer { Task { await server.stop() } }
+        let client = Self.client([server.port], credentials: .init(username: "u", password: "p"))
+        #expect(try await client.options()["CQL_VERSION"] == ["3.4.7"])
+        await client.close()
+    }
+
     @Test func optionsReturnsSupported() async throws {
         let server = try await FakeCQLServer.start { request, _ in FakeCQLServer.handshake(request) ?? .silence }
         defer { Task { await server.stop() } }
