@@ -51,7 +51,7 @@ import Testing
         let id: [UInt8] = [0xCA, 0xFE, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x0E]
         let allValues = Self.values.map(\.0)
         let allJSON = Self.values.map(\.1)
-        let cases: [(CQLRequest, Int16, [String: Any])] = [
+        var cases: [(CQLRequest, Int16, [String: Any])] = [
             (.defaultStartup, 0, ["kind": "startup", "cql_version": "3.0.0"]),
             (.options, 1, ["kind": "options"]),
             (.plainAuthResponse(username: "cassandra", password: "s3cret"), 2,
@@ -84,6 +84,12 @@ import Testing
             (.batch(CQLBatch(kind: .logged, statements: [.init(query: .prepared(id: id), values: [])], consistency: .one)), 10,
              ["kind": "batch", "batch_type": 0, "consistency": 1, "statements": [["id": id.hex, "values": [] as [Any]]]]),
         ]
+        // Every consistency level, as the driver numbers them (cassandra.ConsistencyLevel).
+        let levels: [(CQLRequest, Int16, [String: Any])] = CQLConsistency.allCases.map { level in
+            (.query("SELECT 1", .init(consistency: level)), Int16(level.rawValue),
+             ["kind": "query", "query": "SELECT 1", "consistency": Int(level.rawValue)])
+        }
+        cases += levels
         let answers = try PythonDriver.run(cases.map { ["op": "encode_request", "message": $0.2, "stream": Int($0.1)] })
         for ((request, stream, _), answer) in zip(cases, answers) {
             let driverHex = try #require(answer["hex"] as? String, "driver failed: \(answer)")
