@@ -30,6 +30,8 @@ unit:
 clean:
 	rm -rf .build
 
+.PHONY: test-cassandra test-cassandra-integration bench-cql
+
 ## Cassandra store: unit tests (no server needed).
 test-cassandra:
 	$(SWIFT) test --filter 'CQL|TenantCassandra'
