@@ -40,3 +40,19 @@ unit:
 
 clean:
 	rm -rf .build
+
+.PHONY: test-cassandra test-cassandra-integration bench-cql
+
+## Cassandra store: unit tests (no server needed).
+test-cassandra:
+	$(SWIFT) test --filter 'CQL|TenantCassandra'
+
+## Cassandra store against a real cluster: TENANT_CASSANDRA_CONTACT_POINTS=host:9042[,...]
+## (plus TENANT_CASSANDRA_USERNAME/_PASSWORD/_REPLICATION as needed); see docs/cassandra.md.
+test-cassandra-integration:
+	@test -n "$$TENANT_CASSANDRA_CONTACT_POINTS" || { echo "set TENANT_CASSANDRA_CONTACT_POINTS=host:9042[,...]" >&2; exit 2; }
+	$(SWIFT) test --filter CassandraIntegrationTests
+
+## CQL codec encode/decode throughput (release build).
+bench-cql:
+	$(SWIFT) run -c release cql-bench

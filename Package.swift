@@ -59,6 +59,89 @@ targets += [
 
 // MARK: - Cassandra store
 
+// A focused CQL native protocol v4 client (no Swift Cassandra driver is available) and the
+// provider store over it. The codec is pure (NIOCore only) so it is tested byte-for-byte
+// against the DataStax Python driver; the client adds connections, pooling and timeouts.
+targets += [
+    .target(
+        name: "CQLProtocol",
+        dependencies: [.product(name: "NIOCore", package: "swift-nio")],
+        swiftSettings: swift6
+    ),
+    .target(
+        name: "CQLClient",
+        dependencies: [
+            "CQLProtocol",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ],
+        swiftSettings: swift6
+    ),
+    .target(
+        name: "TenantCassandra",
+        dependencies: [
+            "CQLClient", "CQLProtocol", "TenantStorage", "TenantModel",
+            .product(name: "Logging", package: "swift-log"),
+        ],
+        swiftSettings: swift6
+    ),
+    // Fakes for tests only: a scripted CQL server over loopback.
+    .target(
+        name: "CQLTestSupport",
+        dependencies: [
+            "CQLProtocol",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ],
+        swiftSettings: swift6
+    ),
+    .testTarget(
+        name: "CQLProtocolTests",
+        dependencies: [
+            "CQLProtocol",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOTestUtils", package: "swift-nio"),
+        ],
+        // The Python helper is run in place (found via #filePath), not bundled.
+        exclude: ["Fixtures"],
+        swiftSettings: swift6
+    ),
+    .testTarget(
+        name: "CQLClientTests",
+        dependencies: [
+            "CQLClient", "CQLProtocol", "CQLTestSupport",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOEmbedded", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ],
+        swiftSettings: swift6
+    ),
+    .testTarget(
+        name: "TenantCassandraTests",
+        dependencies: [
+            "TenantCassandra", "CQLClient", "CQLProtocol", "CQLTestSupport", "TenantStorage", "TenantModel",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ],
+        swiftSettings: swift6
+    ),
+]
+// `make bench-cql`: codec throughput (release build).
+targets += [
+    .executableTarget(
+        name: "cql-bench",
+        dependencies: ["CQLProtocol", .product(name: "NIOCore", package: "swift-nio")],
+        path: "Sources/cql-bench",
+        swiftSettings: swift6
+    ),
+]
+products += [
+    .library(name: "CQLProtocol", targets: ["CQLProtocol"]),
+    .library(name: "CQLClient", targets: ["CQLClient"]),
+    .library(name: "TenantCassandra", targets: ["TenantCassandra"]),
+]
+
 let package = Package(
     name: "tenantctl",
     platforms: [.macOS(.v15)],

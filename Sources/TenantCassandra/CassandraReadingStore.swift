@@ -1,0 +1,276 @@
+import CQLClient
+import CQLProtocol
+import Logging
+import TenantModel
+import TenantStorage
+
+/// How a ``CassandraReadingStore`` trades cost against guarantees.
+public struct CassandraStoreOptions: Sendable, Hashable {
+    /// How the new readings of one report that span several partitions (several sensors or
+    /// days) are written.
+    public enum ReportBatching: Sendable, Hashable {
+        /// One unlogged batch per partition (atomic and isolated within it), sent in parallel.
+        /// A failure can leave some partitions of a report written; the gateway's resend then
+        /// counts those as duplicates and stores the rest. Cheapest; the default.
+        case unloggedPerPartition
+        /// One logged batch per report: all partitions or none (the batch log replays it),
+        /// at the cost of an extra batch-log write on two nodes.
+        case loggedPerReport
+    }
+
+    /// Consistency of writes; with `readConsistency` it must overlap (W + R > RF) so that the
+    /// duplicate check sees every acknowledged write.
+    public var writeConsistency: CQLConsistency = .localQuorum
+    /// Consistency of the duplicate check and of reads.
+    public var readConsistency: CQLConsistency = .localQuorum
+    public var reportBatching: ReportBatching = .unloggedPerPartition
+    /// Statements per unlogged batch (keeps batches under the server's size warnings).
+    public var maxStatementsPerBatch = 100
+    /// Partitions read or written at once by one call.
+    public var concurrency = 16
+
+    /// The defaults: LOCAL_QUORUM both ways, unlogged per-partition batches.
+    public init() {}
+}
+
+/// ``ReadingStore`` over a provider's Cassandra keyspace (see ``CassandraSchema``).
+///
+/// Exactly-once storage without lightweight transactions: for each partition a report
+/// touches, the store reads which of its timestamps exist (one slice query), then inserts
+/// only the missing readings. Inserts are idempotent (same key, same values), so a race
+/// between two writers of the same reading stores it once; both may count it as stored.
+/// A resend whose values differ from the stored reading changes nothing and counts as a
+/// duplicate, except when it races with the first write, where the last write wins.
+public struct CassandraReadingStore: ReadingStore {
+    /// The client this store sends through (shared, pooled).
+    public let client: CQLClient
+    /// The provider's keyspace.
+    public let keyspace: ProviderID
+    /// Consistency and batching choices.
+    public let options: CassandraStoreOptions
+
+    private var ks: String { CassandraSchema.quoted(keyspace.rawValue) }
+
+    /// A store over an existing keyspace (see ``CassandraStore/openReadingStore(_:settings:createSchema:options:logger:)``).
+    public init(client: CQLClient, keyspace: ProviderID, options: CassandraStoreOptions = CassandraStoreOptions()) {
+        self.client = client
+        self.keyspace = keyspace
+        self.options = options
+    }
+
+    /// A reading's identity.
+    private struct Key: Hashable {
+        var gateway: String
+        var sensor: String
+        var at: EpochMillis
+    }
+
+    /// A `readings` partition.
+    private struct Partition: Hashable {
+        var gateway: String
+        var sensor: String
+        var day: Int32
+    }
+
+    public func commit(_ reports: [GatewayReport]) async throws -> [ReportOutcome] {
+        do {
+            return try await commitUnwrapped(reports)
+        } catch let error as StorageError {
+            throw error
+        } catch {
+            throw StorageError("cassandra commit of \(reports.count) report(s) failed: \(error)")
+        }
+    }
+
+    private func commitUnwrapped(_ reports: [GatewayReport]) async throws -> [ReportOutcome] {
+        // 1. Drop repeats within this commit: the first occurrence is the candidate.
+        var seen = Set<Key>()
+        var candidates: [[Reading]] = []
+        for report in reports {
+            candidates.append(report.readings.filter { reading in
+                seen.insert(Key(gateway: report.gateway, sensor: reading.sensor, at: reading.at)).inserted
+            })
+        }
+        // 2. Which candidates exist already: one slice read per partition.
+        var slices: [Partition: (min: EpochMillis, max: EpochMillis)] = [:]
+        for (report, readings) in zip(reports, candidates) {
+            for reading in readings {
+                let partition = Partition(gateway: report.gateway, sensor: reading.sensor, day: CassandraSchema.day(of: reading.at))
+                let slice = slices[partition] ?? (reading.at, reading.at)
+                slices[partition] = (Swift.min(slice.min, reading.at), Swift.max(slice.max, reading.at))
+            }
+        }
+        let existingSlice = try await client.prepare(
+            "SELECT at FROM \(ks).readings WHERE gateway = ? AND sensor = ? AND day = ? AND at >= ? AND at <= ?")
+        let existingSets = try await concurrently(Array(slices), limit: options.concurrency) { partition, slice in
+            let rows = try await client.executeAll(
+                existingSlice,
+                [.text(partition.gateway), .text(partition.sensor), .date(partition.day), .timestamp(slice.min), .timestamp(slice.max)],
+                consistency: options.readConsistency)
+            return Set(rows.rows.compactMap { $0.first?.int64 }.map { Key(gateway: partition.gateway, sensor: partition.sensor, at: $0) })
+        }
+        let existing = existingSets.reduce(into: Set<Key>()) { $0.formUnion($1) }
+        // 3. Outcomes, and the readings to write.
+        var outcomes: [ReportOutcome] = []
+        var fresh: [[Reading]] = []
+        for (report, readings) in zip(reports, candidates) {
+            let new = readings.filter { !existing.contains(Key(gateway: report.gateway, sensor: $0.sensor, at: $0.at)) }
+            fresh.append(new)
+            outcomes.append(ReportOutcome(stored: new.count, duplicates: report.readings.count - new.count))
+        }
+        // 4. Gateways first: registration, last-seen, and the index rows of the partitions about
+        //    to be written. Index rows before readings: an index row without readings is
+        //    harmless; readings without an index row would be invisible to reads.
+        try await writeGateways(reports, fresh: fresh)
+        // 5. The readings.
+        try await writeReadings(reports, fresh: fresh)
+        return outcomes
+    }
+
+    private func writeGateways(_ reports: [GatewayReport], fresh: [[Reading]]) async throws {
+        var lastSeen: [String: EpochMillis] = [:]
+        var indexRows: [String: Set<Partition>] = [:]
+        for (report, readings) in zip(reports, fresh) {
+            lastSeen[report.gateway] = Swift.max(lastSeen[report.gateway] ?? .min, report.receivedAt)
+            for reading in readings {
+                indexRows[report.gateway, default: []].insert(
+                    Partition(gateway: report.gateway, sensor: reading.sensor, day: CassandraSchema.day(of: reading.at)))
+            }
+        }
+        let firstSeenQuery = try await client.prepare("SELECT first_seen FROM \(ks).gateways WHERE id = ? LIMIT 1")
+        // The write timestamp is the receive time, so the latest report wins whatever the order
+        // in which concurrent commits land: last_seen only ever moves forward.
+        let touch = try await client.prepare("UPDATE \(ks).gateways USING TIMESTAMP ? SET last_seen = ? WHERE id = ?")
+        let register = try await client.prepare("UPDATE \(ks).gateways SET first_seen = ? WHERE id = ?")
+        let index = try await client.prepare("INSERT INTO \(ks).gateways (id, sensor, day) VALUES (?, ?, ?)")
+        let partitionsByGateway = indexRows
+        _ = try await concurrently(Array(lastSeen), limit: options.concurrency) { gateway, seen in
+            var statements: [(CQLPreparedStatement, [CQLValue])] = [
+                (touch, [.bigint(seen &* 1000), .timestamp(seen), .text(gateway)])
+            ]
+            let known = try await client.execute(firstSeenQuery, [.text(gateway)], consistency: options.readConsistency)
+            if case .rows(let rows) = known, rows.rows.first?.first.map({ !$0.isNull }) == true {
+                // registered already
+            } else {
+                statements.append((register, [.timestamp(seen), .text(gateway)]))
+            }
+            for partition in partitionsByGateway[gateway] ?? [] {
+                statements.append((index, [.text(gateway), .text(partition.sensor), .date(partition.day)]))
+            }
+            // One partition (the gateway's): an unlogged batch is atomic and isolated here.
+            for chunk in statements.chunked(options.maxStatementsPerBatch) {
+                try await client.batch(.unlogged, chunk, consistency: options.writeConsistency)
+            }
+            return ()
+        }
+    }
+
+    private func writeReadings(_ reports: [GatewayReport], fresh: [[Reading]]) async throws {
+        let insert = try await client.prepare(
+            """
+            INSERT INTO \(ks).readings (gateway, sensor, day, at, power, energy, voltage, current, temperature)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        func values(_ gateway: String, _ reading: Reading) -> [CQLValue] {
+            // Absent optionals are "not set", not null: a null would write a tombstone.
+            func optional(_ value: Double?) -> CQLValue { value.map(CQLValue.double) ?? .unset }
+            return [
+                .text(gateway), .text(reading.sensor), .date(CassandraSchema.day(of: reading.at)), .timestamp(reading.at),
+                .double(reading.power), optional(reading.energy), optional(reading.voltage), optional(reading.current),
+                optional(reading.temperature),
+            ]
+        }
+        switch options.reportBatching {
+        case .loggedPerReport:
+            let batches = zip(reports, fresh).filter { !$0.1.isEmpty }.map { report, readings in
+                readings.map { (insert, values(report.gateway, $0)) }
+            }
+            _ = try await concurrently(batches, limit: options.concurrency) { statements in
+                try await client.batch(statements.count == 1 ? .unlogged : .logged, statements, consistency: options.writeConsistency)
+            }
+        case .unloggedPerPartition:
+            var byPartition: [Partition: [(CQLPreparedStatement, [CQLValue])]] = [:]
+            for (report, readings) in zip(reports, fresh) {
+                for reading in readings {
+                    let partition = Partition(gateway: report.gateway, sensor: reading.sensor, day: CassandraSchema.day(of: reading.at))
+                    byPartition[partition, default: []].append((insert, values(report.gateway, reading)))
+                }
+            }
+            let batches = byPartition.values.flatMap { $0.chunked(options.maxStatementsPerBatch) }
+            _ = try await concurrently(batches, limit: options.concurrency) { statements in
+                try await client.batch(.unlogged, statements, consistency: options.writeConsistency)
+            }
+        }
+    }
+
+    public func readings(gateway: String, from: EpochMillis, to: EpochMillis) async throws -> [Reading] {
+        guard from < to else { return [] }
+        do {
+            let firstDay = CassandraSchema.day(of: from), lastDay = CassandraSchema.day(of: to - 1)
+            let partitionsQuery = try await client.prepare("SELECT sensor, day FROM \(ks).gateways WHERE id = ?")
+            let index = try await client.executeAll(partitionsQuery, [.text(gateway)], consistency: options.readConsistency)
+            let partitions: [(String, Int32)] = index.rows.compactMap { row in
+                guard row.count == 2, let sensor = row[0].string, case .date(let day) = row[1], (firstDay...lastDay).contains(day) else {
+                    return nil  // the static-only row of a gateway without readings, or another day
+                }
+                return (sensor, day)
+            }
+            let select = try await client.prepare(
+                """
+                SELECT sensor, at, power, energy, voltage, current, temperature FROM \(ks).readings
+                WHERE gateway = ? AND sensor = ? AND day = ? AND at >= ? AND at < ?
+                """)
+            let pages = try await concurrently(partitions, limit: options.concurrency) { sensor, day in
+                try await client.executeAll(
+                    select, [.text(gateway), .text(sensor), .date(day), .timestamp(from), .timestamp(to)],
+                    consistency: options.readConsistency
+                ).rows.map { row in
+                    Reading(
+                        sensor: row[0].string ?? sensor, at: row[1].int64 ?? 0, power: row[2].double ?? 0,
+                        energy: row[3].double, voltage: row[4].double, current: row[5].double, temperature: row[6].double)
+                }
+            }
+            return pages.flatMap { $0 }.sorted { ($0.at, $0.sensor) < ($1.at, $1.sensor) }
+        } catch let error as StorageError {
+            throw error
+        } catch {
+            throw StorageError("cassandra read of gateway \(gateway) failed: \(error)")
+        }
+    }
+
+    public func ping() async throws {
+        do {
+            _ = try await client.query("SELECT release_version FROM system.local", consistency: .one)
+        } catch {
+            throw StorageError("cassandra does not answer: \(error)")
+        }
+    }
+}
+
+/// Runs `body` for every item with at most `limit` running at once; results in input order.
+func concurrently<Item: Sendable, Result: Sendable>(
+    _ items: [Item], limit: Int, _ body: @escaping @Sendable (Item) async throws -> Result
+) async throws -> [Result] {
+    try await withThrowingTaskGroup(of: (Int, Result).self) { group in
+        var results = [Result?](repeating: nil, count: items.count)
+        var next = 0
+        func start() {
+            let index = next
+            let item = items[index]
+            group.addTask { (index, try await body(item)) }
+            next += 1
+        }
+        while next < Swift.min(Swift.max(limit, 1), items.count) { start() }
+        while let (index, result) = try await group.next() {
+            results[index] = result
+            if next < items.count { start() }
+        }
+        return results.map { $0! }
+    }
+}
+
+extension Array {
+    func chunked(_ size: Int) -> [[Element]] {
+        stride(from: 0, to: count, by: Swift.max(size, 1)).map { Array(self[$0..<Swift.min($0 + Swift.max(size, 1), count)]) }
+    }
+}
