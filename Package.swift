@@ -64,6 +64,7 @@ targets += [
         dependencies: [
             "DockerAPI", "DockerClient", "TenantPlan", "TenantModel", "TenantAuth",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
         ],
         swiftSettings: swift6
     ),

@@ -80,6 +80,11 @@ public struct DockerClient: Sendable {
         _ = try await call("DELETE", "/containers/\(escape(id))", query: [("force", force ? "1" : "0"), ("v", removeAnonymousVolumes ? "1" : "0")])
     }
 
+    /// `POST /containers/{id}/rename?name=`.
+    public func renameContainer(id: String, to name: String) async throws(DockerError) {
+        _ = try await call("POST", "/containers/\(escape(id))/rename", query: [("name", name)])
+    }
+
     /// `GET /containers/{id}/json`.
     public func inspectContainer(id: String) async throws(DockerError) -> ContainerInspect {
         let response = try await call("GET", "/containers/\(escape(id))/json")
