@@ -177,6 +177,12 @@ public struct ContainerCreateResponse: Codable, Sendable, Hashable {
     public var Id: String
     /// Engine warnings.
     public var Warnings: [String]?
+
+    /// Creates a value (for tests and fakes).
+    public init(Id: String, Warnings: [String]? = nil) {
+        self.Id = Id
+        self.Warnings = Warnings
+    }
 }
 
 /// A published port in a container summary.
@@ -189,6 +195,14 @@ public struct SummaryPort: Codable, Sendable, Hashable {
     public var PublicPort: Int?
     /// `tcp`, `udp` or `sctp`.
     public var `Type`: String
+
+    /// Creates a value (for tests and fakes).
+    public init(IP: String? = nil, PrivatePort: Int, PublicPort: Int? = nil, Type: String) {
+        self.IP = IP
+        self.PrivatePort = PrivatePort
+        self.PublicPort = PublicPort
+        self.`Type` = Type
+    }
 }
 
 /// One entry of `GET /containers/json`.
@@ -213,6 +227,17 @@ public struct ContainerSummary: Codable, Sendable, Hashable {
         let first = Names.first ?? Id
         return first.hasPrefix("/") ? String(first.dropFirst()) : first
     }
+
+    /// Creates a value (for tests and fakes).
+    public init(Id: String, Names: [String], Image: String? = nil, State: String, Status: String? = nil, Labels: [String: String]? = nil, Ports: [SummaryPort]? = nil) {
+        self.Id = Id
+        self.Names = Names
+        self.Image = Image
+        self.State = State
+        self.Status = Status
+        self.Labels = Labels
+        self.Ports = Ports
+    }
 }
 
 /// `State` of `GET /containers/{id}/json`.
@@ -230,6 +255,19 @@ public struct ContainerState: Codable, Sendable, Hashable {
     public struct Health: Codable, Sendable, Hashable {
         /// `starting`, `healthy` or `unhealthy`.
         public var Status: String
+
+        /// Creates a value (for tests and fakes).
+        public init(Status: String) {
+            self.Status = Status
+        }
+    }
+
+    /// Creates a value (for tests and fakes).
+    public init(Status: String, Running: Bool? = nil, ExitCode: Int? = nil, Health: Health? = nil) {
+        self.Status = Status
+        self.Running = Running
+        self.ExitCode = ExitCode
+        self.Health = Health
     }
 }
 
@@ -241,12 +279,24 @@ public struct ContainerConfig: Codable, Sendable, Hashable {
     public var Labels: [String: String]?
     /// Whether a TTY is attached.
     public var Tty: Bool?
+
+    /// Creates a value (for tests and fakes).
+    public init(Image: String? = nil, Labels: [String: String]? = nil, Tty: Bool? = nil) {
+        self.Image = Image
+        self.Labels = Labels
+        self.Tty = Tty
+    }
 }
 
 /// `NetworkSettings` of `GET /containers/{id}/json`.
 public struct NetworkSettings: Codable, Sendable, Hashable {
     /// Container port to host bindings (null entries for unpublished ports).
     public var Ports: [String: [PortBinding]?]?
+
+    /// Creates a value (for tests and fakes).
+    public init(Ports: [String: [PortBinding]?]? = nil) {
+        self.Ports = Ports
+    }
 }
 
 /// Response of `GET /containers/{id}/json`.
@@ -263,6 +313,16 @@ public struct ContainerInspect: Codable, Sendable, Hashable {
     public var HostConfig: HostConfig?
     /// Network settings, including published ports.
     public var NetworkSettings: NetworkSettings?
+
+    /// Creates a value (for tests and fakes).
+    public init(Id: String, Name: String, State: ContainerState, Config: ContainerConfig? = nil, HostConfig: HostConfig? = nil, NetworkSettings: NetworkSettings? = nil) {
+        self.Id = Id
+        self.Name = Name
+        self.State = State
+        self.Config = Config
+        self.HostConfig = HostConfig
+        self.NetworkSettings = NetworkSettings
+    }
 }
 
 /// Response of `POST /containers/{id}/wait`.
@@ -276,5 +336,16 @@ public struct ContainerWaitResponse: Codable, Sendable, Hashable {
     public struct WaitError: Codable, Sendable, Hashable {
         /// The engine's message.
         public var Message: String?
+
+        /// Creates a value (for tests and fakes).
+        public init(Message: String? = nil) {
+            self.Message = Message
+        }
+    }
+
+    /// Creates a value (for tests and fakes).
+    public init(StatusCode: Int, Error: WaitError? = nil) {
+        self.StatusCode = StatusCode
+        self.Error = Error
     }
 }

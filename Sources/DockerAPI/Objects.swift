@@ -24,6 +24,11 @@ public struct NetworkCreateRequest: Codable, Sendable, Hashable {
 public struct NetworkCreateResponse: Codable, Sendable, Hashable {
     /// The network id.
     public var Id: String
+
+    /// Creates a value (for tests and fakes).
+    public init(Id: String) {
+        self.Id = Id
+    }
 }
 
 /// A network from `GET /networks` or `GET /networks/{id}`.
@@ -36,6 +41,14 @@ public struct Network: Codable, Sendable, Hashable {
     public var Driver: String?
     /// Labels.
     public var Labels: [String: String]?
+
+    /// Creates a value (for tests and fakes).
+    public init(Id: String, Name: String, Driver: String? = nil, Labels: [String: String]? = nil) {
+        self.Id = Id
+        self.Name = Name
+        self.Driver = Driver
+        self.Labels = Labels
+    }
 }
 
 /// Body of `POST /volumes/create`.
@@ -65,12 +78,25 @@ public struct Volume: Codable, Sendable, Hashable {
     public var Mountpoint: String?
     /// Labels.
     public var Labels: [String: String]?
+
+    /// Creates a value (for tests and fakes).
+    public init(Name: String, Driver: String? = nil, Mountpoint: String? = nil, Labels: [String: String]? = nil) {
+        self.Name = Name
+        self.Driver = Driver
+        self.Mountpoint = Mountpoint
+        self.Labels = Labels
+    }
 }
 
 /// Response of `GET /volumes`.
 public struct VolumeListResponse: Codable, Sendable, Hashable {
     /// The volumes (null when there are none on some engines).
     public var Volumes: [Volume]?
+
+    /// Creates a value (for tests and fakes).
+    public init(Volumes: [Volume]? = nil) {
+        self.Volumes = Volumes
+    }
 }
 
 /// Response of `GET /images/{name}/json` (the parts tenantctl reads).
@@ -79,6 +105,12 @@ public struct ImageInspect: Codable, Sendable, Hashable {
     public var Id: String
     /// Tags.
     public var RepoTags: [String]?
+
+    /// Creates a value (for tests and fakes).
+    public init(Id: String, RepoTags: [String]? = nil) {
+        self.Id = Id
+        self.RepoTags = RepoTags
+    }
 }
 
 /// Response of `GET /version`.
@@ -91,12 +123,25 @@ public struct VersionResponse: Codable, Sendable, Hashable {
     public var MinAPIVersion: String?
     /// Operating system.
     public var Os: String?
+
+    /// Creates a value (for tests and fakes).
+    public init(Version: String, ApiVersion: String, MinAPIVersion: String? = nil, Os: String? = nil) {
+        self.Version = Version
+        self.ApiVersion = ApiVersion
+        self.MinAPIVersion = MinAPIVersion
+        self.Os = Os
+    }
 }
 
 /// The error body of every failing Engine API call.
 public struct ErrorResponse: Codable, Sendable, Hashable {
     /// The engine's reason.
     public var message: String
+
+    /// Creates a value (for tests and fakes).
+    public init(message: String) {
+        self.message = message
+    }
 }
 
 /// An Engine API version such as `1.41`, ordered numerically (1.9 < 1.41).
