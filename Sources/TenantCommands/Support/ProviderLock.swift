@@ -1,4 +1,3 @@
-import Dispatch
 import Foundation
 
 /// A host-wide exclusive lock (flock) held while a run chooses ports and creates
@@ -25,28 +24,26 @@ public final class ProviderLock: Sendable {
         return (tmp.hasSuffix("/") ? tmp : tmp + "/") + "tenantctl.lock"
     }
 
-    /// Waits (on a dispatch thread, not the cooperative pool) until the lock is ours.
-    public static func acquire(path: String = defaultPath()) async throws -> ProviderLock {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<ProviderLock, any Error>) in
-            DispatchQueue.global().async {
-                let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o666)
-                guard fd >= 0 else {
-                    continuation.resume(throwing: TenantCtlError("cannot open lock file \(path): \(String(cString: strerror(errno)))"))
-                    return
-                }
-                // Let other users share the lock file when umask narrowed it.
-                _ = fchmod(fd, 0o666)
-                var result: Int32
-                repeat { result = flock(fd, LOCK_EX) } while result != 0 && errno == EINTR
-                guard result == 0 else {
-                    let reason = String(cString: strerror(errno))
-                    close(fd)
-                    continuation.resume(throwing: TenantCtlError("cannot lock \(path): \(reason)"))
-                    return
-                }
-                continuation.resume(returning: ProviderLock(descriptor: fd, path: path))
+    /// Waits until the lock is ours. Polls with a non-blocking flock and sleeps between
+    /// tries, so no thread (cooperative or dispatch) is held while another run works.
+    public static func acquire(path: String = defaultPath(), timeout: Duration = .seconds(300)) async throws -> ProviderLock {
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o666)
+        guard fd >= 0 else { throw TenantCtlError("cannot open lock file \(path): \(String(cString: strerror(errno)))") }
+        // Let other users share the lock file when umask narrowed it.
+        _ = fchmod(fd, 0o666)
+        let deadline = ContinuousClock.now + timeout
+        while flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            let reason = errno
+            guard reason == EWOULDBLOCK || reason == EINTR, ContinuousClock.now < deadline else {
+                close(fd)
+                throw TenantCtlError("cannot lock \(path): \(reason == EWOULDBLOCK ? "another tenantctl run holds it" : String(cString: strerror(reason)))")
+            }
+            do { try await Task.sleep(for: .milliseconds(5)) } catch {
+                close(fd)
+                throw error
             }
         }
+        return ProviderLock(descriptor: fd, path: path)
     }
 
     /// Releases the lock now (it is also released when the object goes away).
