@@ -292,10 +292,19 @@ public struct ContainerConfig: Codable, Sendable, Hashable {
 public struct NetworkSettings: Codable, Sendable, Hashable {
     /// Container port to host bindings (null entries for unpublished ports).
     public var Ports: [String: [PortBinding]?]?
+    /// Network name to the container's endpoint on it.
+    public var Networks: [String: EndpointInfo]?
+
+    /// A container's address on one network.
+    public struct EndpointInfo: Codable, Sendable, Hashable {
+        /// IPv4 address.
+        public var IPAddress: String?
+    }
 
     /// Creates a value (for tests and fakes).
-    public init(Ports: [String: [PortBinding]?]? = nil) {
+    public init(Ports: [String: [PortBinding]?]? = nil, Networks: [String: EndpointInfo]? = nil) {
         self.Ports = Ports
+        self.Networks = Networks
     }
 }
 
