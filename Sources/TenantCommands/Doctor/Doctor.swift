@@ -44,6 +44,9 @@ extension TenantCtl {
             do {
                 _ = try await client.inspectImage(name: image)
                 Console.print("ok   image: \(image) present")
+            } catch .notFound {
+                failed = true
+                Console.print("FAIL image: \(image) is not present on the engine (build or pull it, or pass --image)")
             } catch {
                 failed = true
                 Console.print("FAIL image: \(image): \(error)")

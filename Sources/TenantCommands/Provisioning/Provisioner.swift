@@ -110,7 +110,7 @@ public struct Provisioner: Sendable {
     public func observe(_ id: ProviderID) async throws -> [ObservedContainer] {
         do {
             return try await client.listContainers(all: true, labels: ["\(Labels.provider)=\(id)"]).map(ObservedContainer.init)
-                .filter { $0.role == .ingest || $0.role == .admin }
+                .filter { ($0.role == .ingest || $0.role == .admin) && !$0.name.hasSuffix(Self.replacedSuffix) }
         } catch {
             throw TenantCtlError("listing containers of \(id)", error)
         }
@@ -237,44 +237,48 @@ public struct Provisioner: Sendable {
     }
 
     private func performStep(_ step: ProvisionAction, plan: ProviderPlan, journal: Journal, bootstrapHash: String?) async throws(DockerError) {
-            switch step {
-            case .createNetwork:
-                do {
-                    _ = try await client.createNetwork(plan.network)
-                    await journal.record(step, undo: .removeNetwork(plan.network.Name))
-                } catch {
-                    guard case .conflict = error else { throw error }
-                    await journal.record(step, undo: nil)  // created meanwhile by someone else: keep it
-                }
-            case .createVolume:
-                guard let volume = plan.volume else { return }
-                _ = try await client.createVolume(volume)
-                await journal.record(step, undo: .removeVolume(volume.Name))
-            case .removeContainer(let name, let id):
-                // Keep the old container aside (stopped, renamed) until its replacement runs.
-                let wasRunning: Bool
-                do { wasRunning = try await client.inspectContainer(id: id).State.Running ?? false } catch { wasRunning = false }
-                do { try await client.stopContainer(id: id) } catch {
-                    guard case .notModified = error else { throw error }
-                }
-                try await client.renameContainer(id: id, to: name + Self.replacedSuffix)
-                await journal.record(step, undo: .restore(id: id, name: name, wasRunning: wasRunning))
-            case .createContainer(let role, let name):
-                guard var request = plan.container(role)?.request else { return }
-                if role == .admin, let bootstrapHash { request.Env?.append("TENANT_ADMIN_BOOTSTRAP_HASH=\(bootstrapHash)") }
-                let created = try await client.createContainer(name: name, request)
-                await journal.record(step, undo: .removeContainer(created.Id), createdID: (name, created.Id))
-            case .startContainer(_, let name):
-                let target = await journal.createdID(name) ?? name
-                do {
-                    try await client.startContainer(id: target)
-                    let isNew = await journal.createdID(name) != nil
-                    await journal.record(step, undo: isNew ? nil : .stopContainer(target))
-                } catch {
-                    guard case .notModified = error else { throw error }
-                    await journal.record(step, undo: nil)
-                }
+        switch step {
+        case .createNetwork:
+            do {
+                _ = try await client.createNetwork(plan.network)
+                await journal.record(step, undo: .removeNetwork(plan.network.Name))
+            } catch {
+                guard case .conflict = error else { throw error }
+                await journal.record(step, undo: nil)  // created meanwhile by someone else: keep it
             }
+        case .createVolume:
+            guard let volume = plan.volume else { return }
+            _ = try await client.createVolume(volume)
+            await journal.record(step, undo: .removeVolume(volume.Name))
+        case .removeContainer(let name, let id):
+            // Keep the old container aside (stopped, renamed) until its replacement runs.
+            let wasRunning: Bool
+            do { wasRunning = try await client.inspectContainer(id: id).State.Running ?? false } catch { wasRunning = false }
+            do { try await client.stopContainer(id: id) } catch {
+                guard case .notModified = error else { throw error }
+            }
+            // A set-aside container left by an interrupted run would block the name.
+            do { try await client.removeContainer(id: name + Self.replacedSuffix, force: true) } catch {
+                guard case .notFound = error else { throw error }
+            }
+            try await client.renameContainer(id: id, to: name + Self.replacedSuffix)
+            await journal.record(step, undo: .restore(id: id, name: name, wasRunning: wasRunning))
+        case .createContainer(let role, let name):
+            guard var request = plan.container(role)?.request else { return }
+            if role == .admin, let bootstrapHash { request.Env?.append("TENANT_ADMIN_BOOTSTRAP_HASH=\(bootstrapHash)") }
+            let created = try await client.createContainer(name: name, request)
+            await journal.record(step, undo: .removeContainer(created.Id), createdID: (name, created.Id))
+        case .startContainer(_, let name):
+            let target = await journal.createdID(name) ?? name
+            do {
+                try await client.startContainer(id: target)
+                let isNew = await journal.createdID(name) != nil
+                await journal.record(step, undo: isNew ? nil : .stopContainer(target))
+            } catch {
+                guard case .notModified = error else { throw error }
+                await journal.record(step, undo: nil)
+            }
+        }
     }
 
     private func rollback(_ journal: Journal) async {
