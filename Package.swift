@@ -74,7 +74,10 @@ targets += [
     .testTarget(name: "TenantPlanTests", dependencies: ["TenantPlan", "DockerAPI", "TenantModel"], swiftSettings: swift6),
     .testTarget(
         name: "TenantCommandsTests",
-        dependencies: ["TenantCommands", "TenantTestSupport", "DockerClient", "DockerAPI", "TenantModel"],
+        dependencies: [
+            "TenantCommands", "TenantTestSupport", "DockerClient", "DockerAPI", "TenantModel",
+            .product(name: "Logging", package: "swift-log"),
+        ],
         swiftSettings: swift6
     ),
     .testTarget(

@@ -54,6 +54,8 @@ public final class FakeDockerTransport: DockerTransport {
         var failures: [Failure] = []
         var requests: [DockerRequest] = []
         var nextID = 1
+        var waitExitCode = 0
+        var waitLogs: [UInt8] = []
     }
 
     private let state = Mutex(State())
@@ -90,6 +92,14 @@ public final class FakeDockerTransport: DockerTransport {
     }
     /// Removes a container behind tenantctl's back.
     public func deleteContainer(named name: String) { state.withLock { $0.containers.removeAll { $0.name == name } } }
+    /// Makes every waited-for container exit with `code` and log `logs` (raw multiplexed bytes).
+    public func setWaitResult(exitCode code: Int, logs: [UInt8] = []) {
+        state.withLock {
+            $0.waitExitCode = code
+            $0.waitLogs = logs
+        }
+    }
+
     /// Sets the log bytes a container returns.
     public func setLogs(container name: String, _ bytes: [UInt8]) {
         state.withLock { state in
@@ -187,7 +197,8 @@ public final class FakeDockerTransport: DockerTransport {
             return DockerResponse(status: 204)
         case ("POST", "wait"):
             state.containers[index].state = "exited"
-            return json(ContainerWaitResponse(StatusCode: 0, Error: nil))
+            state.containers[index].logs = state.waitLogs
+            return json(ContainerWaitResponse(StatusCode: state.waitExitCode, Error: nil))
         case ("GET", "logs"):
             return DockerResponse(status: 200, body: Data(state.containers[index].logs))
         case ("DELETE", ""):

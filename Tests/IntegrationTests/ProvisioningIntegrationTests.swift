@@ -237,4 +237,38 @@ struct ProvisioningIntegrationTests {
             #expect(requests.contains { ($0["path"] as? String)?.hasSuffix("/containers/create?name=remote_server_\(id)") == true })
         }
     }
+
+    @Test func logsFollowStreamsUntilCancelled() async throws {
+        try await withProvider { id in
+            #expect(await tenantctl(["start-provider", id, "--image", image]).code == 0)
+            let capture = Capture()
+            let console = Console(
+                out: { text in capture.out.withLock { $0 += text } }, err: { text in capture.err.withLock { $0 += text } },
+                isInteractive: { false }, readLine: { nil })
+            let follower = Task {
+                await Console.$current.withValue(console) { await TenantCtl.run(arguments: ["logs", id, "--follow"]) }
+            }
+            // The fixture writes "ready" to stdout and its listen line to stderr: both streams arrive demultiplexed.
+            var seen = false
+            for _ in 0..<50 where !seen {
+                try await Task.sleep(for: .milliseconds(100))
+                seen = capture.out.withLock { $0.contains("test-listener ready") } && capture.err.withLock { $0.contains("listening on 0.0.0.0:6000") }
+            }
+            #expect(seen, "out: \(capture.out.withLock { $0 }) err: \(capture.err.withLock { $0 })")
+            follower.cancel()
+            let code = await follower.value
+            #expect(code == 0)
+        }
+    }
+
+    @Test func createKeyspaceRunsTheOneShotContainerAndIsIdempotent() async throws {
+        try await withProvider { id in
+            for _ in 0..<2 {
+                let run = await tenantctl(["create-keyspace", id, "--image", image])
+                #expect(run.code == 0, "\(run.err)")
+            }
+            let objects = try await labelledObjects(id)
+            #expect(objects == ["volume tenantctl_\(id)_data"])
+        }
+    }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import DockerAPI
 import DockerClient
 import Foundation
+import Logging
 import Synchronization
 import TenantModel
 import TenantTestSupport
@@ -334,6 +335,33 @@ func startArgs(_ id: String, _ extra: [String] = []) -> [String] {
         #expect(request.HostConfig?.Mounts?.first?.Target == "/data")
         #expect(request.Labels?["io.tenantctl.role"] == "db")
         #expect(fake.requests.contains { $0.path.hasSuffix("/wait") })
+    }
+
+    @Test func createKeyspaceReportsAFailedMigrationWithItsLogs() async {
+        let fake = FakeDockerTransport(images: [image])
+        let line = Array("tenant-ingest: cannot open /data/acme.db: read-only file system\n".utf8)
+        fake.setWaitResult(exitCode: 3, logs: [2, 0, 0, 0, 0, 0, 0, UInt8(line.count)] + line)
+        let result = await tenantctl(["create-keyspace", "acme", "--image", image], transport: fake)
+        #expect(result.code == ExitStatus.failure)
+        #expect(result.err.contains("exited with code 3"))
+        #expect(result.err.contains("read-only file system"))
+        #expect(fake.containers.isEmpty)  // the one-shot container is removed even on failure
+    }
+
+    @Test func registeredCassandraProvisionerIsUsed() async throws {
+        final class Recorder: KeyspaceProvisioner {
+            let calls = Mutex<[String]>([])
+            func createKeyspace(provider: ProviderID, contactPoints: [HostPort], logger: Logger) async throws {
+                calls.withLock { $0.append("\(provider)@\(contactPoints.map(\.description).joined(separator: ","))") }
+            }
+        }
+        let recorder = Recorder()
+        KeyspaceProvisioners.register(cassandra: recorder)
+        let fake = FakeDockerTransport(images: [image])
+        let result = await tenantctl(["create-keyspace", "acme", "--store", "cassandra", "--cassandra", "db1:9042,db2"], transport: fake)
+        #expect(result.code == 0, "\(result.err)")
+        #expect(recorder.calls.withLock { $0 } == ["acme@db1:9042,db2:9042"])
+        #expect(fake.requests.isEmpty)
     }
 
     @Test func helpOfEveryCommandHasExamples() {
