@@ -22,6 +22,7 @@ extension TenantCtl {
         @Argument(help: ArgumentHelp("Provider id.", valueName: "ID")) public var id: String
         @Flag(help: "Also delete the provider's data volume (all its data).") public var purgeData = false
         @Flag(name: [.short, .long], help: "Do not ask for confirmation.") public var yes = false
+        @Option(help: ArgumentHelp("Seconds to wait after SIGTERM before SIGKILL.", valueName: "SECONDS")) public var grace = 10
         @Flag(help: "Print what was removed as JSON.") public var json = false
         @OptionGroup public var global: GlobalOptions
 
@@ -29,6 +30,7 @@ extension TenantCtl {
 
         public func validate() throws {
             _ = try validatedProviderID(id)
+            guard (0...600).contains(grace) else { throw ValidationError("--grace must be 0 to 600 seconds") }
             if purgeData, !yes, !Console.current.isInteractive() {
                 throw ValidationError("--purge-data deletes all data of '\(id)': confirm with --yes when not running on a terminal")
             }
@@ -62,9 +64,14 @@ extension TenantCtl {
                     throw TenantCtlError("confirmation did not match '\(provider)'; nothing was removed")
                 }
             }
+            let grace = self.grace
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for container in containers {
                     group.addTask {
+                        // Stop first so the servers get SIGTERM and finish what they accepted.
+                        do { try await client.stopContainer(id: container.Id, timeout: grace) } catch DockerError.notModified {} catch DockerError.notFound {} catch {
+                            throw TenantCtlError("stopping \(container.name)", error)
+                        }
                         do { try await client.removeContainer(id: container.Id, force: true) } catch DockerError.notFound {} catch {
                             throw TenantCtlError("removing \(container.name)", error)
                         }
