@@ -87,6 +87,7 @@ func startArgs(_ id: String, _ extra: [String] = []) -> [String] {
         #expect(json["admin_port"] as? Int == 18081)
         let password = try #require(json["admin_password"] as? String)
         #expect(password.count == 20)
+        #expect(json["admin_password_if_no_account"] == nil)  // the store is new: the password applies
 
         #expect(fake.networks.map(\.Name) == ["tenantctl_acme"])
         #expect(fake.volumes.map(\.Name) == ["tenantctl_acme_data"])
@@ -135,6 +136,17 @@ func startArgs(_ id: String, _ extra: [String] = []) -> [String] {
         let restarted = await tenantctl(startArgs("acme"), transport: fake)
         #expect(restarted.out.contains("start container remote_server_acme"))
         #expect(fake.containers.allSatisfy { $0.state == "running" })
+    }
+
+    @Test func providerWhoseKeyspaceCameFirstStillGetsABootstrapPassword() async throws {
+        let fake = FakeDockerTransport(images: [image])
+        #expect(await tenantctl(["create-keyspace", "acme", "--image", image], transport: fake).code == 0)
+        let first = await tenantctl(startArgs("acme", ["--json"]), transport: fake)
+        let json = try #require(JSONSerialization.jsonObject(with: Data(first.out.utf8)) as? [String: Any])
+        #expect(json["admin_password"] is String)
+        #expect(json["admin_password_if_no_account"] as? Bool == true)
+        let admin = try #require(fake.containers.first { $0.name == "admin_panel_acme" })
+        #expect(admin.config.Env?.contains { $0.hasPrefix("TENANT_ADMIN_BOOTSTRAP_HASH=$y$") } == true)
     }
 
     @Test func changedSettingsRecreateOnlyTheAffectedContainer() async throws {

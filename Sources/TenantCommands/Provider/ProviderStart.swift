@@ -12,7 +12,7 @@ extension TenantCtl {
                 fails, what this run created is removed and what existed before is left as it was.
 
                 On the first start the admin password is generated and printed once; only its hash reaches \
-                the admin container (TENANT_ADMIN_BOOTSTRAP_HASH).
+                the admin container (TENANT_ADMIN_BOOTSTRAP_HASH), which uses it while no staff account exists.
 
                 Examples:
                   tenantctl start-provider acme
@@ -41,7 +41,8 @@ extension TenantCtl {
                 Console.print("provider \(result.provider) is running (gateway port \(result.gatewayPort), admin port \(result.adminPort))")
             }
             if let password = result.adminPassword {
-                Console.print("admin password for user 'admin' (shown once, store it now): \(password)")
+                let scope = result.adminPasswordIfNoAccount == true ? "; applies only if this provider has no staff account yet" : ""
+                Console.print("admin password for user 'admin' (shown once, store it now\(scope)): \(password)")
             }
         }
     }

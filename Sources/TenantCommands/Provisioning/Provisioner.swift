@@ -50,8 +50,12 @@ public struct ProvisionResult: Sendable, Encodable {
     public var adminPort: Int
     /// Steps taken, empty when nothing changed.
     public var changes: [String]
-    /// The bootstrap admin password, only on the run that created the admin account's store.
+    /// The bootstrap admin password, only on a run that created the admin container for a
+    /// new store (or for a provider without containers).
     public var adminPassword: String?
+    /// Present (true) when the store existed before this run: the password applies only if
+    /// the store has no staff account yet.
+    public var adminPasswordIfNoAccount: Bool?
 }
 
 /// Brings a provider to its plan: observe (one list call), and when anything differs,
@@ -89,7 +93,9 @@ public struct Provisioner: Sendable {
             let plan = Planner.plan(settings)
             if Reconciler.isSatisfied(plan: plan, observed: observed) {
                 logger.debug("provider already up", metadata: ["tenant.id": "\(id)"])
-                return ProvisionResult(provider: id.rawValue, state: "running", gatewayPort: settings.gatewayPort, adminPort: settings.adminPort, changes: [])
+                return ProvisionResult(
+                    provider: id.rawValue, state: "running", gatewayPort: settings.gatewayPort, adminPort: settings.adminPort, changes: [],
+                    adminPassword: nil, adminPasswordIfNoAccount: nil)
             }
         }
         let lock = useLock ? try await ProviderLock.acquire() : nil
@@ -103,7 +109,7 @@ public struct Provisioner: Sendable {
         let changes = try await execute(steps, plan: plan, observed: observed)
         return ProvisionResult(
             provider: id.rawValue, state: "running", gatewayPort: settings.gatewayPort, adminPort: settings.adminPort,
-            changes: changes.steps, adminPassword: changes.password)
+            changes: changes.steps, adminPassword: changes.password, adminPasswordIfNoAccount: changes.storeMayHaveAccount ? true : nil)
     }
 
     /// The provider's containers (one list call filtered by its label).
@@ -185,15 +191,20 @@ public struct Provisioner: Sendable {
 
     // MARK: Execution
 
-    private func execute(_ steps: ReconcilePlan, plan: ProviderPlan, observed: [ObservedContainer]) async throws -> (steps: [String], password: String?) {
+    private func execute(
+        _ steps: ReconcilePlan, plan: ProviderPlan, observed: [ObservedContainer]
+    ) async throws -> (steps: [String], password: String?, storeMayHaveAccount: Bool) {
         let journal = Journal()
         let id = plan.settings.id
-        // The admin account is bootstrapped when its store is new: a fresh data volume, or
-        // (Cassandra) a provider with no container yet.
+        // A bootstrap admin password goes with an admin container created for a new store (a
+        // data volume made by this run) or for a provider with no container at all (its store
+        // may be new: create-keyspace made the volume, or Cassandra). tenant-admin uses the
+        // hash only while no staff account exists, so a store that already has one ignores it;
+        // the printed line says so when the store was not created by this run.
         let createsAdmin = steps.all.contains(.createContainer(role: .admin, name: ProviderNames.container(.admin, id)))
-        let freshStore = plan.volume == nil ? observed.isEmpty : steps.shared.contains(.createVolume(name: ProviderNames.volume(id)))
+        let newVolume = steps.shared.contains(.createVolume(name: ProviderNames.volume(id)))
         let secret: Task<(password: String?, hash: String), any Error>? =
-            createsAdmin && freshStore ? Task { [bootstrapSecret] in try await bootstrapSecret() } : nil
+            createsAdmin && (newVolume || observed.isEmpty) ? Task { [bootstrapSecret] in try await bootstrapSecret() } : nil
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for step in steps.shared {
@@ -224,7 +235,7 @@ public struct Provisioner: Sendable {
         }
         await commit(journal)
         let password = try await secret?.value.password
-        return (await journal.done, password)
+        return (await journal.done, password, password != nil && !newVolume)
     }
 
     private func perform(_ step: ProvisionAction, plan: ProviderPlan, journal: Journal, bootstrapHash: String?) async throws {
