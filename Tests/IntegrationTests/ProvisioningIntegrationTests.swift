@@ -271,4 +271,34 @@ struct ProvisioningIntegrationTests {
             #expect(objects == ["volume tenantctl_\(id)_data"])
         }
     }
+
+    @Test func theExecutableReportsExitCodesAndJSON() async throws {
+        // The built binary sits next to the test bundle in .build/<config>/.
+        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("tenantctl")
+        try #require(FileManager.default.isExecutableFile(atPath: binary.path), "build the tenantctl product first")
+        func run(_ arguments: [String]) throws -> (Int32, String, String) {
+            let process = Process()
+            process.executableURL = binary
+            process.arguments = arguments
+            let out = Pipe(), err = Pipe()
+            process.standardOutput = out
+            process.standardError = err
+            try process.run()
+            let output = out.fileHandleForReading.readDataToEndOfFile()
+            let errors = err.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            return (process.terminationStatus, String(decoding: output, as: UTF8.self), String(decoding: errors, as: UTF8.self))
+        }
+        let bad = try run(["start-provider", "Not-Valid"])
+        #expect(bad.0 == 64)
+        #expect(bad.2.contains("[a-z][a-z0-9_]{0,47}"))
+        let list = try run(["list", "--json"])
+        #expect(list.0 == 0)
+        #expect(try json(list.1) is [Any])
+        let down = try run(["list", "--docker-host", "unix:///nonexistent.sock"])
+        #expect(down.0 == 69)
+        #expect(down.2.split(separator: "\n").count == 1)
+        let unknown = try run(["stop", uniqueID()])
+        #expect(unknown.0 == 3)
+    }
 }
