@@ -338,6 +338,7 @@ func startArgs(_ id: String, _ extra: [String] = []) -> [String] {
         for _ in 0..<2 {
             let result = await tenantctl(["create-keyspace", "acme", "--image", image], transport: fake)
             #expect(result.code == 0, "\(result.err)")
+            #expect(result.out == "keyspace acme is ready (sqlite:/data/acme.db)\n")
         }
         #expect(fake.volumes.map(\.Name) == ["tenantctl_acme_data"])
         #expect(fake.containers.isEmpty)  // the one-shot container is removed
@@ -374,6 +375,22 @@ func startArgs(_ id: String, _ extra: [String] = []) -> [String] {
         #expect(result.code == 0, "\(result.err)")
         #expect(recorder.calls.withLock { $0 } == ["acme@db1:9042,db2:9042"])
         #expect(fake.requests.isEmpty)
+    }
+
+    @Test func doctorChecksOneLineEach() async throws {
+        let fake = FakeDockerTransport(images: [image])
+        let ok = await tenantctl(["doctor", "--image", image], transport: fake)
+        #expect(ok.code == 0, "\(ok.out)")
+        let lines = ok.out.split(separator: "\n")
+        #expect(lines.count == 5)
+        #expect(lines.allSatisfy { $0.hasPrefix("ok   ") })
+        let missing = await tenantctl(["doctor", "--image", "nope:1", "--json"], transport: fake)
+        #expect(missing.code == ExitStatus.failure)
+        let checks = try #require(JSONSerialization.jsonObject(with: Data(missing.out.utf8)) as? [[String: Any]])
+        #expect(checks.first { $0["check"] as? String == "image" }?["ok"] as? Bool == false)
+        let old = await tenantctl(["doctor"], transport: FakeDockerTransport(apiVersion: "1.25"))
+        #expect(old.code == ExitStatus.versionUnsupported)
+        #expect(old.out.contains("FAIL api: "))
     }
 
     @Test func helpOfEveryCommandHasExamples() {

@@ -8,48 +8,76 @@ extension TenantCtl {
         public static let configuration = CommandConfiguration(
             abstract: "Check the engine, its API version, the image and the default ports; one line each.",
             discussion: """
-                Exits 0 when every check passes, 1 otherwise (69 when the engine cannot be reached).
+                Exits 0 when every check passes, 1 otherwise (69 when the engine cannot be reached, 76 when its \
+                API is too old).
 
                 Examples:
                   tenantctl doctor
                   tenantctl doctor --image tenantctl:0.1.0 --gateway-port 6010
+                  tenantctl doctor --json
                 """)
 
         @Option(help: ArgumentHelp("Image to look for [environment: TENANTCTL_IMAGE].", valueName: "REF")) public var image: String?
         @Option(help: ArgumentHelp("Gateway port to check (default: the next free from 6001).", valueName: "N")) public var gatewayPort: Int?
         @Option(help: ArgumentHelp("Admin port to check (default: the next free from 8081).", valueName: "N")) public var adminPort: Int?
+        @Flag(help: "Print the checks as a JSON array of {check, ok, detail}.") public var json = false
         @OptionGroup public var global: GlobalOptions
 
         public init() {}
 
+        struct Check: Codable, Sendable {
+            var check: String
+            var ok: Bool
+            var detail: String
+        }
+
+        /// Collects check lines; prints them one per line as they come, or as JSON at the end.
+        final class Report: @unchecked Sendable {
+            // Used from the command's task only.
+            var checks: [Check] = []
+            let json: Bool
+            init(json: Bool) { self.json = json }
+            func add(_ check: String, _ ok: Bool, _ detail: String) {
+                checks.append(Check(check: check, ok: ok, detail: detail))
+                if !json { Console.print("\(ok ? "ok  " : "FAIL") \(check): \(detail)") }
+            }
+            func finish(exitCode: Int32) throws {
+                if json { try JSONOutput.print(checks) }
+                if exitCode != 0 { throw ExitCode(exitCode) }
+            }
+        }
+
         public func run() async throws {
+            let report = Report(json: json)
             let transport = try global.transport()
             let info: VersionResponse
             do {
                 info = try await DockerClient.engineVersion(transport: transport, timeout: .seconds(global.timeout))
             } catch {
-                Console.print("FAIL engine: \(error)")
-                throw ExitCode(ExitStatus.code(for: error))
+                report.add("engine", false, "\(error)")
+                try report.finish(exitCode: ExitStatus.code(for: error))
+                return
             }
-            Console.print("ok   engine: Docker \(info.Version) reachable at \(transport.endpoint)")
+            report.add("engine", true, "Docker \(info.Version) reachable at \(transport.endpoint)")
             let version: APIVersion
             do { version = try DockerClient.negotiate(engine: info) } catch {
-                Console.print("FAIL api: \(error)")
-                throw ExitCode(ExitStatus.versionUnsupported)
+                report.add("api", false, "\(error)")
+                try report.finish(exitCode: ExitStatus.versionUnsupported)
+                return
             }
-            Console.print("ok   api: using \(version) (engine \(info.ApiVersion), tenantctl \(DockerClient.minimumVersion)-\(DockerClient.maximumVersion))")
+            report.add("api", true, "using \(version) (engine \(info.ApiVersion), tenantctl \(DockerClient.minimumVersion)-\(DockerClient.maximumVersion))")
             let client = DockerClient(transport: transport, version: version, timeout: .seconds(global.timeout))
             var failed = false
             let image = imageOrDefault(self.image)
             do {
                 _ = try await client.inspectImage(name: image)
-                Console.print("ok   image: \(image) present")
+                report.add("image", true, "\(image) present")
             } catch .notFound {
                 failed = true
-                Console.print("FAIL image: \(image) is not present on the engine (build or pull it, or pass --image)")
+                report.add("image", false, "\(image) is not present on the engine (build or pull it, or pass --image)")
             } catch {
                 failed = true
-                Console.print("FAIL image: \(image): \(error)")
+                report.add("image", false, "\(image): \(error)")
             }
             let provisioner = Provisioner(client: client, logger: global.logger)
             let used = try await provisioner.usedPorts(excluding: ProviderID("doctor_probe_only"))
@@ -57,18 +85,18 @@ extension TenantCtl {
                 if let given {
                     if used.contains(given) || !HostPorts.isFree(given) {
                         failed = true
-                        Console.print("FAIL \(what) port: \(given) is in use")
+                        report.add("\(what) port", false, "\(given) is in use")
                     } else {
-                        Console.print("ok   \(what) port: \(given) is free")
+                        report.add("\(what) port", true, "\(given) is free")
                     }
                 } else if let port = PortChooser.next(from: first, used: used, isFreeOnHost: HostPorts.isFree) {
-                    Console.print("ok   \(what) port: next free is \(port)")
+                    report.add("\(what) port", true, "next free is \(port)")
                 } else {
                     failed = true
-                    Console.print("FAIL \(what) port: none free from \(first)")
+                    report.add("\(what) port", false, "none free from \(first)")
                 }
             }
-            if failed { throw ExitCode(ExitStatus.failure) }
+            try report.finish(exitCode: failed ? ExitStatus.failure : ExitStatus.ok)
         }
     }
 }

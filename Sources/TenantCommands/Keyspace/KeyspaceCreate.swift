@@ -25,6 +25,7 @@ extension TenantCtl {
         @Option(name: .customLong("cassandra"), help: ArgumentHelp("Cassandra contact point (needs --store cassandra).", valueName: "HOST:PORT"))
         public var cassandra: [String] = []
         @Option(help: ArgumentHelp("Image carrying tenant-ingest [environment: TENANTCTL_IMAGE].", valueName: "REF")) public var image: String?
+        @Flag(help: "Print the result as JSON.") public var json = false
         @OptionGroup public var global: GlobalOptions
 
         public init() {}
@@ -32,6 +33,20 @@ extension TenantCtl {
         public func validate() throws {
             _ = try validatedProviderID(id)
             _ = try storeChoice()
+        }
+
+        struct Result: Codable, Sendable {
+            var provider: String
+            var store: String
+            var ready: Bool
+        }
+
+        func report(_ provider: ProviderID, _ store: StoreChoice) throws {
+            if json {
+                try JSONOutput.print(Result(provider: provider.rawValue, store: store.storeURL(for: provider), ready: true))
+            } else {
+                Console.print("keyspace \(provider) is ready (\(store.storeURL(for: provider)))")
+            }
         }
 
         func storeChoice() throws -> StoreChoice {
@@ -48,7 +63,7 @@ extension TenantCtl {
             let logger = global.logger
             if case .cassandra(let hosts) = store, let provisioner = KeyspaceProvisioners.cassandra {
                 try await provisioner.createKeyspace(provider: provider, contactPoints: hosts, logger: logger)
-                Console.print("keyspace \(provider) is ready")
+                try report(provider, store)
                 return
             }
             let client = try await global.client()
@@ -57,7 +72,7 @@ extension TenantCtl {
                 do { _ = try await client.createVolume(volume) } catch { throw TenantCtlError("creating volume \(volume.Name)", error) }
             }
             try await MigrationContainer(client: client, image: imageOrDefault(image), logger: logger).run(provider: provider, store: store)
-            Console.print("keyspace \(provider) is ready (\(store.storeURL(for: provider)))")
+            try report(provider, store)
         }
     }
 }
