@@ -1,6 +1,7 @@
 import ArgumentParser
 import DockerClient
 import Foundation
+import TenantModel
 
 /// The `tenantctl` root command: provisions solar providers (tenants) on a Docker engine.
 public struct TenantCtl: AsyncParsableCommand {
@@ -15,7 +16,7 @@ public struct TenantCtl: AsyncParsableCommand {
             Exit codes: 0 ok (also "already in that state"), 1 failure, 3 not found, 4 conflict, \
             64 usage, 69 engine unreachable, 75 engine timeout, 76 engine API too old.
             """,
-        version: TenantModelVersion.current,
+        version: TenantctlVersion.current,
         subcommands: [
             ProviderStart.self, ProviderStop.self, ProviderList.self, ProviderStatus.self, ProviderLogs.self,
             ProviderRemove.self, ProviderPlan.self, KeyspaceCreate.self, Doctor.self,
@@ -58,11 +59,4 @@ public struct TenantCtl: AsyncParsableCommand {
         let code = await run(arguments: Array(CommandLine.arguments.dropFirst()))
         Foundation.exit(code)
     }
-}
-
-import TenantModel
-
-/// The version string `--version` prints.
-enum TenantModelVersion {
-    static let current = TenantctlVersion.current
 }

@@ -174,6 +174,15 @@ func startArgs(_ id: String, _ extra: [String] = []) -> [String] {
         #expect(fake.volumes.isEmpty)
     }
 
+    @Test func failedNetworkCreateRemovesTheVolumeMadeBesideIt() async {
+        let fake = FakeDockerTransport(images: [image])
+        fake.fail(.init(method: "POST", pathContains: "/networks/create", status: 500, message: "could not find an available, non-overlapping IPv4 address pool"))
+        let result = await tenantctl(startArgs("acme"), transport: fake)
+        #expect(result.code == ExitStatus.failure)
+        #expect(result.err.contains("non-overlapping IPv4 address pool"))
+        #expect(fake.volumes.isEmpty && fake.networks.isEmpty && fake.containers.isEmpty)
+    }
+
     @Test func failureLeavesWhatExistedBefore() async throws {
         let fake = FakeDockerTransport(images: [image])
         #expect(await tenantctl(startArgs("acme"), transport: fake).code == 0)

@@ -206,28 +206,12 @@ public struct Provisioner: Sendable {
         let secret: Task<(password: String?, hash: String), any Error>? =
             createsAdmin && (newVolume || observed.isEmpty) ? Task { [bootstrapSecret] in try await bootstrapSecret() } : nil
         do {
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                for step in steps.shared {
-                    group.addTask { try await self.perform(step, plan: plan, journal: journal, bootstrapHash: nil) }
-                }
-                try await group.waitForAll()
-            }
+            // Network and volume in parallel, then each container's steps in parallel with the
+            // other's. Every branch finishes (none is cancelled half-way, which could leave an
+            // object the journal does not know) before a failure is judged.
+            try await runInParallel(steps.shared.map { [$0] }, plan: plan, journal: journal, bootstrapHash: nil)
             let hash = try await secret?.value.hash
-            // Each container's steps run in parallel with the other's; all finish before judging.
-            let failures = await withTaskGroup(of: (any Error)?.self) { group in
-                for (_, actions) in steps.containers where !actions.isEmpty {
-                    group.addTask {
-                        do {
-                            for step in actions { try await self.perform(step, plan: plan, journal: journal, bootstrapHash: hash) }
-                            return nil
-                        } catch { return error }
-                    }
-                }
-                var failures: [any Error] = []
-                for await failure in group { if let failure { failures.append(failure) } }
-                return failures
-            }
-            if let first = failures.first { throw first }
+            try await runInParallel(steps.containers.map(\.actions), plan: plan, journal: journal, bootstrapHash: hash)
         } catch {
             secret?.cancel()
             await rollback(journal)
@@ -236,6 +220,25 @@ public struct Provisioner: Sendable {
         await commit(journal)
         let password = try await secret?.value.password
         return (await journal.done, password, password != nil && !newVolume)
+    }
+
+    /// Runs each sequence of steps concurrently with the others; throws the first failure
+    /// after all have finished.
+    private func runInParallel(_ sequences: [[ProvisionAction]], plan: ProviderPlan, journal: Journal, bootstrapHash: String?) async throws {
+        let failures = await withTaskGroup(of: (any Error)?.self) { group in
+            for actions in sequences where !actions.isEmpty {
+                group.addTask {
+                    do {
+                        for step in actions { try await self.perform(step, plan: plan, journal: journal, bootstrapHash: bootstrapHash) }
+                        return nil
+                    } catch { return error }
+                }
+            }
+            var failures: [any Error] = []
+            for await failure in group { if let failure { failures.append(failure) } }
+            return failures
+        }
+        if let first = failures.first { throw first }
     }
 
     private func perform(_ step: ProvisionAction, plan: ProviderPlan, journal: Journal, bootstrapHash: String?) async throws {
