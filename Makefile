@@ -3,6 +3,7 @@
 
 SWIFT      ?= swift
 BASE_IMAGE ?= tenantctl-base:bookworm
+TEST_IMAGE ?= tenantctl-test-listener:latest
 
 .PHONY: all setup base-image image demo build test unit bench clean
 
@@ -31,7 +32,7 @@ build: setup
 	$(SWIFT) build
 
 ## Every test: unit tests and the integration tests against the real engine.
-test: setup base-image
+test: setup base-image test-fixtures
 	TENANTCTL_INTEGRATION=1 $(SWIFT) test
 
 ## Unit tests only (no Docker needed).
@@ -56,3 +57,20 @@ test-cassandra-integration:
 ## CQL codec encode/decode throughput (release build).
 bench-cql:
 	$(SWIFT) run -c release cql-bench
+
+# --- Provisioning (tenantctl) ---
+.PHONY: test-fixtures docs bench-provision
+
+## Integration-test fixture image: accepts TCP on TENANT_LISTEN, nothing else (not the real servers).
+test-fixtures: base-image
+	docker build -q --build-arg BASE_IMAGE=$(BASE_IMAGE) -t $(TEST_IMAGE) Tests/Fixtures/listener
+
+## Regenerate docs/command-reference.md from tenantctl --help.
+docs:
+	$(SWIFT) build --product tenantctl
+	scripts/gen-command-reference.sh .build/debug/tenantctl > docs/command-reference.md
+
+## Provisioning benchmark (release build): new provider vs bare curl, already running, list of 100.
+bench-provision: test-fixtures
+	$(SWIFT) build -c release --product tenantctl
+	TENANTCTL_TEST_IMAGE=$(TEST_IMAGE) scripts/bench-provision.sh .build/release/tenantctl

@@ -53,6 +53,41 @@ targets += [
 
 // MARK: - Provisioning: Docker Engine client and tenantctl
 
+// DockerAPI (wire models) -> DockerClient (libcurl transport) -> TenantPlan (pure plan)
+// -> TenantCommands (CLI logic) -> tenantctl (thin @main).
+targets += [
+    .target(name: "DockerAPI", swiftSettings: swift6),
+    .target(name: "DockerClient", dependencies: ["DockerAPI", "CCurl"], swiftSettings: swift6),
+    .target(name: "TenantPlan", dependencies: ["DockerAPI", "TenantModel"], swiftSettings: swift6),
+    .target(
+        name: "TenantCommands",
+        dependencies: [
+            "DockerAPI", "DockerClient", "TenantPlan", "TenantModel", "TenantAuth",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ],
+        swiftSettings: swift6
+    ),
+    .executableTarget(name: "tenantctl", dependencies: ["TenantCommands"], path: "Sources/tenantctl", swiftSettings: swift6),
+    .target(name: "TenantTestSupport", dependencies: ["DockerAPI", "DockerClient"], swiftSettings: swift6),
+    .testTarget(name: "DockerClientTests", dependencies: ["DockerClient", "DockerAPI", "TenantTestSupport"], swiftSettings: swift6),
+    .testTarget(name: "TenantPlanTests", dependencies: ["TenantPlan", "DockerAPI", "TenantModel"], swiftSettings: swift6),
+    .testTarget(
+        name: "TenantCommandsTests",
+        dependencies: [
+            "TenantCommands", "TenantTestSupport", "DockerClient", "DockerAPI", "TenantModel",
+            .product(name: "Logging", package: "swift-log"),
+        ],
+        swiftSettings: swift6
+    ),
+    .testTarget(
+        name: "IntegrationTests",
+        dependencies: ["TenantCommands", "DockerClient", "DockerAPI", "TenantModel"],
+        swiftSettings: swift6
+    ),
+]
+products += [.executable(name: "tenantctl", targets: ["tenantctl"])]
+
 // MARK: - Ingest: gateway protocol, server, simulator
 
 // MARK: - Admin: web app and mailer

@@ -1,0 +1,185 @@
+// Networks, volumes, images, version and errors on the Engine API wire.
+
+/// Body of `POST /networks/create`.
+public struct NetworkCreateRequest: Codable, Sendable, Hashable {
+    /// Network name.
+    public var Name: String
+    /// Driver, `bridge` for a single host.
+    public var Driver: String?
+    /// Labels.
+    public var Labels: [String: String]?
+    /// Refuse a duplicate name (API < 1.44 allowed duplicates unless set; later engines always check).
+    public var CheckDuplicate: Bool?
+
+    /// Creates a request.
+    public init(Name: String, Driver: String? = "bridge", Labels: [String: String]? = nil, CheckDuplicate: Bool? = true) {
+        self.Name = Name
+        self.Driver = Driver
+        self.Labels = Labels
+        self.CheckDuplicate = CheckDuplicate
+    }
+}
+
+/// Response of `POST /networks/create`.
+public struct NetworkCreateResponse: Codable, Sendable, Hashable {
+    /// The network id.
+    public var Id: String
+
+    /// Creates a value (for tests and fakes).
+    public init(Id: String) {
+        self.Id = Id
+    }
+}
+
+/// A network from `GET /networks` or `GET /networks/{id}`.
+public struct Network: Codable, Sendable, Hashable {
+    /// Network id.
+    public var Id: String
+    /// Name.
+    public var Name: String
+    /// Driver.
+    public var Driver: String?
+    /// Labels.
+    public var Labels: [String: String]?
+
+    /// Creates a value (for tests and fakes).
+    public init(Id: String, Name: String, Driver: String? = nil, Labels: [String: String]? = nil) {
+        self.Id = Id
+        self.Name = Name
+        self.Driver = Driver
+        self.Labels = Labels
+    }
+}
+
+/// Body of `POST /volumes/create`.
+public struct VolumeCreateRequest: Codable, Sendable, Hashable {
+    /// Volume name.
+    public var Name: String
+    /// Driver, `local` by default.
+    public var Driver: String?
+    /// Labels.
+    public var Labels: [String: String]?
+
+    /// Creates a request.
+    public init(Name: String, Driver: String? = "local", Labels: [String: String]? = nil) {
+        self.Name = Name
+        self.Driver = Driver
+        self.Labels = Labels
+    }
+}
+
+/// A volume from `GET /volumes` or `GET /volumes/{name}`.
+public struct Volume: Codable, Sendable, Hashable {
+    /// Name.
+    public var Name: String
+    /// Driver.
+    public var Driver: String?
+    /// Where the data lives on the host.
+    public var Mountpoint: String?
+    /// Labels.
+    public var Labels: [String: String]?
+
+    /// Creates a value (for tests and fakes).
+    public init(Name: String, Driver: String? = nil, Mountpoint: String? = nil, Labels: [String: String]? = nil) {
+        self.Name = Name
+        self.Driver = Driver
+        self.Mountpoint = Mountpoint
+        self.Labels = Labels
+    }
+}
+
+/// Response of `GET /volumes`.
+public struct VolumeListResponse: Codable, Sendable, Hashable {
+    /// The volumes (null when there are none on some engines).
+    public var Volumes: [Volume]?
+
+    /// Creates a value (for tests and fakes).
+    public init(Volumes: [Volume]? = nil) {
+        self.Volumes = Volumes
+    }
+}
+
+/// Response of `GET /images/{name}/json` (the parts tenantctl reads).
+public struct ImageInspect: Codable, Sendable, Hashable {
+    /// Image id.
+    public var Id: String
+    /// Tags.
+    public var RepoTags: [String]?
+
+    /// Creates a value (for tests and fakes).
+    public init(Id: String, RepoTags: [String]? = nil) {
+        self.Id = Id
+        self.RepoTags = RepoTags
+    }
+}
+
+/// Response of `GET /version`.
+public struct VersionResponse: Codable, Sendable, Hashable {
+    /// Engine version (`20.10.24`).
+    public var Version: String
+    /// Highest API version the engine speaks.
+    public var ApiVersion: String
+    /// Lowest API version the engine accepts.
+    public var MinAPIVersion: String?
+    /// Operating system.
+    public var Os: String?
+
+    /// Creates a value (for tests and fakes).
+    public init(Version: String, ApiVersion: String, MinAPIVersion: String? = nil, Os: String? = nil) {
+        self.Version = Version
+        self.ApiVersion = ApiVersion
+        self.MinAPIVersion = MinAPIVersion
+        self.Os = Os
+    }
+}
+
+/// The error body of every failing Engine API call.
+public struct ErrorResponse: Codable, Sendable, Hashable {
+    /// The engine's reason.
+    public var message: String
+
+    /// Creates a value (for tests and fakes).
+    public init(message: String) {
+        self.message = message
+    }
+}
+
+/// An Engine API version such as `1.41`, ordered numerically (1.9 < 1.41).
+public struct APIVersion: Sendable, Hashable, Comparable, CustomStringConvertible, Codable {
+    /// Major part.
+    public var major: Int
+    /// Minor part.
+    public var minor: Int
+
+    /// Creates a version.
+    public init(_ major: Int, _ minor: Int) {
+        self.major = major
+        self.minor = minor
+    }
+
+    /// Parses `MAJOR.MINOR`; nil when malformed.
+    public init?(_ text: String) {
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 2, let major = Int(parts[0]), let minor = Int(parts[1]) else { return nil }
+        self.init(major, minor)
+    }
+
+    public static func < (lhs: APIVersion, rhs: APIVersion) -> Bool {
+        (lhs.major, lhs.minor) < (rhs.major, rhs.minor)
+    }
+
+    public var description: String { "\(major).\(minor)" }
+
+    public init(from decoder: any Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        guard let version = APIVersion(text) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "bad API version \(text)"))
+        }
+        self = version
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
+    }
+}

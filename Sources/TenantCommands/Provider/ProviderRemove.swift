@@ -1,0 +1,105 @@
+import ArgumentParser
+import DockerClient
+import TenantModel
+
+extension TenantCtl {
+    /// `tenantctl remove`.
+    public struct ProviderRemove: AsyncParsableCommand {
+        public static let configuration = CommandConfiguration(
+            commandName: "remove",
+            abstract: "Remove a provider's containers and network; with --purge-data also its data volume.",
+            discussion: """
+                Without --purge-data the data volume is kept, and start-provider brings the provider back \
+                with its data. --purge-data asks you to type the provider id unless --yes is given; without \
+                a terminal it refuses unless --yes is given. An unknown provider exits 3.
+
+                Examples:
+                  tenantctl remove acme
+                  tenantctl remove acme --purge-data
+                  tenantctl remove acme --purge-data --yes
+                """)
+
+        @Argument(help: ArgumentHelp("Provider id.", valueName: "ID")) public var id: String
+        @Flag(help: "Also delete the provider's data volume (all its data).") public var purgeData = false
+        @Flag(name: [.short, .long], help: "Do not ask for confirmation.") public var yes = false
+        @Option(help: ArgumentHelp("Seconds to wait after SIGTERM before SIGKILL.", valueName: "SECONDS")) public var grace = 10
+        @Flag(help: "Print what was removed as JSON.") public var json = false
+        @OptionGroup public var global: GlobalOptions
+
+        public init() {}
+
+        public func validate() throws {
+            _ = try validatedProviderID(id)
+            guard (0...600).contains(grace) else { throw ValidationError("--grace must be 0 to 600 seconds") }
+            if purgeData, !yes, !Console.current.isInteractive() {
+                throw ValidationError("--purge-data deletes all data of '\(id)': confirm with --yes when not running on a terminal")
+            }
+        }
+
+        struct Removed: Codable, Sendable {
+            var provider: String
+            var containers: [String]
+            var networks: [String]
+            var volumes: [String]
+            var keptVolumes: [String]
+        }
+
+        public func run() async throws {
+            let provider = try validatedProviderID(id)
+            let client = try await global.client()
+            let label = "\(Labels.provider)=\(provider)"
+            let containers = try await providerContainers(client, provider)
+            let networks: [String]
+            let volumes: [String]
+            do {
+                networks = try await client.listNetworks(labels: [label]).map(\.Name)
+                volumes = try await client.listVolumes(labels: [label]).map(\.Name)
+            } catch {
+                throw TenantCtlError("listing objects of \(provider)", error)
+            }
+            guard !containers.isEmpty || !networks.isEmpty || !volumes.isEmpty else { throw TenantCtlError.unknownProvider(provider) }
+            if purgeData, !yes, !volumes.isEmpty {
+                Console.current.err("This deletes all data of provider \(provider) (\(volumes.joined(separator: ", "))). Type the provider id to confirm: ")
+                guard Console.current.readLine()?.trimmingCharacters(in: .whitespaces) == provider.rawValue else {
+                    throw TenantCtlError("confirmation did not match '\(provider)'; nothing was removed")
+                }
+            }
+            let grace = self.grace
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for container in containers {
+                    group.addTask {
+                        // Stop first so the servers get SIGTERM and finish what they accepted.
+                        do { try await client.stopContainer(id: container.Id, timeout: grace) } catch DockerError.notModified {} catch DockerError.notFound {} catch {
+                            throw TenantCtlError("stopping \(container.name)", error)
+                        }
+                        do { try await client.removeContainer(id: container.Id, force: true) } catch DockerError.notFound {} catch {
+                            throw TenantCtlError("removing \(container.name)", error)
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            for network in networks {
+                do { try await client.removeNetwork(id: network) } catch DockerError.notFound {} catch { throw TenantCtlError("removing network \(network)", error) }
+            }
+            if purgeData {
+                for volume in volumes {
+                    do { try await client.removeVolume(name: volume) } catch DockerError.notFound {} catch { throw TenantCtlError("removing volume \(volume)", error) }
+                }
+            }
+            let removed = Removed(
+                provider: provider.rawValue, containers: containers.map(\.name).sorted(), networks: networks, volumes: purgeData ? volumes : [],
+                keptVolumes: purgeData ? [] : volumes)
+            if json {
+                try JSONOutput.print(removed)
+                return
+            }
+            for name in removed.containers { Console.print("removed container \(name)") }
+            for name in removed.networks { Console.print("removed network \(name)") }
+            for name in removed.volumes { Console.print("removed volume \(name)") }
+            for name in removed.keptVolumes { Console.print("kept volume \(name) (remove it with --purge-data)") }
+        }
+    }
+}
+
+import Foundation

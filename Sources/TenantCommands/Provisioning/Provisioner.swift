@@ -1,0 +1,356 @@
+import DockerAPI
+import DockerClient
+import Foundation
+import Logging
+import TenantAuth
+import TenantModel
+import TenantPlan
+
+/// A `start-provider` request before ports are settled.
+public struct ProvisionRequest: Sendable, Hashable {
+    /// The provider.
+    public var id: ProviderID
+    /// Image reference.
+    public var image: String
+    /// Requested gateway port, or nil to keep/choose.
+    public var gatewayPort: Int?
+    /// Requested admin port, or nil to keep/choose.
+    public var adminPort: Int?
+    /// Data store.
+    public var store: StoreChoice
+    /// Memory limit per container.
+    public var memoryBytes: Int64?
+    /// CPU limit per container.
+    public var nanoCPUs: Int64?
+
+    /// Creates a request.
+    public init(
+        id: ProviderID, image: String, gatewayPort: Int? = nil, adminPort: Int? = nil, store: StoreChoice = .sqlite,
+        memoryBytes: Int64? = ProviderSettings.defaultMemoryBytes, nanoCPUs: Int64? = ProviderSettings.defaultNanoCPUs
+    ) {
+        self.id = id
+        self.image = image
+        self.gatewayPort = gatewayPort
+        self.adminPort = adminPort
+        self.store = store
+        self.memoryBytes = memoryBytes
+        self.nanoCPUs = nanoCPUs
+    }
+}
+
+/// What a `start-provider` run did.
+public struct ProvisionResult: Sendable, Encodable {
+    /// Provider id.
+    public var provider: String
+    /// `running` after a successful run.
+    public var state: String
+    /// Published gateway port.
+    public var gatewayPort: Int
+    /// Published admin port.
+    public var adminPort: Int
+    /// Steps taken, empty when nothing changed.
+    public var changes: [String]
+    /// The bootstrap admin password, only on a run that created the admin container for a
+    /// new store (or for a provider without containers).
+    public var adminPassword: String?
+    /// Present (true) when the store existed before this run: the password applies only if
+    /// the store has no staff account yet.
+    public var adminPasswordIfNoAccount: Bool?
+}
+
+/// Brings a provider to its plan: observe (one list call), and when anything differs,
+/// take the host lock, choose ports, create/start what is missing in parallel, and undo
+/// this run's work if a step fails.
+public struct Provisioner: Sendable {
+    /// Engine client.
+    public let client: DockerClient
+    /// Step log.
+    public let logger: Logger
+    /// Take the host lock before changing anything (off for `plan`, which changes nothing).
+    public var useLock = true
+    /// Generates the bootstrap password's hash; `plan` substitutes a placeholder.
+    public var bootstrapSecret: @Sendable () async throws -> (password: String?, hash: String) = Provisioner.generateBootstrapSecret
+
+    /// First gateway port tried when none is given or kept.
+    public static let firstGatewayPort = 6001
+    /// First admin port tried when none is given or kept.
+    public static let firstAdminPort = 8081
+    /// Suffix of a container kept aside while its replacement starts.
+    static let replacedSuffix = "_tenantctl_replaced"
+
+    /// Creates a provisioner.
+    public init(client: DockerClient, logger: Logger) {
+        self.client = client
+        self.logger = logger
+    }
+
+    /// Starts or repairs the provider.
+    public func start(_ request: ProvisionRequest) async throws -> ProvisionResult {
+        let id = request.id
+        var observed = try await observe(id)
+        // Fast path: ports known (given or kept) and everything running as planned.
+        if let settings = settingsWithoutChoosing(request, observed: observed) {
+            let plan = Planner.plan(settings)
+            if Reconciler.isSatisfied(plan: plan, observed: observed) {
+                logger.debug("provider already up", metadata: ["tenant.id": "\(id)"])
+                return ProvisionResult(
+                    provider: id.rawValue, state: "running", gatewayPort: settings.gatewayPort, adminPort: settings.adminPort, changes: [],
+                    adminPassword: nil, adminPasswordIfNoAccount: nil)
+            }
+        }
+        let lock = useLock ? try await ProviderLock.acquire() : nil
+        defer { lock?.release() }
+        if lock != nil { observed = try await observe(id) }  // another run may have acted meanwhile
+        let settings = try await settle(request, observed: observed)
+        let plan = Planner.plan(settings)
+        async let networkExists = exists { try await client.inspectNetwork(id: plan.network.Name) }
+        async let volumeExists: Bool? = plan.volume == nil ? nil : exists { try await client.inspectVolume(name: plan.volume!.Name) }
+        let steps = Reconciler.actions(plan: plan, observed: observed, networkExists: try await networkExists, volumeExists: try await volumeExists)
+        let changes = try await execute(steps, plan: plan, observed: observed)
+        return ProvisionResult(
+            provider: id.rawValue, state: "running", gatewayPort: settings.gatewayPort, adminPort: settings.adminPort,
+            changes: changes.steps, adminPassword: changes.password, adminPasswordIfNoAccount: changes.storeMayHaveAccount ? true : nil)
+    }
+
+    /// The provider's containers (one list call filtered by its label).
+    public func observe(_ id: ProviderID) async throws -> [ObservedContainer] {
+        do {
+            return try await client.listContainers(all: true, labels: ["\(Labels.provider)=\(id)"]).map(ObservedContainer.init)
+                .filter { ($0.role == .ingest || $0.role == .admin) && !$0.name.hasSuffix(Self.replacedSuffix) }
+        } catch {
+            throw TenantCtlError("listing containers of \(id)", error)
+        }
+    }
+
+    private func settingsWithoutChoosing(_ request: ProvisionRequest, observed: [ObservedContainer]) -> ProviderSettings? {
+        guard let gateway = request.gatewayPort ?? observed.first(where: { $0.role == .ingest })?.hostPort,
+            let admin = request.adminPort ?? observed.first(where: { $0.role == .admin })?.hostPort
+        else { return nil }
+        return settings(request, gateway: gateway, admin: admin)
+    }
+
+    private func settings(_ request: ProvisionRequest, gateway: Int, admin: Int) -> ProviderSettings {
+        ProviderSettings(
+            id: request.id, image: request.image, gatewayPort: gateway, adminPort: admin, store: request.store,
+            memoryBytes: request.memoryBytes, nanoCPUs: request.nanoCPUs)
+    }
+
+    /// Settings with both ports: given, kept from existing containers, or chosen free.
+    func settle(_ request: ProvisionRequest, observed: [ObservedContainer]) async throws -> ProviderSettings {
+        if let settings = settingsWithoutChoosing(request, observed: observed) { return settings }
+        var used = try await usedPorts(excluding: request.id)
+        let gateway = try request.gatewayPort ?? observed.first(where: { $0.role == .ingest })?.hostPort
+            ?? choose(from: Self.firstGatewayPort, used: used.union([request.adminPort].compactMap { $0 }), what: "gateway")
+        used.insert(gateway)
+        let admin = try request.adminPort ?? observed.first(where: { $0.role == .admin })?.hostPort
+            ?? choose(from: Self.firstAdminPort, used: used, what: "admin")
+        return settings(request, gateway: gateway, admin: admin)
+    }
+
+    private func choose(from start: Int, used: Set<Int>, what: String) throws -> Int {
+        guard let port = PortChooser.next(from: start, used: used, isFreeOnHost: HostPorts.isFree) else {
+            throw TenantCtlError("no free \(what) port from \(start) up")
+        }
+        return port
+    }
+
+    /// Ports Docker has published or reserved (labels of stopped tenantctl containers).
+    func usedPorts(excluding id: ProviderID) async throws -> Set<Int> {
+        let all: [ContainerSummary]
+        do { all = try await client.listContainers(all: true) } catch { throw TenantCtlError("listing containers", error) }
+        var used = Set<Int>()
+        for container in all {
+            for port in container.Ports ?? [] { if let published = port.PublicPort { used.insert(published) } }
+            if container.Labels?[Labels.provider] != id.rawValue, let label = container.Labels?[PlanLabels.hostPort], let port = Int(label) {
+                used.insert(port)
+            }
+        }
+        return used
+    }
+
+    private func exists(_ inspect: () async throws -> some Sendable) async throws -> Bool {
+        do {
+            _ = try await inspect()
+            return true
+        } catch DockerError.notFound {
+            return false
+        } catch let error as DockerError {
+            throw TenantCtlError("inspecting", error)
+        }
+    }
+
+    /// Default bootstrap secret: a fresh password and its yescrypt hash, computed off the pool.
+    public static let generateBootstrapSecret: @Sendable () async throws -> (password: String?, hash: String) = {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                let password = SecretGenerator.password()
+                continuation.resume(with: Result { (password, try PasswordHasher.hash(password)) })
+            }
+        }
+    }
+
+    // MARK: Execution
+
+    private func execute(
+        _ steps: ReconcilePlan, plan: ProviderPlan, observed: [ObservedContainer]
+    ) async throws -> (steps: [String], password: String?, storeMayHaveAccount: Bool) {
+        let journal = Journal()
+        let id = plan.settings.id
+        // A bootstrap admin password goes with an admin container created for a new store (a
+        // data volume made by this run) or for a provider with no container at all (its store
+        // may be new: create-keyspace made the volume, or Cassandra). tenant-admin uses the
+        // hash only while no staff account exists, so a store that already has one ignores it;
+        // the printed line says so when the store was not created by this run.
+        let createsAdmin = steps.all.contains(.createContainer(role: .admin, name: ProviderNames.container(.admin, id)))
+        let newVolume = steps.shared.contains(.createVolume(name: ProviderNames.volume(id)))
+        let secret: Task<(password: String?, hash: String), any Error>? =
+            createsAdmin && (newVolume || observed.isEmpty) ? Task { [bootstrapSecret] in try await bootstrapSecret() } : nil
+        do {
+            // Network and volume in parallel, then each container's steps in parallel with the
+            // other's. Every branch finishes (none is cancelled half-way, which could leave an
+            // object the journal does not know) before a failure is judged.
+            try await runInParallel(steps.shared.map { [$0] }, plan: plan, journal: journal, bootstrapHash: nil)
+            let hash = try await secret?.value.hash
+            try await runInParallel(steps.containers.map(\.actions), plan: plan, journal: journal, bootstrapHash: hash)
+        } catch {
+            secret?.cancel()
+            await rollback(journal)
+            throw error
+        }
+        await commit(journal)
+        let password = try await secret?.value.password
+        return (await journal.done, password, password != nil && !newVolume)
+    }
+
+    /// Runs each sequence of steps concurrently with the others; throws the first failure
+    /// after all have finished.
+    private func runInParallel(_ sequences: [[ProvisionAction]], plan: ProviderPlan, journal: Journal, bootstrapHash: String?) async throws {
+        let failures = await withTaskGroup(of: (any Error)?.self) { group in
+            for actions in sequences where !actions.isEmpty {
+                group.addTask {
+                    do {
+                        for step in actions { try await self.perform(step, plan: plan, journal: journal, bootstrapHash: bootstrapHash) }
+                        return nil
+                    } catch { return error }
+                }
+            }
+            var failures: [any Error] = []
+            for await failure in group { if let failure { failures.append(failure) } }
+            return failures
+        }
+        if let first = failures.first { throw first }
+    }
+
+    private func perform(_ step: ProvisionAction, plan: ProviderPlan, journal: Journal, bootstrapHash: String?) async throws {
+        logger.debug("step", metadata: ["tenant.id": "\(plan.settings.id)", "step": "\(step)"])
+        do {
+            try await performStep(step, plan: plan, journal: journal, bootstrapHash: bootstrapHash)
+        } catch {
+            throw TenantCtlError("\(step) failed", error)
+        }
+    }
+
+    private func performStep(_ step: ProvisionAction, plan: ProviderPlan, journal: Journal, bootstrapHash: String?) async throws(DockerError) {
+        switch step {
+        case .createNetwork:
+            do {
+                _ = try await client.createNetwork(plan.network)
+                await journal.record(step, undo: .removeNetwork(plan.network.Name))
+            } catch {
+                guard case .conflict = error else { throw error }
+                await journal.record(step, undo: nil)  // created meanwhile by someone else: keep it
+            }
+        case .createVolume:
+            guard let volume = plan.volume else { return }
+            _ = try await client.createVolume(volume)
+            await journal.record(step, undo: .removeVolume(volume.Name))
+        case .removeContainer(let name, let id):
+            // Keep the old container aside (stopped, renamed) until its replacement runs.
+            let wasRunning: Bool
+            do { wasRunning = try await client.inspectContainer(id: id).State.Running ?? false } catch { wasRunning = false }
+            do { try await client.stopContainer(id: id) } catch {
+                guard case .notModified = error else { throw error }
+            }
+            // A set-aside container left by an interrupted run would block the name.
+            do { try await client.removeContainer(id: name + Self.replacedSuffix, force: true) } catch {
+                guard case .notFound = error else { throw error }
+            }
+            try await client.renameContainer(id: id, to: name + Self.replacedSuffix)
+            await journal.record(step, undo: .restore(id: id, name: name, wasRunning: wasRunning))
+        case .createContainer(let role, let name):
+            guard var request = plan.container(role)?.request else { return }
+            if role == .admin, let bootstrapHash { request.Env?.append("TENANT_ADMIN_BOOTSTRAP_HASH=\(bootstrapHash)") }
+            let created = try await client.createContainer(name: name, request)
+            await journal.record(step, undo: .removeContainer(created.Id), createdID: (name, created.Id))
+        case .startContainer(_, let name):
+            let target = await journal.createdID(name) ?? name
+            do {
+                try await client.startContainer(id: target)
+                let isNew = await journal.createdID(name) != nil
+                await journal.record(step, undo: isNew ? nil : .stopContainer(target))
+            } catch {
+                guard case .notModified = error else { throw error }
+                await journal.record(step, undo: nil)
+            }
+        }
+    }
+
+    private func rollback(_ journal: Journal) async {
+        for undo in await journal.undos.reversed() {
+            logger.debug("undo", metadata: ["step": "\(undo)"])
+            switch undo {
+            case .removeNetwork(let name): try? await client.removeNetwork(id: name)
+            case .removeVolume(let name): try? await client.removeVolume(name: name)
+            case .removeContainer(let id): try? await client.removeContainer(id: id, force: true)
+            case .stopContainer(let id): try? await client.stopContainer(id: id)
+            case .restore(let id, let name, let wasRunning):
+                try? await client.renameContainer(id: id, to: name)
+                if wasRunning { try? await client.startContainer(id: id) }
+            }
+        }
+    }
+
+    /// After success, containers kept aside are no longer needed.
+    private func commit(_ journal: Journal) async {
+        for undo in await journal.undos {
+            if case .restore(let id, _, _) = undo {
+                do { try await client.removeContainer(id: id, force: true) } catch {
+                    logger.warning("could not remove replaced container", metadata: ["container.id": "\(id)", "error": "\(error)"])
+                }
+            }
+        }
+    }
+}
+
+/// What a run did and how to undo it, shared by the parallel container tasks.
+actor Journal {
+    enum Undo: Sendable, CustomStringConvertible {
+        case removeNetwork(String)
+        case removeVolume(String)
+        case removeContainer(String)
+        case stopContainer(String)
+        case restore(id: String, name: String, wasRunning: Bool)
+
+        var description: String {
+            switch self {
+            case .removeNetwork(let name): return "remove network \(name)"
+            case .removeVolume(let name): return "remove volume \(name)"
+            case .removeContainer(let id): return "remove container \(id)"
+            case .stopContainer(let id): return "stop container \(id)"
+            case .restore(_, let name, _): return "restore container \(name)"
+            }
+        }
+    }
+
+    private(set) var done: [String] = []
+    private(set) var undos: [Undo] = []
+    private var created: [String: String] = [:]
+
+    func record(_ step: ProvisionAction, undo: Undo?, createdID: (name: String, id: String)? = nil) {
+        done.append(step.description)
+        if let undo { undos.append(undo) }
+        if let createdID { created[createdID.name] = createdID.id }
+    }
+
+    func createdID(_ name: String) -> String? { created[name] }
+}

@@ -1,0 +1,55 @@
+import ArgumentParser
+import DockerClient
+import Foundation
+import Logging
+
+/// Options every command takes.
+public struct GlobalOptions: ParsableArguments, Sendable {
+    @Option(name: .long, help: ArgumentHelp("Docker engine address: unix://PATH or tcp://HOST:PORT [environment: DOCKER_HOST].", valueName: "URL"))
+    public var dockerHost: String?
+
+    @Option(name: .long, help: ArgumentHelp("Seconds each Engine API call may take.", valueName: "SECONDS"))
+    public var timeout: Int = 30
+
+    @Flag(name: .long, help: "Log each step to stderr.")
+    public var debug = false
+
+    public init() {}
+
+    public mutating func validate() throws {
+        guard (1...3600).contains(timeout) else { throw ValidationError("--timeout must be 1 to 3600 seconds") }
+    }
+
+    /// A logger writing to stderr: debug with `--debug`, warnings otherwise.
+    public var logger: Logger {
+        var logger = Logger(label: "tenantctl") { label in StreamLogHandler.standardError(label: label) }
+        logger.logLevel = debug ? .debug : .warning
+        return logger
+    }
+
+    /// The transport to the engine: the test override if one is set, else libcurl.
+    public func transport() throws -> any DockerTransport {
+        if let override = DockerEnvironment.transport { return override }
+        do {
+            return try CurlTransport(dockerHost: dockerHost ?? ProcessInfo.processInfo.environment["DOCKER_HOST"])
+        } catch {
+            throw TenantCtlError("engine address", error)
+        }
+    }
+
+    /// A client with a negotiated API version (one `/version` call).
+    public func client() async throws -> DockerClient {
+        let transport = try transport()
+        do {
+            return try await DockerClient.connect(transport: transport, timeout: .seconds(timeout))
+        } catch {
+            throw TenantCtlError(error.description, exitCode: ExitStatus.code(for: error))
+        }
+    }
+}
+
+/// Process-wide seams for tests.
+public enum DockerEnvironment {
+    /// When set, commands use this transport instead of libcurl (tests set a fake).
+    @TaskLocal public static var transport: (any DockerTransport)?
+}

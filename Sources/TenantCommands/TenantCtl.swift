@@ -1,0 +1,62 @@
+import ArgumentParser
+import DockerClient
+import Foundation
+import TenantModel
+
+/// The `tenantctl` root command: provisions solar providers (tenants) on a Docker engine.
+public struct TenantCtl: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "tenantctl",
+        abstract: "Provision and operate solar providers (tenants) on a Docker engine.",
+        discussion: """
+            Each provider gets a network (tenantctl_ID), a data volume (tenantctl_ID_data), an ingest \
+            container (remote_server_ID, gateway port) and an admin container (admin_panel_ID, web port), \
+            all labelled io.tenantctl.provider=ID.
+
+            Exit codes: 0 ok (also "already in that state"), 1 failure, 3 not found, 4 conflict, \
+            64 usage, 69 engine unreachable, 75 engine timeout, 76 engine API too old.
+            """,
+        version: TenantctlVersion.current,
+        subcommands: [
+            ProviderStart.self, ProviderStop.self, ProviderList.self, ProviderStatus.self, ProviderLogs.self,
+            ProviderRemove.self, ProviderPlan.self, KeyspaceCreate.self, Doctor.self,
+        ]
+    )
+
+    public init() {}
+
+    /// Parses `arguments`, runs the command and returns the exit code, printing errors as
+    /// one `tenantctl: error: ...` line on stderr (help and version go to stdout).
+    public static func run(arguments: [String]) async -> Int32 {
+        do {
+            var command = try parseAsRoot(arguments)
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+            return ExitStatus.ok
+        } catch let error as TenantCtlError {
+            Console.printError("tenantctl: error: \(error.description)")
+            return error.exitCode
+        } catch let error as DockerError {
+            Console.printError("tenantctl: error: \(error.description)")
+            return ExitStatus.code(for: error)
+        } catch {
+            let code = exitCode(for: error).rawValue
+            let message = fullMessage(for: error)
+            if code == 0 {
+                if !message.isEmpty { Console.print(message) }
+            } else {
+                Console.printError(message)
+            }
+            return code
+        }
+    }
+
+    /// Entry point for the `tenantctl` executable.
+    public static func main() async {
+        let code = await run(arguments: Array(CommandLine.arguments.dropFirst()))
+        Foundation.exit(code)
+    }
+}

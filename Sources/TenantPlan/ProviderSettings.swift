@@ -1,0 +1,123 @@
+import TenantModel
+
+/// Where a provider's data lives, as `start-provider --store` chooses it.
+public enum StoreChoice: Sendable, Hashable {
+    /// One SQLite file per provider on the provider's data volume.
+    case sqlite
+    /// A keyspace named after the provider on these Cassandra contact points.
+    case cassandra([HostPort])
+
+    /// The `TENANT_STORE` value the servers receive for `provider`.
+    public func storeURL(for provider: ProviderID) -> String {
+        switch self {
+        case .sqlite: return "sqlite:\(ProviderNames.dataMountPath)/\(provider).db"
+        case .cassandra(let hosts): return StoreURL.cassandra(contactPoints: hosts, keyspace: provider.rawValue).description
+        }
+    }
+
+    /// Whether the provider needs its data volume.
+    public var needsVolume: Bool {
+        if case .sqlite = self { return true }
+        return false
+    }
+}
+
+/// Everything that decides what `start-provider` creates for one provider.
+public struct ProviderSettings: Sendable, Hashable {
+    /// The provider.
+    public var id: ProviderID
+    /// Image carrying `tenant-ingest` and `tenant-admin`.
+    public var image: String
+    /// Host port published for the gateway protocol (container port 6000).
+    public var gatewayPort: Int
+    /// Host port published for the admin web app (container port 80).
+    public var adminPort: Int
+    /// Data store.
+    public var store: StoreChoice
+    /// Memory limit per container in bytes; nil for none.
+    public var memoryBytes: Int64?
+    /// CPU limit per container in 1e-9 CPUs; nil for none.
+    public var nanoCPUs: Int64?
+
+    /// Default memory limit per container: 512 MiB.
+    public static let defaultMemoryBytes: Int64 = 512 * 1024 * 1024
+    /// Default CPU limit per container: one CPU.
+    public static let defaultNanoCPUs: Int64 = 1_000_000_000
+
+    /// Creates settings.
+    public init(
+        id: ProviderID, image: String, gatewayPort: Int, adminPort: Int, store: StoreChoice = .sqlite,
+        memoryBytes: Int64? = ProviderSettings.defaultMemoryBytes, nanoCPUs: Int64? = ProviderSettings.defaultNanoCPUs
+    ) {
+        self.id = id
+        self.image = image
+        self.gatewayPort = gatewayPort
+        self.adminPort = adminPort
+        self.store = store
+        self.memoryBytes = memoryBytes
+        self.nanoCPUs = nanoCPUs
+    }
+}
+
+/// Docker object names. Containers keep the names of the original deployment scripts
+/// (`remote_server_ID`, `admin_panel_ID`) so that existing runbooks recognise them.
+public enum ProviderNames {
+    /// Where the data volume is mounted in both containers.
+    public static let dataMountPath = "/data"
+    /// Port tenant-ingest listens on inside its container.
+    public static let ingestContainerPort = 6000
+    /// Port tenant-admin listens on inside its container.
+    public static let adminContainerPort = 80
+
+    /// The provider's bridge network.
+    public static func network(_ id: ProviderID) -> String { "tenantctl_\(id)" }
+    /// The provider's data volume.
+    public static func volume(_ id: ProviderID) -> String { "tenantctl_\(id)_data" }
+    /// The container of `role` (ingest or admin).
+    public static func container(_ role: Role, _ id: ProviderID) -> String {
+        switch role {
+        case .ingest: return "remote_server_\(id)"
+        case .admin: return "admin_panel_\(id)"
+        case .db: return "tenantctl_keyspace_\(id)"
+        case .network: return network(id)
+        case .data: return volume(id)
+        }
+    }
+}
+
+/// Labels tenantctl adds beyond the contract's `io.tenantctl.*` keys.
+public enum PlanLabels {
+    /// The host port a container publishes, so `list` reports ports of stopped containers
+    /// and a re-run keeps them without inspecting.
+    public static let hostPort = "io.tenantctl.host-port"
+}
+
+/// Parses `--memory` and `--cpus` values.
+public enum ResourceParsing {
+    /// `512m`, `1g`, `256MiB`, `1048576` (bytes) → bytes; nil when malformed or below 6 MiB
+    /// (the engine's minimum).
+    public static func memoryBytes(_ text: String) -> Int64? {
+        let lower = text.lowercased().trimmingCharacters(in: .whitespaces)
+        let digits = lower.prefix { $0.isNumber }
+        guard !digits.isEmpty, let value = Int64(digits) else { return nil }
+        let multiplier: Int64
+        switch lower.dropFirst(digits.count) {
+        case "", "b": multiplier = 1
+        case "k", "kb", "kib": multiplier = 1024
+        case "m", "mb", "mib": multiplier = 1024 * 1024
+        case "g", "gb", "gib": multiplier = 1024 * 1024 * 1024
+        default: return nil
+        }
+        let (bytes, overflow) = value.multipliedReportingOverflow(by: multiplier)
+        guard !overflow, bytes >= 6 * 1024 * 1024 else { return nil }
+        return bytes
+    }
+
+    /// `1`, `0.5`, `2.25` → nano-CPUs; nil when malformed or not positive.
+    public static func nanoCPUs(_ text: String) -> Int64? {
+        guard let value = Double(text), value > 0, value <= 1024 else { return nil }
+        return Int64((value * 1e9).rounded())
+    }
+}
+
+import Foundation

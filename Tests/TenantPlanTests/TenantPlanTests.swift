@@ -1,0 +1,200 @@
+import DockerAPI
+import Foundation
+import TenantModel
+import Testing
+
+@testable import TenantPlan
+
+/// Decodes `value` as the untyped JSON the engine would receive.
+private func wire(_ value: some Encodable) throws -> [String: Any] {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = .sortedKeys
+    return try #require(JSONSerialization.jsonObject(with: try encoder.encode(value)) as? [String: Any])
+}
+
+private func settings(_ id: String = "acme", store: StoreChoice = .sqlite, gateway: Int = 6001, admin: Int = 8081) throws -> ProviderSettings {
+    ProviderSettings(id: try ProviderID(id), image: "tenantctl:0.1.0", gatewayPort: gateway, adminPort: admin, store: store)
+}
+
+@Suite struct ProviderPlanTests {
+    @Test func namesFollowTheSeedScripts() throws {
+        let plan = Planner.plan(try settings())
+        #expect(plan.network.Name == "tenantctl_acme")
+        #expect(plan.volume?.Name == "tenantctl_acme_data")
+        #expect(plan.containers.map(\.name) == ["remote_server_acme", "admin_panel_acme"])
+        #expect(plan.containers.map(\.role) == [.ingest, .admin])
+    }
+
+    @Test func networkAndVolumeCarryTheContractLabels() throws {
+        let plan = Planner.plan(try settings())
+        let network = try wire(plan.network)
+        #expect(network["Name"] as? String == "tenantctl_acme")
+        #expect(network["Driver"] as? String == "bridge")
+        #expect(network["Labels"] as? [String: String] == ["io.tenantctl.provider": "acme", "io.tenantctl.role": "network"])
+        let volume = try wire(try #require(plan.volume))
+        #expect(volume["Labels"] as? [String: String] == ["io.tenantctl.provider": "acme", "io.tenantctl.role": "data"])
+    }
+
+    @Test func ingestRequestMatchesTheEngineSchemaFieldByField() throws {
+        let plan = Planner.plan(try settings())
+        let ingest = try #require(plan.container(.ingest))
+        let json = try wire(ingest.request)
+        #expect(json["Image"] as? String == "tenantctl:0.1.0")
+        #expect(json["Cmd"] as? [String] == ["tenant-ingest"])
+        #expect(json["Env"] as? [String] == ["TENANT_PROVIDER=acme", "TENANT_STORE=sqlite:/data/acme.db", "TENANT_LISTEN=0.0.0.0:6000"])
+        #expect((json["ExposedPorts"] as? [String: Any])?.keys.sorted() == ["6000/tcp"])
+        #expect(json["Tty"] as? Bool == false)
+
+        let labels = try #require(json["Labels"] as? [String: String])
+        #expect(labels["io.tenantctl.provider"] == "acme")
+        #expect(labels["io.tenantctl.role"] == "ingest")
+        #expect(labels["io.tenantctl.config-hash"] == ingest.configHash)
+        #expect(labels["io.tenantctl.host-port"] == "6001")
+
+        let health = try #require(json["Healthcheck"] as? [String: Any])
+        #expect(health["Test"] as? [String] == ["CMD", "tenant-ingest", "--health-check"])
+        #expect((health["Interval"] as? NSNumber)?.int64Value == 15_000_000_000)  // nanoseconds
+        #expect((health["Timeout"] as? NSNumber)?.int64Value == 5_000_000_000)
+        #expect((health["StartPeriod"] as? NSNumber)?.int64Value == 10_000_000_000)
+        #expect(health["Retries"] as? Int == 3)
+
+        let host = try #require(json["HostConfig"] as? [String: Any])
+        let bindings = try #require(host["PortBindings"] as? [String: [[String: String]]])
+        #expect(bindings == ["6000/tcp": [["HostIp": "", "HostPort": "6001"]]])
+        let restart = try #require(host["RestartPolicy"] as? [String: Any])
+        #expect(restart["Name"] as? String == "unless-stopped")
+        #expect(restart["MaximumRetryCount"] as? Int == 0)
+        let mounts = try #require(host["Mounts"] as? [[String: Any]])
+        #expect(mounts.count == 1)
+        #expect(mounts.first?["Type"] as? String == "volume")
+        #expect(mounts.first?["Source"] as? String == "tenantctl_acme_data")
+        #expect(mounts.first?["Target"] as? String == "/data")
+        let memory: Int64? = (host["Memory"] as? NSNumber)?.int64Value
+        #expect(memory == Int64(536_870_912))
+        #expect((host["NanoCpus"] as? NSNumber)?.int64Value == 1_000_000_000)
+        #expect(host["NetworkMode"] as? String == "tenantctl_acme")
+
+        let networking = try #require(json["NetworkingConfig"] as? [String: Any])
+        let endpoints = try #require(networking["EndpointsConfig"] as? [String: [String: [String]]])
+        #expect(endpoints == ["tenantctl_acme": ["Aliases": ["ingest"]]])
+    }
+
+    @Test func adminRequestPublishesPort80AndChecksItsHealth() throws {
+        let admin = try #require(Planner.plan(try settings(admin: 8090)).container(.admin))
+        let json = try wire(admin.request)
+        #expect(json["Cmd"] as? [String] == ["tenant-admin"])
+        #expect((json["Env"] as? [String])?.contains("TENANT_LISTEN=0.0.0.0:80") == true)
+        #expect((json["Healthcheck"] as? [String: Any])?["Test"] as? [String] == ["CMD", "tenant-admin", "--health-check"])
+        let host = try #require(json["HostConfig"] as? [String: Any])
+        #expect(host["PortBindings"] as? [String: [[String: String]]] == ["80/tcp": [["HostIp": "", "HostPort": "8090"]]])
+        #expect((json["Labels"] as? [String: String])?["io.tenantctl.role"] == "admin")
+        #expect(!((json["Env"] as? [String]) ?? []).contains { $0.hasPrefix("TENANT_ADMIN_BOOTSTRAP_HASH") })
+    }
+
+    @Test func cassandraStoreHasNoVolumeAndAKeyspaceURL() throws {
+        let plan = Planner.plan(try settings(store: .cassandra([HostPort(host: "10.0.0.5", port: 9042), HostPort(host: "db2", port: 9043)])))
+        #expect(plan.volume == nil)
+        let ingest = try #require(plan.container(.ingest))
+        #expect(ingest.request.HostConfig?.Mounts == nil)
+        #expect(ingest.request.Env?.contains("TENANT_STORE=cassandra://10.0.0.5:9042,db2:9043/acme") == true)
+    }
+
+    @Test func configHashIsStableAndFollowsSettings() throws {
+        let first = Planner.plan(try settings())
+        let again = Planner.plan(try settings())
+        #expect(first.containers.map(\.configHash) == again.containers.map(\.configHash))
+        #expect(first.containers[0].configHash.count == 16)
+        #expect(ConfigHash.of(first.containers[0].request) == first.containers[0].configHash)  // own label ignored
+
+        let moved = Planner.plan(try settings(gateway: 6002))
+        #expect(moved.containers[0].configHash != first.containers[0].configHash)
+        #expect(moved.containers[1].configHash == first.containers[1].configHash)  // only ingest changed
+
+        var bigger = try settings()
+        bigger.memoryBytes = 1024 * 1024 * 1024
+        #expect(Set(Planner.plan(bigger).containers.map(\.configHash)).isDisjoint(with: first.containers.map(\.configHash)))
+    }
+}
+
+@Suite struct ReconcilerTests {
+    private func observed(_ plan: ProviderPlan, state: String = "running") -> [ObservedContainer] {
+        plan.containers.map { ObservedContainer(name: $0.name, id: "id-\($0.name)", role: $0.role, state: state, configHash: $0.configHash, hostPort: $0.hostPort) }
+    }
+
+    @Test func freshProviderGetsEverything() throws {
+        let plan = Planner.plan(try settings())
+        let steps = Reconciler.actions(plan: plan, observed: [], networkExists: false, volumeExists: false)
+        #expect(steps.shared == [.createNetwork(name: "tenantctl_acme"), .createVolume(name: "tenantctl_acme_data")])
+        #expect(steps.containers.map(\.actions) == [
+            [.createContainer(role: .ingest, name: "remote_server_acme"), .startContainer(role: .ingest, name: "remote_server_acme")],
+            [.createContainer(role: .admin, name: "admin_panel_acme"), .startContainer(role: .admin, name: "admin_panel_acme")],
+        ])
+    }
+
+    @Test func runningProviderNeedsNothing() throws {
+        let plan = Planner.plan(try settings())
+        #expect(Reconciler.isSatisfied(plan: plan, observed: observed(plan)))
+        #expect(Reconciler.actions(plan: plan, observed: observed(plan), networkExists: true, volumeExists: true).isEmpty)
+    }
+
+    @Test func stoppedContainersAreOnlyStarted() throws {
+        let plan = Planner.plan(try settings())
+        let steps = Reconciler.actions(plan: plan, observed: observed(plan, state: "exited"), networkExists: true, volumeExists: true)
+        #expect(!Reconciler.isSatisfied(plan: plan, observed: observed(plan, state: "exited")))
+        #expect(steps.all == [.startContainer(role: .ingest, name: "remote_server_acme"), .startContainer(role: .admin, name: "admin_panel_acme")])
+    }
+
+    @Test func changedSettingsRecreateOnlyWhatChanged() throws {
+        let old = Planner.plan(try settings())
+        let new = Planner.plan(try settings(gateway: 6005))
+        let steps = Reconciler.actions(plan: new, observed: observed(old), networkExists: true, volumeExists: true)
+        #expect(steps.all == [
+            .removeContainer(name: "remote_server_acme", id: "id-remote_server_acme"),
+            .createContainer(role: .ingest, name: "remote_server_acme"), .startContainer(role: .ingest, name: "remote_server_acme"),
+        ])
+    }
+
+    @Test func missingContainerIsRecreated() throws {
+        let plan = Planner.plan(try settings())
+        let onlyIngest = observed(plan).filter { $0.role == .ingest }
+        let steps = Reconciler.actions(plan: plan, observed: onlyIngest, networkExists: true, volumeExists: false)
+        #expect(steps.all == [
+            .createVolume(name: "tenantctl_acme_data"),
+            .createContainer(role: .admin, name: "admin_panel_acme"), .startContainer(role: .admin, name: "admin_panel_acme"),
+        ])
+    }
+}
+
+@Suite struct PortChoiceTests {
+    @Test func skipsPortsDockerUsesAndPortsBusyOnTheHost() {
+        let port = PortChooser.next(from: 6001, used: [6001, 6002], isFreeOnHost: { $0 != 6003 })
+        #expect(port == 6004)
+    }
+
+    @Test func startsAtTheFirstPortWhenAllIsFree() {
+        #expect(PortChooser.next(from: 8081, used: [], isFreeOnHost: { _ in true }) == 8081)
+    }
+
+    @Test func returnsNilWhenNothingIsFree() {
+        #expect(PortChooser.next(from: 65530, used: [65530, 65531], isFreeOnHost: { $0 < 65532 }) == nil)
+    }
+}
+
+@Suite struct ResourceParsingTests {
+    @Test(arguments: [("512m", Int64(512 * 1024 * 1024)), ("1g", Int64(1024 * 1024 * 1024)), ("256MiB", Int64(256 * 1024 * 1024)), ("8388608", Int64(8_388_608))])
+    func memorySizes(text: String, bytes: Int64) {
+        #expect(ResourceParsing.memoryBytes(text) == bytes)
+    }
+
+    @Test(arguments: ["", "m", "12x", "1k", "-5m", "99999999999999999g"])
+    func badMemorySizes(text: String) {
+        #expect(ResourceParsing.memoryBytes(text) == nil)
+    }
+
+    @Test func cpus() {
+        #expect(ResourceParsing.nanoCPUs("0.5") == 500_000_000)
+        #expect(ResourceParsing.nanoCPUs("2") == 2_000_000_000)
+        #expect(ResourceParsing.nanoCPUs("0") == nil)
+        #expect(ResourceParsing.nanoCPUs("abc") == nil)
+    }
+}
