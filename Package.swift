@@ -177,6 +177,13 @@ products += [
     .library(name: "TenantCassandra", targets: ["TenantCassandra"]),
 ]
 
+// MARK: - End to end: the image, tenantctl, both servers and the simulator together
+
+targets += [
+    // Drives the built binaries and the real image; needs no library of ours.
+    .testTarget(name: "EndToEndTests", swiftSettings: swift6),
+]
+
 let package = Package(
     name: "tenantctl",
     platforms: [.macOS(.v15)],
