@@ -57,6 +57,52 @@ targets += [
 
 // MARK: - Admin: web app and mailer
 
+targets += [
+    .target(
+        name: "TenantMailer",
+        dependencies: [
+            "CCurl", "TenantStorage",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ],
+        swiftSettings: swift6
+    ),
+    .target(
+        name: "AdminApp",
+        dependencies: [
+            "TenantModel", "TenantStorage", "TenantSQLite", "TenantAuth", "TenantMailer",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ],
+        swiftSettings: swift6
+    ),
+    .executableTarget(
+        name: "tenant-admin",
+        dependencies: [
+            "AdminApp", "TenantModel", "CCurl",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ],
+        path: "Sources/tenant-admin",
+        swiftSettings: swift6
+    ),
+    .testTarget(
+        name: "AdminAppTests",
+        dependencies: [
+            "AdminApp", "TenantSQLite", "TenantStorage", "TenantAuth",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ],
+        swiftSettings: swift6
+    ),
+    .testTarget(
+        name: "TenantMailerTests",
+        dependencies: ["TenantMailer", "TenantSQLite", "TenantStorage"],
+        swiftSettings: swift6
+    ),
+]
+products += [.executable(name: "tenant-admin", targets: ["tenant-admin"])]
+
 // MARK: - Cassandra store
 
 let package = Package(
