@@ -80,24 +80,30 @@ targets += [
     .executableTarget(
         name: "tenant-admin",
         dependencies: [
-            "AdminApp", "TenantModel", "CCurl",
+            "AdminApp", "TenantModel", "TenantSQLite", "TenantMailer", "CCurl",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ],
         path: "Sources/tenant-admin",
         swiftSettings: swift6
     ),
+    .target(
+        name: "AdminTestSupport",
+        dependencies: ["TenantStorage", "TenantSQLite"],
+        path: "Tests/AdminTestSupport",
+        swiftSettings: swift6
+    ),
     .testTarget(
         name: "AdminAppTests",
         dependencies: [
-            "AdminApp", "TenantSQLite", "TenantStorage", "TenantAuth",
+            "AdminApp", "AdminTestSupport", "TenantSQLite", "TenantStorage", "TenantAuth",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ],
         swiftSettings: swift6
     ),
     .testTarget(
         name: "TenantMailerTests",
-        dependencies: ["TenantMailer", "TenantSQLite", "TenantStorage"],
+        dependencies: ["TenantMailer", "TenantSQLite", "TenantStorage", "AdminTestSupport"],
         swiftSettings: swift6
     ),
 ]

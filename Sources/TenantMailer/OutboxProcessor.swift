@@ -32,6 +32,11 @@ public struct OutboxProcessor: Service {
     }
 
     public func run() async throws {
+        // Sleeping between passes must not hold up shutdown: SIGTERM cancels the wait.
+        try await cancelWhenGracefulShutdown { try await loop() }
+    }
+
+    private func loop() async throws {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
                 _ = try await processDue()

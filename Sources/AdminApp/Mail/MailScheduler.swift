@@ -11,6 +11,11 @@ struct MailScheduler: Service {
     let interval: Duration
 
     func run() async throws {
+        // Sleeping between passes must not hold up shutdown: SIGTERM cancels the wait.
+        try await cancelWhenGracefulShutdown { try await loop() }
+    }
+
+    private func loop() async throws {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
                 try await tick(now: services.nowMillis)

@@ -10,6 +10,11 @@ struct RollupService: Service {
     let logger: Logger
 
     func run() async throws {
+        // Sleeping between passes must not hold up shutdown: SIGTERM cancels the wait.
+        try await cancelWhenGracefulShutdown { try await loop() }
+    }
+
+    private func loop() async throws {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
                 var hours = 0
