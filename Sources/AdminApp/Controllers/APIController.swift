@@ -15,6 +15,18 @@ struct APIController {
         var first_seen: String
         var last_seen: String
         var online: Bool
+
+        /// `customer` and `site` are always present (null while unassigned), as the contract lists them.
+        func encode(to encoder: any Encoder) throws {
+            enum Keys: String, CodingKey { case gateway, customer, site, first_seen, last_seen, online }
+            var c = encoder.container(keyedBy: Keys.self)
+            try c.encode(gateway, forKey: .gateway)
+            if let customer { try c.encode(customer, forKey: .customer) } else { try c.encodeNil(forKey: .customer) }
+            if let site { try c.encode(site, forKey: .site) } else { try c.encodeNil(forKey: .site) }
+            try c.encode(first_seen, forKey: .first_seen)
+            try c.encode(last_seen, forKey: .last_seen)
+            try c.encode(online, forKey: .online)
+        }
     }
 
     struct ReadingJSON: Codable, Sendable {

@@ -20,6 +20,9 @@ enum TimeFormat {
         return formatter.date(from: text).map(millis)
     }
 
+    /// The zone's name for people; Foundation on Linux names UTC "GMT".
+    static func zoneName(_ zone: TimeZone) -> String { zone.identifier == "GMT" ? "UTC" : zone.identifier }
+
     static func date(_ millis: EpochMillis) -> Date { Date(timeIntervalSince1970: Double(millis) / 1000) }
     static func millis(_ date: Date) -> EpochMillis { EpochMillis((date.timeIntervalSince1970 * 1000).rounded()) }
 
