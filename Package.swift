@@ -103,7 +103,10 @@ targets += [
     ),
     .testTarget(
         name: "TenantMailerTests",
-        dependencies: ["TenantMailer", "TenantSQLite", "TenantStorage", "AdminTestSupport"],
+        dependencies: [
+            "TenantMailer", "TenantSQLite", "TenantStorage", "AdminTestSupport",
+            .product(name: "Logging", package: "swift-log"),
+        ],
         swiftSettings: swift6
     ),
 ]
