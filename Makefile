@@ -4,7 +4,7 @@
 SWIFT      ?= swift
 BASE_IMAGE ?= tenantctl-base:bookworm
 
-.PHONY: all setup base-image build test unit bench clean
+.PHONY: all setup base-image build test unit bench bench-admin clean
 
 all: build
 
@@ -26,6 +26,11 @@ test: setup base-image
 ## Unit tests only (no Docker needed).
 unit:
 	$(SWIFT) test
+
+## Admin panel latency (dashboard, month chart over a year of 1-minute data) and memory.
+bench-admin:
+	$(SWIFT) build -c release --product tenant-admin
+	/usr/bin/python3 scripts/bench-admin.py .build/release/tenant-admin
 
 clean:
 	rm -rf .build

@@ -58,6 +58,7 @@ targets += [
 // MARK: - Admin: web app and mailer
 
 targets += [
+    .systemLibrary(name: "CMalloc", path: "Sources/CMalloc"),
     .target(
         name: "TenantMailer",
         dependencies: [
@@ -70,7 +71,7 @@ targets += [
     .target(
         name: "AdminApp",
         dependencies: [
-            "TenantModel", "TenantStorage", "TenantSQLite", "TenantAuth", "TenantMailer",
+            "TenantModel", "TenantStorage", "TenantSQLite", "TenantAuth", "TenantMailer", "CMalloc",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -80,7 +81,7 @@ targets += [
     .executableTarget(
         name: "tenant-admin",
         dependencies: [
-            "AdminApp", "TenantModel", "TenantSQLite", "TenantMailer", "CCurl",
+            "AdminApp", "TenantModel", "TenantSQLite", "TenantMailer", "CCurl", "CMalloc",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ],

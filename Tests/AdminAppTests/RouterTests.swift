@@ -133,6 +133,7 @@ import AdminTestSupport
                 ("/customers", "Sunny Farm"), ("/customers/1", "Sunny Farm"), ("/gateways", "gw-1"),
                 ("/gateways/gw-1", "<svg"), ("/gateways/gw-1?range=week", "Power (W)"), ("/gateways/gw-1?range=month&end=2026-11-30", "Time (UTC)"),
                 ("/gateways/gw-1/chart.svg?range=day", "</svg>"), ("/reports", "<form"), ("/reports?gateway=gw-1&from=2026-11-28&to=2026-11-29", "id=\"report\""),
+                ("/reports?customer=1&from=2026-11-28&to=2026-11-28", "Report: Customer Sunny Farm"),
                 ("/settings", "offline_threshold_minutes"), ("/staff", "admin"), ("/account", "API token"),
             ]
             for (uri, needle) in expectations {

@@ -1,3 +1,6 @@
+#if os(Linux)
+import CMalloc
+#endif
 import Logging
 import ServiceLifecycle
 import TenantStorage
@@ -22,7 +25,13 @@ struct RollupService: Service {
                     if Task.isShuttingDownGracefully { break }
                     hours += try await store.refreshRollup(gateway: gateway.id)
                 }
-                if hours > 0 { logger.info("rolled up closed hours", metadata: ["hours": "\(hours)"]) }
+                if hours > 0 {
+                    logger.info("rolled up closed hours", metadata: ["hours": "\(hours)"])
+                    // A big first rollup leaves freed heap behind; give it back to the system.
+                    #if os(Linux)
+                    malloc_trim(0)
+                    #endif
+                }
             } catch {
                 logger.warning("rollup pass failed", metadata: ["error": "\(error)"])
             }
