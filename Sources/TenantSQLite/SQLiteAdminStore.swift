@@ -374,6 +374,7 @@ public struct SQLiteAdminStore: AdminStore {
         }
     }
 
+    @discardableResult
     public func refreshRollup(gateway: String) async throws -> Int {
         let grace = rollupGrace
         // Plan on a reader: where the rollup stands and how far the data reaches.
