@@ -160,6 +160,24 @@ import AdminTestSupport
         }
     }
 
+    @Test func dashboardShowsMailsThatKeepFailing() async throws {
+        let harness = try Harness(now: Self.now)
+        let store = harness.db.store
+        #expect(try await store.enqueue(OutboxMail(dedupeKey: "alert:x", recipients: ["ops@example.com"], subject: "Stuck <mail>", textBody: "", htmlBody: "", createdAt: 0)))
+        let id = try #require(try await store.dueMails(now: 0, limit: 1).first?.id)
+        for _ in 0..<3 { try await store.markFailed(id: id, error: "smtp delivery failed: connection refused", nextAttemptAt: 0) }
+        try await harness.app().test(.router) { client in
+            var browser = Browser()
+            try await browser.signIn(client)
+            let dashboard = try await browser.get(client, "/")
+            #expect(dashboard.text.contains("Mails that keep failing"))
+            #expect(dashboard.text.contains("Stuck &lt;mail&gt;"))
+            #expect(dashboard.text.contains("connection refused"))
+            let metrics = try await browser.get(client, "/metrics")
+            #expect(metrics.text.contains("tenant_admin_outbox_mails{state=\"failing\"} 1"))
+        }
+    }
+
     @Test func customersAssignmentKeysAndSettings() async throws {
         let harness = try Harness(now: Self.now)
         try await seed(harness)

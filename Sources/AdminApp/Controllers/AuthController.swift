@@ -63,8 +63,8 @@ struct AuthController {
                               Views.login(context: context, next: next, message: "Too many failed attempts. Wait 15 minutes and try again."))
         }
         let account = try await services.store.staffAccount(name: name)
-        let hash = account?.passwordHash ?? Self.decoyHash
-        let valid = try await Blocking.run { PasswordHasher.verify(password, against: hash) }
+        // The decoy hash is computed (once, slowly) on the blocking queue too.
+        let valid = try await Blocking.run { PasswordHasher.verify(password, against: account?.passwordHash ?? Self.decoyHash) }
         guard let account, valid, !password.isEmpty else {
             await services.limiter.recordFailure(key, now: now)
             services.metrics.loginFailures.add(1, ordering: .relaxed)
