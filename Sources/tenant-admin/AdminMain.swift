@@ -81,6 +81,8 @@ struct AdminMain: AsyncParsableCommand {
         case .sqlite(let path):
             do { database = try SQLiteDatabase(path: path) } catch { throw SettingError("cannot open store \(storeURL): \(error)") }
         }
+        let adminStore = SQLiteAdminStore(database: database)
+        do { try await claimStore(adminStore, for: providerID) } catch let error as StoreClaimError { throw SettingError(error.description) }
         if migrateOnly {
             logger.info("schema is current", metadata: ["store": "\(storeURL)"])
             return
@@ -100,7 +102,6 @@ struct AdminMain: AsyncParsableCommand {
         let configuration = AdminConfiguration(
             provider: providerID, host: address.host, port: address.port,
             secureCookies: secureCookies || env["TENANT_SECURE_COOKIES"] == "1", bootstrapHash: bootstrapHash, smtp: smtp)
-        let adminStore = SQLiteAdminStore(database: database)
         let app = try await buildApplication(
             configuration: configuration, store: adminStore, readings: SQLiteReadingStore(database: database), logger: logger)
         logger.info("starting", metadata: ["store": "\(storeURL)", "listen": "\(address)", "smtp": "\(smtp.map { $0.url } ?? "none")"])

@@ -73,6 +73,10 @@ import Glibc
         #expect(first.status == 0)
         #expect(try Self.run(["--migrate-only", "--provider", "acme", "--store", "sqlite:\(path)"]).status == 0)
         #expect(FileManager.default.fileExists(atPath: path))
+        // The store is now acme's: another provider's app refuses it.
+        let other = try Self.run(["--migrate-only", "--provider", "other", "--store", "sqlite:\(path)"])
+        #expect(other.status == 2)
+        #expect(other.stderr.contains("store belongs to provider 'acme'"))
     }
 
     @Test func healthCheckAndSIGTERM() async throws {
