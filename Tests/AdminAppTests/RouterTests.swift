@@ -160,6 +160,26 @@ import AdminTestSupport
         }
     }
 
+    @Test func cookiesAreSecureBehindTLS() async throws {
+        let harness = try Harness(now: Self.now)
+        try await harness.app().test(.router) { client in
+            let login = try await client.execute(uri: "/login", method: .get, headers: [.init("X-Forwarded-Proto")!: "https"])
+            let csrfCookie = try #require(login.headers[values: .setCookie].first { $0.hasPrefix("tc_csrf=") })
+            #expect(csrfCookie.contains("Secure"))
+            let csrf = String(csrfCookie.split(separator: ";")[0].dropFirst("tc_csrf=".count))
+            let response = try await client.execute(
+                uri: "/login", method: .post,
+                headers: [.cookie: "tc_csrf=\(csrf)", .contentType: "application/x-www-form-urlencoded", .init("X-Forwarded-Proto")!: "https"],
+                body: Browser.encode([("csrf", csrf), ("username", "admin"), ("password", Harness.password)]))
+            #expect(response.status == .seeOther)
+            let session = try #require(response.headers[values: .setCookie].first { $0.hasPrefix("tc_session=") })
+            #expect(session.contains("Secure") && session.contains("HttpOnly") && session.contains("SameSite=Lax"))
+            // Over plain HTTP without the flag the cookie is not Secure (it would never come back).
+            let plain = try await client.execute(uri: "/login", method: .get)
+            #expect(plain.headers[values: .setCookie].allSatisfy { !$0.contains("Secure") })
+        }
+    }
+
     @Test func dashboardShowsMailsThatKeepFailing() async throws {
         let harness = try Harness(now: Self.now)
         let store = harness.db.store
