@@ -7,12 +7,13 @@ lazy hourly rollup to catch up, signs in through the real form and measures the
 latency of the dashboard, the month chart (SVG) and the gateway page with a month
 chart over one keep-alive connection. Prints a Markdown table.
 
-usage: bench-admin.py PATH/TO/tenant-admin [requests]
+usage: bench-admin.py PATH/TO/tenant-admin [requests] [recent-gateways]
 """
 import crypt, http.client, math, os, re, shutil, socket, sqlite3, subprocess, sys, tempfile, time
 
 binary = sys.argv[1]
 requests = int(sys.argv[2]) if len(sys.argv) > 2 else 2000
+recent = int(sys.argv[3]) if len(sys.argv) > 3 else 20
 work = tempfile.mkdtemp(prefix="bench-admin-")
 db_path = os.path.join(work, "bench.db")
 store = "sqlite:" + db_path
@@ -42,11 +43,11 @@ def year_rows():
         yield ("gw-year", at, "inv-1", p, energy, 230.0, p / 230, 30.0)
         energy += p / 60
 db.executemany("INSERT INTO readings VALUES (?, ?, ?, ?, ?, ?, ?, ?)", year_rows())
-for g in range(20):
-    gid = "gw-%02d" % g
-    db.execute("INSERT INTO gateways (id, customer_id, first_seen, last_seen) VALUES (?, ?, ?, ?)", (gid, 1 if g % 2 else None, now - 7_200_000, now - (0 if g < 15 else 3_600_000)))
+for g in range(recent):
+    gid = "gw-%03d" % g
+    db.execute("INSERT INTO gateways (id, customer_id, first_seen, last_seen) VALUES (?, ?, ?, ?)", (gid, 1 if g % 2 else None, now - 7_200_000, now - (0 if g % 4 else 3_600_000)))
     db.executemany("INSERT INTO readings (gateway, at, sensor, power) VALUES (?, ?, ?, ?)",
-                   [(gid, at, s, power(at, 1500)) for at in range(now - 7_200_000, now - (0 if g < 15 else 3_600_000), MINUTE) for s in ("a", "b")])
+                   [(gid, at, s, power(at, 1500)) for at in range(now - 7_200_000, now - (0 if g % 4 else 3_600_000), MINUTE) for s in ("a", "b")])
 db.commit()
 db.close()
 rows_seconds = time.time() - t0
@@ -105,7 +106,7 @@ try:
         return samples[len(samples) // 2], samples[int(len(samples) * 0.99) - 1], len(data)
 
     results = [
-        ("dashboard `/` (21 gateways)",) + measure("/", requests),
+        ("dashboard `/` (%d gateways)" % (recent + 1),) + measure("/", requests),
         ("month chart `/gateways/gw-year/chart.svg?range=month`",) + measure("/gateways/gw-year/chart.svg?range=month", requests),
         ("gateway page, month range",) + measure("/gateways/gw-year?range=month", requests // 2),
         ("gateway page, day range (raw 1-minute points)",) + measure("/gateways/gw-year?range=day", requests // 2),

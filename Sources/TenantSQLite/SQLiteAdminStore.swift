@@ -108,20 +108,30 @@ public struct SQLiteAdminStore: AdminStore {
     }
 
     public func latestReadings(gateway: String, since: EpochMillis) async throws -> [Reading] {
+        try await database.read { db in try Self.latest(db, gateway: gateway, since: since) }
+    }
+
+    public func latestReadings(gateways: [String], since: EpochMillis) async throws -> [String: [Reading]] {
         try await database.read { db in
-            try db.query(
-                """
-                SELECT r.sensor, r.at, r.power, r.energy, r.voltage, r.current, r.temperature
-                FROM (SELECT sensor, MAX(at) AS at FROM readings WHERE gateway = ?1 AND at >= ?2 GROUP BY sensor) AS latest
-                JOIN readings AS r ON r.gateway = ?1 AND r.at = latest.at AND r.sensor = latest.sensor
-                ORDER BY r.sensor
-                """,
-                [.text(gateway), .integer(since)]
-            ).map { row in
-                Reading(
-                    sensor: row.string(0) ?? "", at: row.int64(1) ?? 0, power: row.double(2) ?? 0,
-                    energy: row.double(3), voltage: row.double(4), current: row.double(5), temperature: row.double(6))
-            }
+            var result: [String: [Reading]] = [:]
+            for gateway in gateways { result[gateway] = try Self.latest(db, gateway: gateway, since: since) }
+            return result
+        }
+    }
+
+    private static func latest(_ db: SQLiteConnection, gateway: String, since: EpochMillis) throws -> [Reading] {
+        try db.query(
+            """
+            SELECT r.sensor, r.at, r.power, r.energy, r.voltage, r.current, r.temperature
+            FROM (SELECT sensor, MAX(at) AS at FROM readings WHERE gateway = ?1 AND at >= ?2 GROUP BY sensor) AS latest
+            JOIN readings AS r ON r.gateway = ?1 AND r.at = latest.at AND r.sensor = latest.sensor
+            ORDER BY r.sensor
+            """,
+            [.text(gateway), .integer(since)]
+        ).map { row in
+            Reading(
+                sensor: row.string(0) ?? "", at: row.int64(1) ?? 0, power: row.double(2) ?? 0,
+                energy: row.double(3), voltage: row.double(4), current: row.double(5), temperature: row.double(6))
         }
     }
 
@@ -354,24 +364,36 @@ public struct SQLiteAdminStore: AdminStore {
     }
 
     public func hourly(gateway: String, from: EpochMillis, to: EpochMillis) async throws -> [HourBucket] {
-        let from = Self.floorHour(from), to = Self.floorHour(to)
-        return try await database.read { db in
-            let through = try db.query("SELECT through FROM rollup_state WHERE gateway = ?", [.text(gateway)]).first?.int64(0) ?? from
-            var buckets: [HourBucket] = []
-            if from < through {
-                buckets = try db.query(
-                    "SELECT hour, samples, power_sum, power_max, power_wh, counter_wh FROM power_hourly WHERE gateway = ? AND hour >= ? AND hour < ? ORDER BY hour",
-                    [.text(gateway), .integer(from), .integer(min(to, through))]
-                ).map { row in
-                    RawHour(
-                        hour: row.int64(0) ?? 0, samples: row.int(1) ?? 0, sum: row.double(2) ?? 0, max: row.double(3) ?? 0,
-                        powerWh: row.double(4) ?? 0, counterWh: row.double(5)
-                    ).bucket
-                }
+        try await database.read { db in try Self.hourly(db, gateway: gateway, from: from, to: to) }
+    }
+
+    public func energy(gateways: [String], from: EpochMillis, to: EpochMillis) async throws -> [String: Double] {
+        try await database.read { db in
+            var result: [String: Double] = [:]
+            for gateway in gateways {
+                result[gateway] = try Self.hourly(db, gateway: gateway, from: from, to: to).reduce(0) { $0 + $1.energy }
             }
-            buckets += try Self.computeHours(db, gateway: gateway, from: max(from, through), to: to).map(\.bucket)
-            return buckets
+            return result
         }
+    }
+
+    private static func hourly(_ db: SQLiteConnection, gateway: String, from: EpochMillis, to: EpochMillis) throws -> [HourBucket] {
+        let from = floorHour(from), to = floorHour(to)
+        let through = try db.query("SELECT through FROM rollup_state WHERE gateway = ?", [.text(gateway)]).first?.int64(0) ?? from
+        var buckets: [HourBucket] = []
+        if from < through {
+            buckets = try db.query(
+                "SELECT hour, samples, power_sum, power_max, power_wh, counter_wh FROM power_hourly WHERE gateway = ? AND hour >= ? AND hour < ? ORDER BY hour",
+                [.text(gateway), .integer(from), .integer(min(to, through))]
+            ).map { row in
+                RawHour(
+                    hour: row.int64(0) ?? 0, samples: row.int(1) ?? 0, sum: row.double(2) ?? 0, max: row.double(3) ?? 0,
+                    powerWh: row.double(4) ?? 0, counterWh: row.double(5)
+                ).bucket
+            }
+        }
+        buckets += try computeHours(db, gateway: gateway, from: max(from, through), to: to).map(\.bucket)
+        return buckets
     }
 
     @discardableResult

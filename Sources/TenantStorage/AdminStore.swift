@@ -27,6 +27,9 @@ public protocol GatewayDirectory: Sendable {
     func setKeyHash(gateway: String, hash: String?) async throws -> Bool
     /// The newest reading of each sensor of `gateway` measured at or after `since`.
     func latestReadings(gateway: String, since: EpochMillis) async throws -> [Reading]
+    /// ``latestReadings(gateway:since:)`` for several gateways in one call (the dashboard's
+    /// read; a keyspace answers it with one partition read per gateway).
+    func latestReadings(gateways: [String], since: EpochMillis) async throws -> [String: [Reading]]
 }
 
 /// Staff accounts, their API tokens and browser sessions.
@@ -77,6 +80,8 @@ public protocol PowerRollupStore: Sendable {
     /// Hourly buckets of `gateway` with `from <= hour < to`; hours not rolled up yet are
     /// computed from raw readings. `from` and `to` are rounded down to whole hours.
     func hourly(gateway: String, from: EpochMillis, to: EpochMillis) async throws -> [HourBucket]
+    /// Total energy (Wh) per gateway over the hours in `[from, to)`, as ``hourly(gateway:from:to:)`` sums it.
+    func energy(gateways: [String], from: EpochMillis, to: EpochMillis) async throws -> [String: Double]
     /// Rolls up the closed hours of `gateway` (those ending before its newest reading
     /// minus a grace period for late data); returns how many hours were written.
     @discardableResult

@@ -32,6 +32,8 @@ import AdminTestSupport
         let rolled = try await reports.daily(gateway: "gw-r", from: Self.day0, to: Self.day0 + 3 * Self.dayMillis, zone: utc)
         #expect(rolled == raw)
         #expect(try await db.store.refreshRollup(gateway: "gw-r") == 0)
+        let energy = try await db.store.energy(gateways: ["gw-r"], from: Self.day0, to: Self.day0 + Self.dayMillis)
+        #expect(abs((energy["gw-r"] ?? 0) - expected) < 0.01)
     }
 
     @Test func daysFollowTheProviderTimeZone() async throws {

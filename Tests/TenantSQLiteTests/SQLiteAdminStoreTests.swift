@@ -45,6 +45,9 @@ import TenantStorage
         #expect(latest.map(\.sensor) == ["s1", "s2"])
         #expect(latest.map(\.power) == [3, 2])
         #expect(try await store.latestReadings(gateway: "g", since: 150).map(\.sensor) == ["s1"])
+        let batch = try await store.latestReadings(gateways: ["g", "unknown"], since: 0)
+        #expect(batch["g"] == latest)
+        #expect(batch["unknown"] == [])
     }
 
     @Test func staffSessionsAndTokens() async throws {

@@ -32,26 +32,22 @@ struct DashboardController {
         let alerts = try await services.store.alertStates()
         let today = TimeFormat.day(now, in: zone)
         var summary = Summary()
+        let online = gateways.filter { now - $0.lastSeen <= settings.offlineThresholdMillis }
+        // Two batched reads instead of a few queries per gateway.
+        let latest = try await services.store.latestReadings(gateways: online.map(\.id), since: now - settings.offlineThresholdMillis)
+        let energy = try await services.store.energy(gateways: gateways.filter { $0.lastSeen >= dayStart }.map(\.id), from: dayStart, to: now + 3_600_000)
+        summary.currentPower = latest.values.joined().reduce(0) { $0 + $1.power }
+        summary.todayEnergy = energy.values.reduce(0, +)
         for gateway in gateways {
-            let online = now - gateway.lastSeen <= settings.offlineThresholdMillis
-            if online { summary.online += 1 } else { summary.offline += 1 }
+            let isOnline = now - gateway.lastSeen <= settings.offlineThresholdMillis
+            if isOnline { summary.online += 1 } else { summary.offline += 1 }
             if gateway.customerID == nil {
                 summary.unassigned += 1
                 summary.attention.append((gateway.id, "not assigned to a customer"))
             }
-            if !online {
-                summary.attention.append((gateway.id, "offline, last seen \(TimeFormat.ago(gateway.lastSeen, now: now))"))
-            } else {
-                for reading in try await services.store.latestReadings(gateway: gateway.id, since: now - settings.offlineThresholdMillis) {
-                    summary.currentPower += reading.power
-                }
-            }
+            if !isOnline { summary.attention.append((gateway.id, "offline, last seen \(TimeFormat.ago(gateway.lastSeen, now: now))")) }
             if settings.gatewayKeysRequired && !gateway.hasKey { summary.attention.append((gateway.id, "no gateway key while keys are required")) }
             if alerts[gateway.id]?.lowProductionDay == today { summary.attention.append((gateway.id, "low production today")) }
-            if gateway.lastSeen >= dayStart {
-                let hours = try await services.store.hourly(gateway: gateway.id, from: dayStart, to: now + 3_600_000)
-                summary.todayEnergy += hours.reduce(0) { $0 + $1.energy }
-            }
         }
         summary.failingMails = try await services.store.failingMails(minAttempts: OutboxProcessor.failingAfterAttempts)
         summary.pendingMails = try await services.store.outboxCounts().pending
