@@ -4,7 +4,7 @@
 SWIFT      ?= swift
 BASE_IMAGE ?= tenantctl-base:bookworm
 
-.PHONY: all setup base-image build test unit bench bench-admin clean
+.PHONY: all setup base-image build test unit bench clean
 
 all: build
 
@@ -28,6 +28,7 @@ unit:
 	$(SWIFT) test
 
 ## Admin panel latency (dashboard, month chart over a year of 1-minute data) and memory.
+.PHONY: bench-admin
 bench-admin:
 	$(SWIFT) build -c release --product tenant-admin
 	/usr/bin/python3 scripts/bench-admin.py .build/release/tenant-admin
