@@ -30,7 +30,8 @@ import AdminTestSupport
             let process = Process()
             process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
             process.arguments = [Self.repository.appendingPathComponent("scripts/cdp-snapshot.py").path, "/usr/bin/chromium", "http://127.0.0.1:\(port)",
-                                 "admin", Harness.password, out.path, "dashboard=/", "gateway=/gateways/gw-roof?range=week"]
+                                 "admin", Harness.password, out.path, "dashboard=/", "gateway=/gateways/gw-roof?range=week",
+                                 "customer=/customers/\(customer.id)", "report=/reports?customer=\(customer.id)", "settings=/settings"]
             let errors = Pipe()
             process.standardError = errors
             try process.run()
@@ -53,7 +54,14 @@ import AdminTestSupport
         #expect(gateway.contains("id=\"energy-bars\"><svg"))
         #expect(gateway.contains("<td>inv-1</td>"))
 
-        for name in ["dashboard", "gateway"] {
+        let customerPage = try String(contentsOf: out.appendingPathComponent("customer.html"), encoding: .utf8)
+        #expect(customerPage.contains("Barn roof") && customerPage.contains("gw-roof"))
+        let reportPage = try String(contentsOf: out.appendingPathComponent("report.html"), encoding: .utf8)
+        #expect(reportPage.contains("id=\"report\"") && reportPage.contains("id=\"total-energy\""))
+        let settingsPage = try String(contentsOf: out.appendingPathComponent("settings.html"), encoding: .utf8)
+        #expect(settingsPage.contains("name=\"gateway_keys_required\""))
+
+        for name in ["dashboard", "gateway", "customer", "report", "settings"] {
             let png = try Data(contentsOf: out.appendingPathComponent("\(name).png"))
             #expect(png.count > 10_000)
             #expect(png.starts(with: [0x89, 0x50, 0x4E, 0x47]))
