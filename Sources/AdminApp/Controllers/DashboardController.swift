@@ -33,11 +33,11 @@ struct DashboardController {
         let today = TimeFormat.day(now, in: zone)
         var summary = Summary()
         let online = gateways.filter { now - $0.lastSeen <= settings.offlineThresholdMillis }
-        // Two batched reads instead of a few queries per gateway.
-        let latest = try await services.store.latestReadings(gateways: online.map(\.id), since: now - settings.offlineThresholdMillis)
-        let energy = try await services.store.energy(gateways: gateways.filter { $0.lastSeen >= dayStart }.map(\.id), from: dayStart, to: now + 3_600_000)
-        summary.currentPower = latest.values.joined().reduce(0) { $0 + $1.power }
-        summary.todayEnergy = energy.values.reduce(0, +)
+        // Two batched reads instead of a few queries per gateway, on two reader connections at once.
+        async let latest = services.store.latestReadings(gateways: online.map(\.id), since: now - settings.offlineThresholdMillis)
+        async let energy = services.store.energy(gateways: gateways.filter { $0.lastSeen >= dayStart }.map(\.id), from: dayStart, to: now + 3_600_000)
+        summary.currentPower = try await latest.values.joined().reduce(0) { $0 + $1.power }
+        summary.todayEnergy = try await energy.values.reduce(0, +)
         for gateway in gateways {
             let isOnline = now - gateway.lastSeen <= settings.offlineThresholdMillis
             if isOnline { summary.online += 1 } else { summary.offline += 1 }
