@@ -39,6 +39,12 @@ test: setup base-image test-fixtures
 unit:
 	$(SWIFT) test
 
+## Admin panel latency (dashboard, month chart over a year of 1-minute data) and memory.
+.PHONY: bench-admin
+bench-admin:
+	$(SWIFT) build -c release --product tenant-admin
+	/usr/bin/python3 scripts/bench-admin.py .build/release/tenant-admin
+
 clean:
 	rm -rf .build
 

@@ -92,6 +92,62 @@ products += [.executable(name: "tenantctl", targets: ["tenantctl"])]
 
 // MARK: - Admin: web app and mailer
 
+targets += [
+    .systemLibrary(name: "CMalloc", path: "Sources/CMalloc"),
+    .target(
+        name: "TenantMailer",
+        dependencies: [
+            "CCurl", "TenantStorage",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ],
+        swiftSettings: swift6
+    ),
+    .target(
+        name: "AdminApp",
+        dependencies: [
+            "TenantModel", "TenantStorage", "TenantSQLite", "TenantAuth", "TenantMailer", "CMalloc",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ],
+        swiftSettings: swift6
+    ),
+    .executableTarget(
+        name: "tenant-admin",
+        dependencies: [
+            "AdminApp", "TenantModel", "TenantSQLite", "TenantMailer", "CCurl", "CMalloc",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ],
+        path: "Sources/tenant-admin",
+        swiftSettings: swift6
+    ),
+    .target(
+        name: "AdminTestSupport",
+        dependencies: ["TenantStorage", "TenantSQLite"],
+        path: "Tests/AdminTestSupport",
+        swiftSettings: swift6
+    ),
+    .testTarget(
+        name: "AdminAppTests",
+        dependencies: [
+            "AdminApp", "AdminTestSupport", "TenantSQLite", "TenantStorage", "TenantAuth",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ],
+        swiftSettings: swift6
+    ),
+    .testTarget(
+        name: "TenantMailerTests",
+        dependencies: [
+            "TenantMailer", "TenantSQLite", "TenantStorage", "AdminTestSupport",
+            .product(name: "Logging", package: "swift-log"),
+        ],
+        swiftSettings: swift6
+    ),
+]
+products += [.executable(name: "tenant-admin", targets: ["tenant-admin"])]
+
 // MARK: - Cassandra store
 
 // A focused CQL native protocol v4 client (no Swift Cassandra driver is available) and the

@@ -2,7 +2,7 @@
 /// migrations; never edit one that has shipped.
 public enum Schema {
     /// Every migration, oldest first.
-    public static let migrations: [Migration] = [
+    public static let migrations: [Migration] = AdminSchema.migrations + [
         Migration(version: 1, sql: """
             CREATE TABLE customers (
                 id         INTEGER PRIMARY KEY,

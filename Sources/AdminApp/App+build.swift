@@ -1,0 +1,125 @@
+import Foundation
+import Hummingbird
+import Logging
+import TenantMailer
+import TenantModel
+import TenantStorage
+
+/// Everything `tenant-admin` needs to run, resolved from flags and environment.
+public struct AdminConfiguration: Sendable {
+    public var provider: ProviderID
+    public var host: String
+    public var port: Int
+    /// Mark cookies `Secure` even without `X-Forwarded-Proto: https` (the app sits behind TLS).
+    public var secureCookies: Bool
+    /// yescrypt hash for the first staff account `admin`, used only while no account exists.
+    public var bootstrapHash: String?
+    /// Where mail goes; nil keeps mails queued in the outbox (shown on the dashboard).
+    public var smtp: SMTPConfiguration?
+    /// How often the outbox, the scheduler and the alert monitor run.
+    public var mailInterval: Duration
+    /// How often closed hours are rolled up.
+    public var rollupInterval: Duration
+    /// The clock; tests move it.
+    public var now: @Sendable () -> Date
+
+    public init(
+        provider: ProviderID, host: String = "0.0.0.0", port: Int = 80, secureCookies: Bool = false, bootstrapHash: String? = nil,
+        smtp: SMTPConfiguration? = nil, mailInterval: Duration = .seconds(30), rollupInterval: Duration = .seconds(300),
+        now: @escaping @Sendable () -> Date = { Date() }
+    ) {
+        self.provider = provider
+        self.host = host
+        self.port = port
+        self.secureCookies = secureCookies
+        self.bootstrapHash = bootstrapHash
+        self.smtp = smtp
+        self.mailInterval = mailInterval
+        self.rollupInterval = rollupInterval
+        self.now = now
+    }
+}
+
+/// The dependencies every controller shares.
+struct AdminServices: Sendable {
+    let configuration: AdminConfiguration
+    let store: any AdminStore
+    let readings: any ReadingStore
+    let reports: ReportService
+    let limiter: LoginLimiter
+    let metrics: AdminMetrics
+    let logger: Logger
+
+    var nowMillis: EpochMillis { TimeFormat.millis(configuration.now()) }
+
+    func settings() async throws -> AdminSettings { AdminSettings(stored: try await store.settings()) }
+}
+
+/// Builds the admin web app for one provider's store, with its background services
+/// (outbox sender, report scheduler, alert monitor, rollups) attached.
+public func buildApplication(
+    configuration: AdminConfiguration, store: any AdminStore, readings: any ReadingStore, logger: Logger
+) async throws -> some ApplicationProtocol {
+    let services = AdminServices(
+        configuration: configuration, store: store, readings: readings, reports: ReportService(store: store),
+        limiter: LoginLimiter(), metrics: AdminMetrics(), logger: logger)
+    try await bootstrapStaff(services)
+    let router = buildRouter(services)
+    var background: [any Service] = [
+        RollupService(store: store, interval: configuration.rollupInterval, logger: logger),
+        MailScheduler(services: services, interval: configuration.mailInterval),
+    ]
+    if let smtp = configuration.smtp {
+        background.append(
+            OutboxProcessor(
+                store: store, transport: CurlSMTPTransport(configuration: smtp), from: smtp.from,
+                pollInterval: configuration.mailInterval, logger: logger))
+    } else {
+        logger.info("no SMTP server configured: mails stay queued in the outbox")
+    }
+    let provider = configuration.provider
+    return Application(
+        router: router,
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "tenant-admin"),
+        services: background,
+        onServerRunning: { channel in
+            logger.info("admin panel listening", metadata: ["tenant.id": "\(provider)", "address": "\(channel.localAddress?.description ?? "?")"])
+        },
+        logger: logger)
+}
+
+/// Creates staff user `admin` from the provisioning hash when no account exists.
+func bootstrapStaff(_ services: AdminServices) async throws {
+    guard try await services.store.staffAccounts().isEmpty else { return }
+    guard let hash = services.configuration.bootstrapHash, !hash.isEmpty else {
+        services.logger.warning("no staff account exists and TENANT_ADMIN_BOOTSTRAP_HASH is not set: nobody can sign in")
+        return
+    }
+    if try await services.store.createStaff(name: "admin", passwordHash: hash, at: services.nowMillis) {
+        services.logger.info("created the first staff account 'admin' from the provisioning hash")
+    }
+}
+
+/// The routes: open ones, pages behind a session, the JSON API behind a token.
+func buildRouter(_ services: AdminServices) -> Router<AdminRequestContext> {
+    let router = Router(context: AdminRequestContext.self)
+    router.add(middleware: MetricsCountingMiddleware(metrics: services.metrics))
+    router.add(middleware: SecurityHeadersMiddleware())
+    router.add(middleware: ErrorMiddleware(logger: services.logger))
+
+    OpenController(services: services).register(on: router)
+
+    let api = router.group("api/v1").add(middleware: APITokenMiddleware(services: services))
+    APIController(services: services).register(on: api)
+
+    let pages = router.group().add(middleware: CSRFMiddleware(services: services)).add(middleware: SessionMiddleware(services: services))
+    AuthController(services: services).register(on: router.group().add(middleware: CSRFMiddleware(services: services)), signedIn: pages)
+    DashboardController(services: services).register(on: pages)
+    CustomersController(services: services).register(on: pages)
+    GatewaysController(services: services).register(on: pages)
+    ReportsController(services: services).register(on: pages)
+    SettingsController(services: services).register(on: pages)
+    StaffController(services: services).register(on: pages)
+    return router
+}
+import ServiceLifecycle

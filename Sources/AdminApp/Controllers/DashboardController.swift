@@ -1,0 +1,89 @@
+import Foundation
+import Hummingbird
+import TenantMailer
+import TenantStorage
+
+/// The daily overview: gateway states, current power, today's energy, what needs attention.
+struct DashboardController {
+    let services: AdminServices
+
+    struct Summary: Sendable {
+        var online = 0, offline = 0, unassigned = 0
+        var currentPower = 0.0
+        var todayEnergy = 0.0
+        var attention: [(gateway: String, reason: String)] = []
+        var failingMails: [OutboxMail] = []
+        var pendingMails = 0
+    }
+
+    func register(on router: some RouterMethods<AdminRequestContext>) {
+        router.get("/") { request, context in
+            let summary = try await summarize()
+            return Pages.page("Dashboard", context: context, active: "Dashboard", Views.dashboard(summary, flash: Pages.flash(try request.query)))
+        }
+    }
+
+    func summarize() async throws -> Summary {
+        let now = services.nowMillis
+        let settings = try await services.settings()
+        let zone = settings.timeZone
+        let dayStart = TimeFormat.startOfDay(now, in: zone)
+        let gateways = try await services.store.gateways()
+        let alerts = try await services.store.alertStates()
+        let today = TimeFormat.day(now, in: zone)
+        var summary = Summary()
+        let online = gateways.filter { now - $0.lastSeen <= settings.offlineThresholdMillis }
+        // Two batched reads instead of a few queries per gateway, on two reader connections at once.
+        async let latest = services.store.latestReadings(gateways: online.map(\.id), since: now - settings.offlineThresholdMillis)
+        async let energy = services.store.energy(gateways: gateways.filter { $0.lastSeen >= dayStart }.map(\.id), from: dayStart, to: now + 3_600_000)
+        summary.currentPower = try await latest.values.joined().reduce(0) { $0 + $1.power }
+        summary.todayEnergy = try await energy.values.reduce(0, +)
+        for gateway in gateways {
+            let isOnline = now - gateway.lastSeen <= settings.offlineThresholdMillis
+            if isOnline { summary.online += 1 } else { summary.offline += 1 }
+            if gateway.customerID == nil {
+                summary.unassigned += 1
+                summary.attention.append((gateway.id, "not assigned to a customer"))
+            }
+            if !isOnline { summary.attention.append((gateway.id, "offline, last seen \(TimeFormat.ago(gateway.lastSeen, now: now))")) }
+            if settings.gatewayKeysRequired && !gateway.hasKey { summary.attention.append((gateway.id, "no gateway key while keys are required")) }
+            if alerts[gateway.id]?.lowProductionDay == today { summary.attention.append((gateway.id, "low production today")) }
+        }
+        summary.failingMails = try await services.store.failingMails(minAttempts: OutboxProcessor.failingAfterAttempts)
+        summary.pendingMails = try await services.store.outboxCounts().pending
+        return summary
+    }
+}
+
+extension Views {
+    static func dashboard(_ s: DashboardController.Summary, flash: String) -> String {
+        var html = flash + """
+            <div class="cards">
+              <div class="card"><div class="value online" id="online">\(s.online)</div><div class="label">gateways online</div></div>
+              <div class="card"><div class="value offline" id="offline">\(s.offline)</div><div class="label">gateways offline</div></div>
+              <div class="card"><div class="value unassigned" id="unassigned">\(s.unassigned)</div><div class="label">unassigned</div></div>
+              <div class="card"><div class="value" id="current-power">\(h(Units.power(s.currentPower)))</div><div class="label">current total power</div></div>
+              <div class="card"><div class="value" id="today-energy">\(h(Units.energy(s.todayEnergy)))</div><div class="label">energy today</div></div>
+            </div>
+            <h2>Needs attention</h2>
+            """
+        if s.attention.isEmpty {
+            html += "<p class=\"muted\">Nothing: every gateway is online and assigned.</p>"
+        } else {
+            html += "<table id=\"attention\"><tr><th>Gateway</th><th>Why</th></tr>"
+            for item in s.attention {
+                html += "<tr><td><a href=\"/gateways/\(h(item.gateway))\">\(h(item.gateway))</a></td><td>\(h(item.reason))</td></tr>"
+            }
+            html += "</table>"
+        }
+        if !s.failingMails.isEmpty {
+            html += "<h2>Mails that keep failing</h2><table id=\"failing-mails\"><tr><th>Subject</th><th>To</th><th class=\"num\">Attempts</th><th>Last error</th></tr>"
+            for mail in s.failingMails {
+                html += "<tr><td>\(h(mail.subject))</td><td>\(h(mail.recipients.joined(separator: ", ")))</td><td class=\"num\">\(mail.attempts)</td><td>\(h(mail.lastError ?? ""))</td></tr>"
+            }
+            html += "</table>"
+        }
+        html += "<p class=\"muted\">Outbox: \(s.pendingMails) mail(s) waiting.</p>"
+        return html
+    }
+}

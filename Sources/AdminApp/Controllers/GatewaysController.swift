@@ -1,0 +1,174 @@
+import Foundation
+import Hummingbird
+import TenantAuth
+import TenantStorage
+
+/// Gateways: list, detail page with sensors and charts, assignment, gateway keys.
+struct GatewaysController {
+    let services: AdminServices
+
+    /// The period a chart shows.
+    enum Range: String, CaseIterable, Sendable {
+        case day, week, month
+        var days: Int { switch self { case .day: 1; case .week: 7; case .month: 30 } }
+    }
+
+    struct Chart: Sendable {
+        var range: Range
+        var endDay: String
+        var from: EpochMillis
+        var to: EpochMillis
+        var svg: String
+    }
+
+    func register(on router: some RouterMethods<AdminRequestContext>) {
+        router.get("/gateways") { request, context in
+            let settings = try await services.settings()
+            let gateways = try await services.store.gateways()
+            let customers = try await services.store.customers()
+            return Pages.page("Gateways", context: context, active: "Gateways",
+                              Views.gateways(gateways, customers: customers, now: services.nowMillis, settings: settings, flash: Pages.flash(try request.query)))
+        }
+        router.post("/gateways/assign") { _, context in
+            try await assign(gateway: try context.form.required("gateway"), context: context)
+        }
+        router.get("/gateways/:id") { request, context in try await page(request, context) }
+        router.get("/gateways/:id/chart.svg") { request, context in
+            let gateway = try await load(context)
+            let chart = try await chart(gateway: gateway.id, query: try request.query, zone: try await services.settings().timeZone)
+            return Response(status: .ok, headers: [.contentType: "image/svg+xml"], body: .init(byteBuffer: ByteBuffer(string: chart.svg)))
+        }
+        router.post("/gateways/:id/assign") { _, context in
+            try await assign(gateway: try await load(context).id, context: context)
+        }
+        router.post("/gateways/:id/key") { _, context in
+            let gateway = try await load(context)
+            if context.form["action"] == "remove" {
+                _ = try await services.store.setKeyHash(gateway: gateway.id, hash: nil)
+                services.logger.info("gateway key removed", metadata: ["gateway": "\(gateway.id)"])
+                return HTML.redirect("/gateways/\(gateway.id)?ok=Gateway+key+removed")
+            }
+            let key = SecretGenerator.token()
+            let hash = try await Blocking.run { try PasswordHasher.hash(key) }
+            _ = try await services.store.setKeyHash(gateway: gateway.id, hash: hash)
+            services.logger.info("gateway key generated", metadata: ["gateway": "\(gateway.id)"])
+            let body = "<p>New key for gateway <strong>\(h(gateway.id))</strong>. It is shown only now: configure it on the gateway as its <code>key</code>.</p><p class=\"secret\" id=\"gateway-key\">\(h(key))</p><p><a href=\"/gateways/\(h(gateway.id))\">Back to the gateway</a></p>"
+            return Pages.page("Gateway key", context: context, active: "Gateways", body)
+        }
+    }
+
+    func load(_ context: AdminRequestContext) async throws -> GatewayInfo {
+        let id = context.parameters.get("id") ?? ""
+        guard let gateway = try await services.store.gateway(id: id) else { throw AdminError.notFound("no gateway '\(id)'") }
+        return gateway
+    }
+
+    func assign(gateway: String, context: AdminRequestContext) async throws -> Response {
+        let form = context.form
+        var customer: Int64?
+        if let text = form.text("customer"), text != "none" {
+            guard let id = Int64(text) else { throw AdminError.badRequest("customer must be a customer id") }
+            customer = id
+        }
+        let site = form.text("site")
+        guard (site ?? "").count <= 200 else { throw AdminError.badRequest("site name is longer than 200 characters") }
+        guard try await services.store.assign(gateway: gateway, customer: customer, site: site) else {
+            throw AdminError.notFound("no such gateway or customer")
+        }
+        services.logger.info("gateway assigned", metadata: ["gateway": "\(gateway)", "customer.id": "\(customer.map(String.init) ?? "none")"])
+        if form["return"] == "customer", let customer { return HTML.redirect("/customers/\(customer)?ok=Gateway+assigned") }
+        return HTML.redirect("/gateways/\(gateway)?ok=Saved")
+    }
+
+    /// The chart for `?range=day|week|month&end=YYYY-MM-DD` (defaults: a day, today).
+    func chart(gateway: String, query: FormData, zone: TimeZone) async throws -> Chart {
+        let rangeText = query.text("range") ?? "day"
+        guard let range = Range(rawValue: rangeText) else { throw AdminError.badRequest("range must be day, week or month") }
+        let now = services.nowMillis
+        let endStart: EpochMillis
+        if let endText = query.text("end") {
+            guard let day = TimeFormat.parseDay(endText, in: zone) else { throw AdminError.badRequest("end must be a date YYYY-MM-DD") }
+            endStart = day
+        } else {
+            endStart = TimeFormat.startOfDay(now, in: zone)
+        }
+        let to = TimeFormat.addDays(1, to: endStart, in: zone)
+        let from = TimeFormat.addDays(1 - range.days, to: endStart, in: zone)
+        let title = "Power of \(gateway), \(range.rawValue) ending \(TimeFormat.day(endStart, in: zone))"
+        let svg: String
+        if range == .day {
+            let points = try await services.store.powerSeries(gateway: gateway, from: from, to: to)
+            svg = SVGChart.power(points, from: from, to: to, zone: zone, title: title, gapMillis: 10 * 60_000)
+        } else {
+            let hours = try await services.store.hourly(gateway: gateway, from: from, to: to)
+            let points = hours.map { (at: $0.hour + 1_800_000, power: $0.meanPower) }
+            svg = SVGChart.power(points, from: from, to: to, zone: zone, title: title + " (hourly means)", gapMillis: 2 * 3_600_000)
+        }
+        return Chart(range: range, endDay: TimeFormat.day(endStart, in: zone), from: from, to: to, svg: svg)
+    }
+
+    func page(_ request: Request, _ context: AdminRequestContext) async throws -> Response {
+        let gateway = try await load(context)
+        let settings = try await services.settings()
+        let zone = settings.timeZone
+        let query = try request.query
+        let chart = try await chart(gateway: gateway.id, query: query, zone: zone)
+        let now = services.nowMillis
+        let sensors = try await services.store.latestReadings(gateway: gateway.id, since: now - 86_400_000)
+        let barsFrom = TimeFormat.addDays(-30, to: chart.to, in: zone)
+        let days = try await services.reports.daily(gateway: gateway.id, from: barsFrom, to: chart.to, zone: zone)
+        let bars = SVGChart.energyBars(days, zone: zone, title: "Energy per day of \(gateway.id)")
+        let customers = try await services.store.customers()
+        return Pages.page("Gateway \(gateway.id)", context: context, active: "Gateways",
+                          Views.gateway(gateway, customers: customers, sensors: sensors, chart: chart, bars: bars, settings: settings, now: now, context: context, flash: Pages.flash(query)))
+    }
+}
+
+extension Views {
+    static func gateways(_ gateways: [GatewayInfo], customers: [Customer], now: Int64, settings: AdminSettings, flash: String) -> String {
+        let names = Dictionary(customers.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
+        var html = flash + "<table id=\"gateways\"><tr><th>Gateway</th><th>Customer</th><th>Site</th><th>State</th><th>Last seen</th><th>Key</th></tr>"
+        for g in gateways {
+            let online = now - g.lastSeen <= settings.offlineThresholdMillis
+            let customer = g.customerID.flatMap { names[$0] }.map { "<a href=\"/customers/\(g.customerID!)\">\(h($0))</a>" } ?? "<span class=\"unassigned\">unassigned</span>"
+            html += "<tr><td><a href=\"/gateways/\(h(g.id))\">\(h(g.id))</a></td><td>\(customer)</td><td>\(h(g.site ?? ""))</td><td class=\"\(online ? "online" : "offline")\">\(online ? "online" : "offline")</td><td>\(h(TimeFormat.local(g.lastSeen, in: settings.timeZone)))</td><td>\(g.hasKey ? "yes" : "–")</td></tr>"
+        }
+        if gateways.isEmpty { html += "<tr><td colspan=\"6\" class=\"muted\">No gateway has reported yet.</td></tr>" }
+        return html + "</table>"
+    }
+
+    static func gateway(
+        _ g: GatewayInfo, customers: [Customer], sensors: [Reading], chart: GatewaysController.Chart, bars: String,
+        settings: AdminSettings, now: Int64, context: AdminRequestContext, flash: String
+    ) -> String {
+        let zone = settings.timeZone
+        let online = now - g.lastSeen <= settings.offlineThresholdMillis
+        var html = flash + """
+            <p><span class="\(online ? "online" : "offline")" id="gateway-state">\(online ? "online" : "offline")</span> ·
+            last seen <span id="last-seen">\(h(TimeFormat.local(g.lastSeen, in: zone, seconds: true)))</span> (\(h(TimeFormat.ago(g.lastSeen, now: now))), \(h(TimeFormat.zoneName(zone))))
+            · first seen \(h(TimeFormat.local(g.firstSeen, in: zone)))</p>
+            <h2>Sensors</h2><table id="sensors"><tr><th>Sensor</th><th>At</th><th class="num">Power</th><th class="num">Energy counter</th><th class="num">Voltage</th><th class="num">Current</th><th class="num">Temperature</th></tr>
+            """
+        for r in sensors {
+            html += "<tr><td>\(h(r.sensor))</td><td>\(h(TimeFormat.local(r.at, in: zone, seconds: true)))</td><td class=\"num\">\(h(Units.power(r.power)))</td><td class=\"num\">\(h(r.energy.map(Units.energy) ?? "–"))</td><td class=\"num\">\(h(Units.optional(r.voltage, "V")))</td><td class=\"num\">\(h(Units.optional(r.current, "A", digits: 2)))</td><td class=\"num\">\(h(Units.optional(r.temperature, "°C")))</td></tr>"
+        }
+        if sensors.isEmpty { html += "<tr><td colspan=\"7\" class=\"muted\">No readings in the last 24 hours.</td></tr>" }
+        html += "</table><h2>Power</h2><p class=\"tabs\">"
+        for range in GatewaysController.Range.allCases {
+            html += "<a href=\"/gateways/\(h(g.id))?range=\(range.rawValue)&amp;end=\(h(chart.endDay))\"\(range == chart.range ? " class=\"active\"" : "")>\(range.rawValue)</a>"
+        }
+        let previous = TimeFormat.day(TimeFormat.addDays(-chart.range.days, to: chart.to - 1, in: zone), in: zone)
+        let next = TimeFormat.day(TimeFormat.addDays(chart.range.days, to: chart.to - 1, in: zone), in: zone)
+        html += " · <a href=\"/gateways/\(h(g.id))?range=\(chart.range.rawValue)&amp;end=\(h(previous))\">← earlier</a> <a href=\"/gateways/\(h(g.id))?range=\(chart.range.rawValue)&amp;end=\(h(next))\">later →</a></p>"
+        html += "<div class=\"chart\" id=\"power-chart\">\(chart.svg)</div>"
+        html += "<h2>Energy per day</h2><div class=\"chart\" id=\"energy-bars\">\(bars)</div>"
+        html += "<h2>Assignment</h2><form method=\"post\" action=\"/gateways/\(h(g.id))/assign\" class=\"row\">\(Pages.csrfField(context))<label>Customer <select name=\"customer\"><option value=\"none\">– unassigned –</option>"
+        for c in customers { html += "<option value=\"\(c.id)\"\(c.id == g.customerID ? " selected" : "")>\(h(c.name))</option>" }
+        html += "</select></label><label>Site <input name=\"site\" value=\"\(h(g.site ?? ""))\"></label><button>Save</button></form>"
+        html += "<h2>Gateway key</h2><p class=\"muted\">\(g.hasKey ? "A key is set." : "No key is set.") Keys are \(settings.gatewayKeysRequired ? "required" : "not required") for this provider.</p>"
+        html += "<form method=\"post\" action=\"/gateways/\(h(g.id))/key\" class=\"inline\">\(Pages.csrfField(context))<button name=\"action\" value=\"generate\">\(g.hasKey ? "Replace key" : "Generate key")</button></form> "
+        if g.hasKey { html += "<form method=\"post\" action=\"/gateways/\(h(g.id))/key\" class=\"inline\">\(Pages.csrfField(context))<button class=\"danger\" name=\"action\" value=\"remove\">Remove key</button></form>" }
+        html += "<p><a href=\"/reports?gateway=\(h(g.id))\">Power report for this gateway</a> · <a href=\"/gateways/\(h(g.id))/chart.svg?range=\(chart.range.rawValue)&amp;end=\(h(chart.endDay))\">chart as SVG</a></p>"
+        return html
+    }
+}

@@ -1,0 +1,127 @@
+import Foundation
+import Hummingbird
+import TenantStorage
+
+/// Power reports per gateway or per customer for a date range, as a page or CSV.
+struct ReportsController {
+    let services: AdminServices
+
+    struct Row: Sendable {
+        var gateway: String
+        var customer: String
+        var day: DayReport
+    }
+
+    struct Scope: Sendable {
+        var title: String
+        var gateways: [GatewayInfo]
+        var customerNames: [Int64: String]
+    }
+
+    func register(on router: some RouterMethods<AdminRequestContext>) {
+        router.get("/reports") { request, context in try await report(request, context) }
+    }
+
+    /// Parses `from`/`to` local dates (both inclusive) into `[from, to)` day starts.
+    static func dateRange(_ query: FormData, zone: TimeZone, now: EpochMillis) throws(AdminError) -> (from: EpochMillis, to: EpochMillis) {
+        let today = TimeFormat.startOfDay(now, in: zone)
+        var from = TimeFormat.addDays(-7, to: today, in: zone)
+        var last = TimeFormat.addDays(-1, to: today, in: zone)
+        if let text = query.text("from") {
+            guard let day = TimeFormat.parseDay(text, in: zone) else { throw .badRequest("from must be a date YYYY-MM-DD") }
+            from = day
+        }
+        if let text = query.text("to") {
+            guard let day = TimeFormat.parseDay(text, in: zone) else { throw .badRequest("to must be a date YYYY-MM-DD") }
+            last = day
+        }
+        guard from <= last else { throw .badRequest("from must not be after to") }
+        let to = TimeFormat.addDays(1, to: last, in: zone)
+        guard to - from <= Int64(ReportService.maxDays) * 86_400_000 + 3_600_000 else { throw .badRequest("a report covers at most \(ReportService.maxDays) days") }
+        return (from, to)
+    }
+
+    func scope(_ query: FormData) async throws -> Scope? {
+        let customers = try await services.store.customers()
+        let names = Dictionary(customers.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
+        if let id = query.text("gateway") {
+            guard let gateway = try await services.store.gateway(id: id) else { throw AdminError.notFound("no gateway '\(id)'") }
+            return Scope(title: "Gateway \(id)", gateways: [gateway], customerNames: names)
+        }
+        if let text = query.text("customer") {
+            guard let id = Int64(text) else { throw AdminError.badRequest("customer must be a customer id") }
+            guard let customer = customers.first(where: { $0.id == id }) else { throw AdminError.notFound("no customer \(id)") }
+            let gateways = try await services.store.gateways().filter { $0.customerID == id }
+            return Scope(title: "Customer \(customer.name)", gateways: gateways, customerNames: names)
+        }
+        return nil
+    }
+
+    func report(_ request: Request, _ context: AdminRequestContext) async throws -> Response {
+        let query = try request.query
+        let settings = try await services.settings()
+        let zone = settings.timeZone
+        let (from, to) = try Self.dateRange(query, zone: zone, now: services.nowMillis)
+        let format = query.text("format") ?? "html"
+        guard format == "html" || format == "csv" else { throw AdminError.badRequest("format must be html or csv") }
+        let customers = try await services.store.customers()
+        let gateways = try await services.store.gateways()
+        guard let scope = try await scope(query) else {
+            return Pages.page("Reports", context: context, active: "Reports", Views.reportForm(customers: customers, gateways: gateways, query: query, from: from, to: to, zone: zone) )
+        }
+        var rows: [Row] = []
+        for gateway in scope.gateways {
+            let customer = gateway.customerID.flatMap { scope.customerNames[$0] } ?? ""
+            for day in try await services.reports.daily(gateway: gateway.id, from: from, to: to, zone: zone) {
+                rows.append(Row(gateway: gateway.id, customer: customer, day: day))
+            }
+        }
+        if format == "csv" {
+            var csv = "gateway,customer,day,energy_wh,peak_w\r\n"
+            for row in rows {
+                csv += [Self.csvField(row.gateway), Self.csvField(row.customer), row.day.day, String(format: "%.1f", row.day.energy), String(format: "%.1f", row.day.peakPower)].joined(separator: ",") + "\r\n"
+            }
+            let name = "report-\(TimeFormat.day(from, in: zone))-\(TimeFormat.day(to - 1, in: zone)).csv"
+            return Response(
+                status: .ok, headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"\(name)\""],
+                body: .init(byteBuffer: ByteBuffer(string: csv)))
+        }
+        return Pages.page("Report: \(scope.title)", context: context, active: "Reports",
+                          Views.reportForm(customers: customers, gateways: gateways, query: query, from: from, to: to, zone: zone) + Views.reportTable(rows, query: query))
+    }
+
+    /// Quotes a CSV field; a leading =, +, - or @ is neutralised so spreadsheets do not run it.
+    static func csvField(_ value: String) -> String {
+        var value = value
+        if let first = value.first, "=+-@\t\r".contains(first) { value = "'" + value }
+        if value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" || $0 == "'" }) {
+            return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        }
+        return value
+    }
+}
+
+extension Views {
+    static func reportForm(customers: [Customer], gateways: [GatewayInfo], query: FormData, from: Int64, to: Int64, zone: TimeZone) -> String {
+        var html = "<form method=\"get\" action=\"/reports\" class=\"row\"><label>Customer <select name=\"customer\"><option value=\"\">–</option>"
+        for c in customers { html += "<option value=\"\(c.id)\"\(query["customer"] == String(c.id) ? " selected" : "")>\(h(c.name))</option>" }
+        html += "</select></label><label>or gateway <select name=\"gateway\"><option value=\"\">–</option>"
+        for g in gateways { html += "<option\(query["gateway"] == g.id ? " selected" : "")>\(h(g.id))</option>" }
+        html += "</select></label>"
+        html += "<label>From <input type=\"date\" name=\"from\" value=\"\(h(TimeFormat.day(from, in: zone)))\"></label>"
+        html += "<label>To <input type=\"date\" name=\"to\" value=\"\(h(TimeFormat.day(to - 1, in: zone)))\"></label>"
+        html += "<button name=\"format\" value=\"html\">Show</button><button name=\"format\" value=\"csv\">CSV</button></form>"
+        html += "<p class=\"muted\">Days in \(h(TimeFormat.zoneName(zone))). Energy from the sensors' energy counters when they report them, otherwise power integrated over time.</p>"
+        return html
+    }
+
+    static func reportTable(_ rows: [ReportsController.Row], query: FormData) -> String {
+        var html = "<table id=\"report\"><tr><th>Gateway</th><th>Customer</th><th>Day</th><th class=\"num\">Energy</th><th class=\"num\">Peak power</th></tr>"
+        for row in rows {
+            html += "<tr><td>\(h(row.gateway))</td><td>\(h(row.customer))</td><td>\(h(row.day.day))</td><td class=\"num\">\(h(Units.energy(row.day.energy)))</td><td class=\"num\">\(h(Units.power(row.day.peakPower)))</td></tr>"
+        }
+        let total = ReportService.total(rows.map(\.day))
+        html += "<tr><th colspan=\"3\">Total</th><th class=\"num\" id=\"total-energy\">\(h(Units.energy(total.energy)))</th><th class=\"num\">\(h(Units.power(total.peak)))</th></tr></table>"
+        return html
+    }
+}

@@ -1,0 +1,70 @@
+import Foundation
+import TenantStorage
+
+/// The text and HTML of report and alert mails.
+enum MailComposer {
+    struct Mail: Sendable {
+        var subject: String
+        var text: String
+        var html: String
+    }
+
+    struct ReportLine: Sendable {
+        var gateway: String
+        var site: String?
+        var energy: Double
+        var peak: Double
+        var offline: Bool
+        var lastSeen: EpochMillis
+    }
+
+    enum AlertKind: String, Sendable {
+        case offline, online, lowProduction = "low-production"
+    }
+
+    static func report(customer: Customer, lines: [ReportLine], from: EpochMillis, to: EpochMillis, zone: TimeZone, frequency: AdminSettings.ReportFrequency) -> Mail {
+        let period = frequency == .weekly
+            ? "\(TimeFormat.day(from, in: zone)) to \(TimeFormat.day(to - 1, in: zone))"
+            : TimeFormat.day(from, in: zone)
+        let subject = "Solar power report for \(customer.name): \(period)"
+        let total = lines.reduce(0) { $0 + $1.energy }
+        let offline = lines.filter(\.offline)
+        var text = "Power report for \(customer.name), \(period) (\(TimeFormat.zoneName(zone))).\n\nTotal energy: \(Units.energy(total))\n\n"
+        var html = "<html><body style=\"font-family:sans-serif\"><h2>Power report for \(h(customer.name))</h2><p>\(h(period)) (\(h(TimeFormat.zoneName(zone))))</p>"
+        html += "<p><strong>Total energy: \(h(Units.energy(total)))</strong></p><table border=\"1\" cellpadding=\"4\" cellspacing=\"0\"><tr><th>Gateway</th><th>Site</th><th>Energy</th><th>Peak power</th><th>State</th></tr>"
+        for line in lines {
+            let state = line.offline ? "OFFLINE since \(TimeFormat.local(line.lastSeen, in: zone))" : "online"
+            text += "- \(line.gateway)\(line.site.map { " (\($0))" } ?? ""): energy \(Units.energy(line.energy)), peak \(Units.power(line.peak)), \(state)\n"
+            html += "<tr><td>\(h(line.gateway))</td><td>\(h(line.site ?? ""))</td><td>\(h(Units.energy(line.energy)))</td><td>\(h(Units.power(line.peak)))</td><td>\(h(state))</td></tr>"
+        }
+        if lines.isEmpty { text += "(no gateways assigned)\n"; html += "<tr><td colspan=\"5\">No gateways assigned.</td></tr>" }
+        html += "</table>"
+        if offline.isEmpty {
+            text += "\nAll gateways are online.\n"
+            html += "<p>All gateways are online.</p>"
+        } else {
+            text += "\nGateways offline: \(offline.map(\.gateway).joined(separator: ", "))\n"
+            html += "<p style=\"color:#c62828\">Gateways offline: \(h(offline.map(\.gateway).joined(separator: ", ")))</p>"
+        }
+        html += "</body></html>"
+        return Mail(subject: subject, text: text, html: html)
+    }
+
+    static func alert(_ kind: AlertKind, gateway: GatewayInfo, customer: Customer?, now: EpochMillis, zone: TimeZone, detail: String?) -> Mail {
+        let owner = customer.map { " (\($0.name))" } ?? ""
+        let headline: String
+        switch kind {
+        case .offline: headline = "Gateway \(gateway.id)\(owner) went offline"
+        case .online: headline = "Gateway \(gateway.id)\(owner) is back online"
+        case .lowProduction: headline = "Gateway \(gateway.id)\(owner) produces less than usual"
+        }
+        var text = "\(headline).\n\nLast report: \(TimeFormat.local(gateway.lastSeen, in: zone)) (\(TimeFormat.zoneName(zone)))\n"
+        if let site = gateway.site { text += "Site: \(site)\n" }
+        if let detail { text += "Details: \(detail)\n" }
+        var html = "<html><body style=\"font-family:sans-serif\"><h2>\(h(headline))</h2><p>Last report: \(h(TimeFormat.local(gateway.lastSeen, in: zone))) (\(h(TimeFormat.zoneName(zone))))</p>"
+        if let site = gateway.site { html += "<p>Site: \(h(site))</p>" }
+        if let detail { html += "<p>\(h(detail))</p>" }
+        html += "</body></html>"
+        return Mail(subject: "[alert] \(headline)", text: text, html: html)
+    }
+}

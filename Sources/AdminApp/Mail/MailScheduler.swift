@@ -1,0 +1,132 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import TenantStorage
+
+/// Queues scheduled power-status reports and alerts into the outbox. Every mail has a
+/// dedupe key derived from what it is about (customer and period, gateway and event), so
+/// running this again, after a restart or on another tick, never queues a mail twice.
+struct MailScheduler: Service {
+    let services: AdminServices
+    let interval: Duration
+
+    func run() async throws {
+        // Sleeping between passes must not hold up shutdown: SIGTERM cancels the wait.
+        try await cancelWhenGracefulShutdown { try await loop() }
+    }
+
+    private func loop() async throws {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            do {
+                try await tick(now: services.nowMillis)
+            } catch {
+                services.logger.warning("mail scheduling failed", metadata: ["error": "\(error)"])
+            }
+            try? await Task.sleep(for: interval)
+        }
+    }
+
+    /// One pass: reports due by `now`, then alerts. Returns how many mails were queued.
+    @discardableResult
+    func tick(now: EpochMillis) async throws -> Int {
+        let settings = try await services.settings()
+        return try await queueReports(now: now, settings: settings) + queueAlerts(now: now, settings: settings)
+    }
+
+    /// The latest scheduled send time at or before `now` and the period it reports on.
+    static func lastSchedule(now: EpochMillis, settings: AdminSettings) -> (sendAt: EpochMillis, from: EpochMillis, to: EpochMillis)? {
+        let zone = settings.timeZone
+        let calendar = TimeFormat.calendar(zone)
+        var day = TimeFormat.startOfDay(now, in: zone)
+        for _ in 0..<8 {
+            let sendAt = TimeFormat.millis(calendar.date(bySettingHour: settings.reportHour, minute: 0, second: 0, of: TimeFormat.date(day)) ?? TimeFormat.date(day))
+            let weekday = calendar.component(.weekday, from: TimeFormat.date(day))  // 2 = Monday
+            switch settings.reportFrequency {
+            case .off: return nil
+            case .daily where sendAt <= now:
+                return (sendAt, TimeFormat.addDays(-1, to: day, in: zone), day)
+            case .weekly where sendAt <= now && weekday == 2:
+                return (sendAt, TimeFormat.addDays(-7, to: day, in: zone), day)
+            default: break
+            }
+            day = TimeFormat.addDays(-1, to: day, in: zone)
+        }
+        return nil
+    }
+
+    func queueReports(now: EpochMillis, settings: AdminSettings) async throws -> Int {
+        guard let schedule = Self.lastSchedule(now: now, settings: settings) else { return 0 }
+        let zone = settings.timeZone
+        let gateways = try await services.store.gateways()
+        var queued = 0
+        for customer in try await services.store.customers() where !customer.recipients.isEmpty {
+            let key = "report:\(customer.id):\(settings.reportFrequency.rawValue):\(TimeFormat.day(schedule.from, in: zone))"
+            var lines: [MailComposer.ReportLine] = []
+            for gateway in gateways where gateway.customerID == customer.id {
+                let days = try await services.reports.daily(gateway: gateway.id, from: schedule.from, to: schedule.to, zone: zone)
+                let total = ReportService.total(days)
+                lines.append(.init(gateway: gateway.id, site: gateway.site, energy: total.energy, peak: total.peak,
+                                   offline: now - gateway.lastSeen > settings.offlineThresholdMillis, lastSeen: gateway.lastSeen))
+            }
+            let mail = MailComposer.report(customer: customer, lines: lines, from: schedule.from, to: schedule.to, zone: zone, frequency: settings.reportFrequency)
+            if try await services.store.enqueue(OutboxMail(dedupeKey: key, recipients: customer.recipients, subject: mail.subject, textBody: mail.text, htmlBody: mail.html, createdAt: now)) {
+                queued += 1
+                services.logger.info("report mail queued", metadata: ["customer.id": "\(customer.id)", "period": "\(TimeFormat.day(schedule.from, in: zone))"])
+            }
+        }
+        return queued
+    }
+
+    func queueAlerts(now: EpochMillis, settings: AdminSettings) async throws -> Int {
+        let states = try await services.store.alertStates()
+        let customers = Dictionary(try await services.store.customers().map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        let zone = settings.timeZone
+        let today = TimeFormat.day(now, in: zone)
+        var queued = 0
+        for gateway in try await services.store.gateways() {
+            let customer = gateway.customerID.flatMap { customers[$0] }
+            let recipients = Array(Set((customer?.recipients ?? []) + settings.alertRecipients)).sorted()
+            let offline = now - gateway.lastSeen > settings.offlineThresholdMillis
+            var state = states[gateway.id] ?? GatewayAlertState(gateway: gateway.id, offline: offline, lowProductionDay: nil)
+            let known = states[gateway.id] != nil
+            if known && state.offline != offline {
+                let kind: MailComposer.AlertKind = offline ? .offline : .online
+                let mail = MailComposer.alert(kind, gateway: gateway, customer: customer, now: now, zone: zone, detail: nil)
+                if !recipients.isEmpty,
+                    try await services.store.enqueue(OutboxMail(dedupeKey: "alert:\(kind.rawValue):\(gateway.id):\(gateway.lastSeen)", recipients: recipients, subject: mail.subject, textBody: mail.text, htmlBody: mail.html, createdAt: now)) {
+                    queued += 1
+                }
+                services.logger.info("gateway \(kind.rawValue)", metadata: ["gateway": "\(gateway.id)"])
+            }
+            state.offline = offline
+            if !offline, settings.lowProductionPercent > 0, state.lowProductionDay != today,
+                let detail = try await lowProduction(gateway: gateway.id, now: now, percent: settings.lowProductionPercent) {
+                state.lowProductionDay = today
+                let mail = MailComposer.alert(.lowProduction, gateway: gateway, customer: customer, now: now, zone: zone, detail: detail)
+                if !recipients.isEmpty,
+                    try await services.store.enqueue(OutboxMail(dedupeKey: "alert:low:\(gateway.id):\(today)", recipients: recipients, subject: mail.subject, textBody: mail.text, htmlBody: mail.html, createdAt: now)) {
+                    queued += 1
+                }
+                services.logger.info("gateway low production", metadata: ["gateway": "\(gateway.id)"])
+            }
+            if !known || state != states[gateway.id] { try await services.store.setAlertState(state) }
+        }
+        return queued
+    }
+
+    /// Whether the last full hour's mean power fell below `percent` % of the best mean for
+    /// the same hour over the previous 14 days (a clear day's output). Only daylight hours
+    /// count: the reference must be at least a tenth of the gateway's best hour overall.
+    func lowProduction(gateway: String, now: EpochMillis, percent: Int) async throws -> String? {
+        let hour: EpochMillis = 3_600_000
+        let last = (now / hour - 1) * hour
+        let buckets = try await services.store.hourly(gateway: gateway, from: last - 14 * 24 * hour, to: last + hour)
+        guard let current = buckets.last, current.hour == last, current.samples > 0 else { return nil }
+        let sameHour = buckets.filter { $0.hour != last && ($0.hour - last) % (24 * hour) == 0 }
+        guard let reference = sameHour.map(\.meanPower).max(), reference > 0 else { return nil }
+        let best = buckets.map(\.meanPower).max() ?? 0
+        guard reference >= best / 10 else { return nil }
+        guard current.meanPower < reference * Double(percent) / 100 else { return nil }
+        return String(format: "mean power %.0f W in the last hour, %.0f%% of %.0f W on a recent clear day", current.meanPower, current.meanPower / reference * 100, reference)
+    }
+}

@@ -1,0 +1,41 @@
+#if os(Linux)
+import CMalloc
+#endif
+import Logging
+import ServiceLifecycle
+import TenantStorage
+
+/// Keeps the hourly rollup current in the background, so that charts and reports read
+/// aggregates instead of raw readings. Ingest never writes rollups: its path stays fast.
+struct RollupService: Service {
+    let store: any AdminStore
+    let interval: Duration
+    let logger: Logger
+
+    func run() async throws {
+        // Sleeping between passes must not hold up shutdown: SIGTERM cancels the wait.
+        try await cancelWhenGracefulShutdown { try await loop() }
+    }
+
+    private func loop() async throws {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            do {
+                var hours = 0
+                for gateway in try await store.gateways() {
+                    if Task.isShuttingDownGracefully { break }
+                    hours += try await store.refreshRollup(gateway: gateway.id)
+                }
+                if hours > 0 {
+                    logger.info("rolled up closed hours", metadata: ["hours": "\(hours)"])
+                    // A big first rollup leaves freed heap behind; give it back to the system.
+                    #if os(Linux)
+                    malloc_trim(0)
+                    #endif
+                }
+            } catch {
+                logger.warning("rollup pass failed", metadata: ["error": "\(error)"])
+            }
+            try? await Task.sleep(for: interval)
+        }
+    }
+}

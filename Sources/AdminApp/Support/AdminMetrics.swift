@@ -1,0 +1,38 @@
+import Foundation
+import Synchronization
+
+/// Process-wide counters exported on `/metrics`.
+final class AdminMetrics: Sendable {
+    private let responses = Mutex<[Int: Int]>([:])
+    let loginFailures = Atomic<Int>(0)
+
+    func count(status: Int) {
+        responses.withLock { $0[status / 100, default: 0] += 1 }
+    }
+
+    var responsesByClass: [Int: Int] { responses.withLock { $0 } }
+
+    /// Resident set size from /proc (Linux); nil elsewhere.
+    static var residentBytes: Int? {
+        guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return nil }
+        let fields = text.split(separator: " ")
+        guard fields.count > 1, let pages = Int(fields[1]) else { return nil }
+        return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
+    }
+}
+
+/// JSON responses for the API.
+enum JSONResponse {
+    static func encode<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) throws -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let data = try encoder.encode(value)
+        return Response(status: status, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    static func error(_ status: HTTPResponse.Status, _ message: String) -> Response {
+        (try? encode(["error": message], status: status)) ?? Response(status: status)
+    }
+}
+
+import Hummingbird

@@ -1,0 +1,13 @@
+import Dispatch
+
+/// Runs slow blocking work (yescrypt takes ~60 ms) on a dispatch queue, never on an event
+/// loop or the cooperative pool.
+enum Blocking {
+    private static let queue = DispatchQueue(label: "tenant-admin.blocking", attributes: .concurrent)
+
+    static func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            queue.async { continuation.resume(with: Result { try body() }) }
+        }
+    }
+}

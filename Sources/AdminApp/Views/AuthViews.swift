@@ -1,0 +1,38 @@
+/// Page bodies. Every interpolated value is escaped with `h`.
+enum Views {
+    static func login(context: AdminRequestContext, next: String?, message: String?) -> String {
+        """
+        \(message.map { "<p class=\"error\">\(h($0))</p>" } ?? "")
+        <form method="post" action="/login" class="stack">
+          \(Pages.csrfField(context))
+          <input type="hidden" name="next" value="\(h(next ?? "/"))">
+          <label>Name <input name="username" autocomplete="username" required autofocus></label>
+          <label>Password <input name="password" type="password" autocomplete="current-password" required></label>
+          <button type="submit">Sign in</button>
+        </form>
+        """
+    }
+
+    static func account(context: AdminRequestContext, hasToken: Bool, newToken: String?, flash: String) -> String {
+        var tokenPart = ""
+        if let newToken {
+            tokenPart = "<p>Your new API token (shown only now; store it safely):</p><p class=\"secret\" id=\"api-token\">\(h(newToken))</p>"
+        }
+        return """
+            \(flash)
+            <h2>Change password</h2>
+            <form method="post" action="/account/password" class="stack">
+              \(Pages.csrfField(context))
+              <label>Current password <input name="current" type="password" autocomplete="current-password" required></label>
+              <label>New password <span>at least 10 characters</span><input name="new" type="password" autocomplete="new-password" minlength="10" required></label>
+              <label>Repeat new password <input name="confirm" type="password" autocomplete="new-password" required></label>
+              <button type="submit">Change password</button>
+            </form>
+            <h2>API token</h2>
+            <p class="muted">For scripts: <code>Authorization: Bearer TOKEN</code> on <code>/api/v1/…</code>. \(hasToken ? "You have a token; creating a new one replaces it." : "You have no token yet.")</p>
+            \(tokenPart)
+            <form method="post" action="/account/token" class="inline">\(Pages.csrfField(context))<button name="action" value="create">Create new token</button></form>
+            \(hasToken ? "<form method=\"post\" action=\"/account/token\" class=\"inline\">\(Pages.csrfField(context))<button class=\"danger\" name=\"action\" value=\"revoke\">Revoke token</button></form>" : "")
+            """
+    }
+}

@@ -1,0 +1,78 @@
+import Hummingbird
+
+/// The page frame shared by every screen, and the error page.
+enum Pages {
+    static func csrfField(_ context: AdminRequestContext) -> String {
+        "<input type=\"hidden\" name=\"csrf\" value=\"\(h(context.csrfToken))\">"
+    }
+
+    static func page(_ title: String, context: AdminRequestContext, active: String = "", status: HTTPResponse.Status = .ok, _ body: String) -> Response {
+        var nav = ""
+        if let staff = context.staff {
+            let items = [("/", "Dashboard"), ("/customers", "Customers"), ("/gateways", "Gateways"), ("/reports", "Reports"), ("/settings", "Settings"), ("/staff", "Staff")]
+            nav = "<nav><a class=\"brand\" href=\"/\">tenantctl</a>"
+                + items.map { "<a href=\"\($0.0)\"\($0.1 == active ? " class=\"active\"" : "")>\($0.1)</a>" }.joined()
+                + "<span class=\"spacer\"></span><a href=\"/account\">\(h(staff))</a>"
+                + "<form method=\"post\" action=\"/logout\" class=\"inline\">\(csrfField(context))<button class=\"link\">Sign out</button></form></nav>"
+        }
+        let html = """
+            <!doctype html>
+            <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+            <title>\(h(title)) · tenantctl admin</title><link rel="stylesheet" href="/static/admin.css"></head>
+            <body>\(nav)<main><h1>\(h(title))</h1>
+            \(body)
+            </main></body></html>
+            """
+        return HTML.response(html, status: status)
+    }
+
+    static func error(_ error: AdminError, context: AdminRequestContext) -> Response {
+        page("Error \(error.status.code)", context: context, status: error.status,
+             "<p class=\"error\">\(h(error.message))</p><p><a href=\"/\">Dashboard</a></p>")
+    }
+
+    static func flash(_ query: FormData?) -> String {
+        guard let query else { return "" }
+        var out = ""
+        if let message = query.text("ok") { out += "<p class=\"ok\">\(h(message))</p>" }
+        if let message = query.text("error") { out += "<p class=\"error\">\(h(message))</p>" }
+        return out
+    }
+}
+
+/// The one stylesheet, compiled into the binary: nothing is fetched from elsewhere.
+enum Stylesheet {
+    static let css = """
+        :root { --fg:#1d2430; --muted:#667085; --line:#d9dee7; --accent:#1f6feb; --ok:#1a7f37; --bad:#c62828; --warn:#b26a00; --bg:#f6f8fb; }
+        * { box-sizing: border-box; }
+        body { margin:0; font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color:var(--fg); background:var(--bg); }
+        nav { display:flex; gap:1rem; align-items:center; padding:.6rem 1.5rem; background:#0f1b2d; }
+        nav a, nav button.link { color:#c9d4e5; text-decoration:none; }
+        nav a.active, nav a:hover { color:#fff; }
+        nav .brand { font-weight:700; color:#fff; margin-right:1rem; }
+        nav .spacer { flex:1; }
+        main { max-width:1200px; margin:0 auto; padding:1rem 1.5rem 3rem; }
+        h1 { font-size:1.5rem; margin:.5rem 0 1rem; } h2 { font-size:1.15rem; margin:1.5rem 0 .5rem; }
+        table { border-collapse:collapse; width:100%; background:#fff; border:1px solid var(--line); }
+        th, td { text-align:left; padding:.4rem .6rem; border-bottom:1px solid var(--line); }
+        th { background:#eef2f7; font-weight:600; } td.num, th.num { text-align:right; font-variant-numeric: tabular-nums; }
+        .cards { display:grid; grid-template-columns:repeat(auto-fit, minmax(170px, 1fr)); gap:1rem; margin-bottom:1rem; }
+        .card { background:#fff; border:1px solid var(--line); border-radius:8px; padding:.8rem 1rem; }
+        .card .value { font-size:1.7rem; font-weight:700; } .card .label { color:var(--muted); }
+        .online { color:var(--ok); } .offline { color:var(--bad); } .unassigned { color:var(--warn); }
+        .ok { color:var(--ok); background:#e8f5ec; padding:.5rem .8rem; border-radius:6px; }
+        .error { color:var(--bad); background:#fdecec; padding:.5rem .8rem; border-radius:6px; }
+        .secret { font-family: ui-monospace, monospace; background:#fff8d6; padding:.5rem .8rem; border:1px dashed var(--warn); word-break:break-all; }
+        form.stack { display:grid; gap:.6rem; max-width:520px; background:#fff; border:1px solid var(--line); padding:1rem; border-radius:8px; }
+        form.inline { display:inline; }
+        label { display:grid; gap:.2rem; font-weight:600; } label span { font-weight:400; color:var(--muted); font-size:.9em; }
+        input, select, textarea { font:inherit; padding:.35rem .5rem; border:1px solid var(--line); border-radius:5px; }
+        button { font:inherit; padding:.4rem .9rem; border:0; border-radius:5px; background:var(--accent); color:#fff; cursor:pointer; }
+        button.danger { background:var(--bad); } button.link { background:none; padding:0; }
+        .row { display:flex; gap:.6rem; flex-wrap:wrap; align-items:end; }
+        .chart { background:#fff; border:1px solid var(--line); border-radius:8px; padding:.5rem; }
+        .chart svg { width:100%; height:auto; display:block; }
+        .tabs a { margin-right:.8rem; } .tabs a.active { font-weight:700; text-decoration:none; color:var(--fg); }
+        .muted { color:var(--muted); }
+        """
+}

@@ -1,0 +1,60 @@
+/// The admin panel's tables, appended to ``Schema/migrations`` (versions 2...9 are the
+/// admin area's). Append new migrations; never edit one that has shipped.
+public enum AdminSchema {
+    /// The admin area's migrations, oldest first.
+    public static let migrations: [Migration] = [
+        Migration(version: 2, sql: """
+            ALTER TABLE customers ADD COLUMN recipients TEXT NOT NULL DEFAULT '';
+            CREATE TABLE staff (
+                name           TEXT PRIMARY KEY,
+                password_hash  TEXT NOT NULL,
+                api_token_hash TEXT UNIQUE,
+                created_at     INTEGER NOT NULL
+            ) WITHOUT ROWID;
+            -- Only a SHA-256 of the session cookie is stored: a copy of the database
+            -- does not sign anyone in.
+            CREATE TABLE sessions (
+                id_hash    TEXT PRIMARY KEY,
+                staff      TEXT NOT NULL REFERENCES staff(name) ON DELETE CASCADE,
+                created_at INTEGER NOT NULL,
+                expires_at INTEGER NOT NULL
+            ) WITHOUT ROWID;
+            CREATE INDEX sessions_by_staff ON sessions(staff);
+            CREATE TABLE outbox (
+                id              INTEGER PRIMARY KEY,
+                dedupe_key      TEXT NOT NULL UNIQUE,
+                recipients      TEXT NOT NULL,
+                subject         TEXT NOT NULL,
+                text_body       TEXT NOT NULL,
+                html_body       TEXT NOT NULL,
+                created_at      INTEGER NOT NULL,
+                attempts        INTEGER NOT NULL DEFAULT 0,
+                next_attempt_at INTEGER NOT NULL,
+                sent_at         INTEGER,
+                last_error      TEXT
+            );
+            CREATE INDEX outbox_due ON outbox(next_attempt_at) WHERE sent_at IS NULL;
+            -- Hourly aggregates of closed hours, written lazily by the admin app (never by
+            -- ingest, whose write path stays one INSERT per reading).
+            CREATE TABLE power_hourly (
+                gateway    TEXT NOT NULL,
+                hour       INTEGER NOT NULL,
+                samples    INTEGER NOT NULL,
+                power_sum  REAL NOT NULL,
+                power_max  REAL NOT NULL,
+                power_wh   REAL NOT NULL,
+                counter_wh REAL,
+                PRIMARY KEY (gateway, hour)
+            ) WITHOUT ROWID;
+            CREATE TABLE rollup_state (
+                gateway TEXT PRIMARY KEY,
+                through INTEGER NOT NULL
+            ) WITHOUT ROWID;
+            CREATE TABLE alert_state (
+                gateway TEXT PRIMARY KEY,
+                offline INTEGER NOT NULL,
+                low_day TEXT
+            ) WITHOUT ROWID;
+            """)
+    ]
+}

@@ -1,0 +1,131 @@
+import AdminApp
+import ArgumentParser
+import CCurl
+import Foundation
+#if os(Linux)
+import CMalloc
+#endif
+import Logging
+import TenantMailer
+import TenantModel
+import TenantSQLite
+
+/// `tenant-admin`: the provider's admin web app and mailer. Thin: settings → buildApplication → runService.
+@main
+struct AdminMain: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tenant-admin",
+        abstract: "Serve a provider's admin panel and send its mails.")
+
+    @Option(help: "Provider id [environment: TENANT_PROVIDER].") var provider: String?
+    @Option(help: "Store URL: sqlite:PATH or cassandra://HOST[:PORT][,...]/KEYSPACE [environment: TENANT_STORE].") var store: String?
+    @Option(help: "Address to listen on, HOST:PORT (default 0.0.0.0:80) [environment: TENANT_LISTEN].") var listen: String?
+    @Flag(help: "Create or migrate the schema, then exit.") var migrateOnly = false
+    @Flag(help: "GET /health on the local server and exit 0 when it answers 200 (for Docker's HEALTHCHECK).") var healthCheck = false
+    @Flag(help: "Mark cookies Secure even without X-Forwarded-Proto: https [environment: TENANT_SECURE_COOKIES=1].") var secureCookies = false
+    @Option(help: "SMTP server, smtp://HOST[:PORT] or smtps://HOST[:PORT] [environment: TENANT_SMTP_URL].") var smtpURL: String?
+    @Option(help: "SMTP login name [environment: TENANT_SMTP_USER]; the password only from TENANT_SMTP_PASSWORD.") var smtpUser: String?
+    @Option(help: "Sender address of mails [environment: TENANT_MAIL_FROM].") var mailFrom: String?
+    @Flag(help: "Refuse to send over smtp:// without STARTTLS [environment: TENANT_SMTP_REQUIRE_TLS=1].") var smtpRequireTLS = false
+
+    /// A setting that cannot be used: one line on stderr, exit 2.
+    struct SettingError: Error, CustomStringConvertible {
+        let description: String
+        init(_ description: String) { self.description = description }
+    }
+
+    func run() async throws {
+        #if os(Linux)
+        // Two malloc arenas instead of eight per core: the app is I/O bound, and idle
+        // memory matters more than allocator contention here.
+        mallopt(M_ARENA_MAX, 2)
+        #endif
+        do {
+            try await start()
+        } catch let error as SettingError {
+            FileHandle.standardError.write(Data("tenant-admin: error: \(error.description)\n".utf8))
+            throw ExitCode(2)
+        }
+    }
+
+    func start() async throws {
+        let env = ProcessInfo.processInfo.environment
+        let listenText = listen ?? env["TENANT_LISTEN"] ?? "0.0.0.0:80"
+        let address: HostPort
+        do { address = try HostPort(parsing: listenText, defaultPort: 80) } catch { throw SettingError("bad --listen: \(error)") }
+        if healthCheck {
+            let host = address.host == "0.0.0.0" || address.host == "::" ? "127.0.0.1" : address.host
+            throw ExitCode(HealthCheck.get("http://\(host.contains(":") ? "[\(host)]" : host):\(address.port)/health") ? 0 : 1)
+        }
+
+        guard let providerText = provider ?? env["TENANT_PROVIDER"] else { throw SettingError("no provider: pass --provider ID or set TENANT_PROVIDER") }
+        let providerID: ProviderID
+        do { providerID = try ProviderID(providerText) } catch { throw SettingError("\(error)") }
+        guard let storeText = store ?? env["TENANT_STORE"] else { throw SettingError("no store: pass --store URL or set TENANT_STORE") }
+        let storeURL: StoreURL
+        do { storeURL = try StoreURL(parsing: storeText) } catch { throw SettingError("\(error)") }
+
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = Logger.Level(rawValue: env["LOG_LEVEL"] ?? "info") ?? .info
+            return handler
+        }
+        var logger = Logger(label: "tenant-admin")
+        logger[metadataKey: "tenant.id"] = "\(providerID)"
+
+        let database: SQLiteDatabase
+        switch storeURL {
+        case .cassandra(_, let keyspace):
+            guard keyspace == providerID.rawValue else { throw SettingError("store keyspace '\(keyspace)' is not provider '\(providerID)': each provider's app serves only its own keyspace") }
+            throw SettingError("the Cassandra store is not available in this build of tenant-admin; use sqlite:PATH")
+        case .sqlite(let path):
+            do { database = try SQLiteDatabase(path: path) } catch { throw SettingError("cannot open store \(storeURL): \(error)") }
+        }
+        let adminStore = SQLiteAdminStore(database: database)
+        do { try await claimStore(adminStore, for: providerID) } catch let error as StoreClaimError { throw SettingError(error.description) }
+        if migrateOnly {
+            logger.info("schema is current", metadata: ["store": "\(storeURL)"])
+            return
+        }
+
+        let bootstrapHash = env["TENANT_ADMIN_BOOTSTRAP_HASH"].flatMap { $0.isEmpty ? nil : $0 }
+        if let bootstrapHash, !bootstrapHash.hasPrefix("$") { throw SettingError("TENANT_ADMIN_BOOTSTRAP_HASH is not a crypt hash (expected $y$...)") }
+
+        var smtp: SMTPConfiguration?
+        if let url = smtpURL ?? env["TENANT_SMTP_URL"], !url.isEmpty {
+            guard url.hasPrefix("smtp://") || url.hasPrefix("smtps://") else { throw SettingError("bad SMTP URL '\(url)': expected smtp://HOST[:PORT] or smtps://HOST[:PORT]") }
+            guard let from = mailFrom ?? env["TENANT_MAIL_FROM"], from.contains("@") else { throw SettingError("a mail sender is needed with an SMTP server: pass --mail-from or set TENANT_MAIL_FROM") }
+            smtp = SMTPConfiguration(
+                url: url, username: smtpUser ?? env["TENANT_SMTP_USER"], password: env["TENANT_SMTP_PASSWORD"], from: from,
+                requireTLS: smtpRequireTLS || env["TENANT_SMTP_REQUIRE_TLS"] == "1")
+        }
+        let configuration = AdminConfiguration(
+            provider: providerID, host: address.host, port: address.port,
+            secureCookies: secureCookies || env["TENANT_SECURE_COOKIES"] == "1", bootstrapHash: bootstrapHash, smtp: smtp)
+        let app = try await buildApplication(
+            configuration: configuration, store: adminStore, readings: SQLiteReadingStore(database: database), logger: logger)
+        logger.info("starting", metadata: ["store": "\(storeURL)", "listen": "\(address)", "smtp": "\(smtp.map { $0.url } ?? "none")"])
+        do {
+            try await app.runService()
+        } catch {
+            throw SettingError("cannot serve on \(address): \(error)")
+        }
+        logger.info("stopped")
+    }
+}
+
+/// `--health-check`: one GET through libcurl, no extra packages.
+enum HealthCheck {
+    static func get(_ url: String) -> Bool {
+        guard let handle = curl_easy_init() else { return false }
+        defer { curl_easy_cleanup(handle) }
+        _ = tc_setopt_string(handle, CURLOPT_URL, url)
+        _ = tc_setopt_long(handle, CURLOPT_TIMEOUT, 5)
+        _ = tc_setopt_long(handle, CURLOPT_NOSIGNAL, 1)
+        _ = tc_setopt_data_callback(handle, CURLOPT_WRITEFUNCTION) { _, size, count, _ in size * count }
+        guard curl_easy_perform(handle) == CURLE_OK else { return false }
+        var status = 0
+        _ = tc_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
+        return status == 200
+    }
+}

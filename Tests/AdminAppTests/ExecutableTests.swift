@@ -1,0 +1,104 @@
+import Foundation
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The `tenant-admin` binary itself: settings errors, --migrate-only, --health-check, SIGTERM.
+@Suite struct ExecutableTests {
+    /// The binary built next to this test bundle (same build directory, any --build-path).
+    static var binary: String {
+        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        var dir = URL(fileURLWithPath: exe).deletingLastPathComponent()
+        while dir.path != "/" && !FileManager.default.isExecutableFile(atPath: dir.appendingPathComponent("tenant-admin").path) {
+            dir = dir.deletingLastPathComponent()
+        }
+        return dir.appendingPathComponent("tenant-admin").path
+    }
+
+    struct Run { var status: Int32; var stderr: String }
+
+    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Run {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = arguments
+        process.environment = ["PATH": "/usr/bin:/bin"].merging(environment) { $1 }
+        let errors = Pipe()
+        process.standardError = errors
+        try process.run()
+        let data = errors.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Run(status: process.terminationStatus, stderr: String(decoding: data, as: UTF8.self))
+    }
+
+    static func freePort() -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    static func temporaryStore() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("exe-\(UUID().uuidString).db").path
+    }
+
+    @Test func badSettingsExitWithOneLine() throws {
+        let cases: [([String], [String: String], String)] = [
+            (["--provider", "Bad-ID", "--store", "sqlite:/tmp/x.db"], [:], "invalid provider id"),
+            (["--provider", "acme", "--store", "cassandra://db1:9042/acme"], [:], "Cassandra store is not available"),
+            (["--provider", "acme", "--store", "cassandra://db1/other"], [:], "serves only its own keyspace"),
+            (["--provider", "acme", "--store", "mysql://x"], [:], "unsupported store URL"),
+            (["--store", "sqlite:/tmp/x.db"], [:], "no provider"),
+            (["--provider", "acme", "--store", "sqlite:\(Self.temporaryStore())", "--listen", "127.0.0.1:99999"], [:], "bad --listen"),
+            (["--provider", "acme", "--store", "sqlite:\(Self.temporaryStore())"], ["TENANT_ADMIN_BOOTSTRAP_HASH": "plaintext"], "not a crypt hash"),
+            (["--provider", "acme", "--store", "sqlite:\(Self.temporaryStore())", "--smtp-url", "http://x"], [:], "bad SMTP URL"),
+        ]
+        for (arguments, environment, message) in cases {
+            let result = try Self.run(arguments, environment: environment)
+            #expect(result.status == 2, "\(arguments)")
+            #expect(result.stderr.contains(message), "\(arguments): \(result.stderr)")
+            #expect(result.stderr.split(separator: "\n").count == 1, "\(arguments): \(result.stderr)")
+        }
+    }
+
+    @Test func migrateOnlyCreatesTheSchema() throws {
+        let path = Self.temporaryStore()
+        let first = try Self.run(["--migrate-only"], environment: ["TENANT_PROVIDER": "acme", "TENANT_STORE": "sqlite:\(path)"])
+        #expect(first.status == 0)
+        #expect(try Self.run(["--migrate-only", "--provider", "acme", "--store", "sqlite:\(path)"]).status == 0)
+        #expect(FileManager.default.fileExists(atPath: path))
+        // The store is now acme's: another provider's app refuses it.
+        let other = try Self.run(["--migrate-only", "--provider", "other", "--store", "sqlite:\(path)"])
+        #expect(other.status == 2)
+        #expect(other.stderr.contains("store belongs to provider 'acme'"))
+    }
+
+    @Test func healthCheckAndSIGTERM() async throws {
+        let port = Self.freePort()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.binary)
+        process.arguments = ["--provider", "acme", "--store", "sqlite:\(Self.temporaryStore())", "--listen", "127.0.0.1:\(port)"]
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var healthy = false
+        for _ in 0..<100 where !healthy {
+            try await Task.sleep(for: .milliseconds(100))
+            healthy = try Self.run(["--health-check", "--listen", "127.0.0.1:\(port)"]).status == 0
+        }
+        #expect(healthy)
+        kill(process.processIdentifier, SIGTERM)
+        let deadline = Date().addingTimeInterval(10)
+        while process.isRunning && Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(!process.isRunning)
+        if process.isRunning { process.terminate() } else {
+            #expect(process.terminationReason == .exit && process.terminationStatus == 0)
+        }
+        #expect(try Self.run(["--health-check"], environment: ["TENANT_LISTEN": "127.0.0.1:\(port)"]).status == 1)
+    }
+}

@@ -1,0 +1,140 @@
+#!/usr/bin/python3
+"""Signs in to a running tenant-admin through its real login form with headless
+Chromium, then saves the DOM and a screenshot of each given page.
+
+Drives Chromium over the DevTools protocol (a minimal websocket client, standard
+library only), because Chromium has no flag to set a cookie or fill a form.
+
+usage: cdp-snapshot.py CHROMIUM BASE_URL USER PASSWORD OUT_DIR NAME=PATH [NAME=PATH ...]
+writes OUT_DIR/NAME.html and OUT_DIR/NAME.png for each page.
+"""
+import base64, json, os, shutil, socket, subprocess, sys, tempfile, time, urllib.request
+
+chromium, base, user, password, outdir = sys.argv[1:6]
+pages = [arg.split("=", 1) for arg in sys.argv[6:]]
+profile = tempfile.mkdtemp(prefix="cdp-profile-")
+proc = subprocess.Popen(
+    [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--hide-scrollbars",
+     "--remote-debugging-port=0", "--user-data-dir=" + profile, "--window-size=1280,900", "about:blank"],
+    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+sock = None
+try:
+    portfile = os.path.join(profile, "DevToolsActivePort")
+    deadline = time.time() + 60
+    while not (os.path.exists(portfile) and os.path.getsize(portfile) > 0):
+        if time.time() > deadline or proc.poll() is not None:
+            sys.exit("chromium did not start")
+        time.sleep(0.1)
+    port = int(open(portfile).read().split()[0])
+    targets = json.load(urllib.request.urlopen("http://127.0.0.1:%d/json/list" % port))
+    ws_url = [t for t in targets if t["type"] == "page"][0]["webSocketDebuggerUrl"]
+    hostport, path = ws_url[len("ws://"):].split("/", 1)
+    host, p = hostport.rsplit(":", 1)
+    sock = socket.create_connection((host, int(p)))
+    key = base64.b64encode(os.urandom(16)).decode()
+    sock.sendall(("GET /%s HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                  "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n\r\n" % (path, hostport, key)).encode())
+    head = b""
+    while b"\r\n\r\n" not in head:
+        head += sock.recv(1)
+    if b" 101 " not in head.split(b"\r\n")[0]:
+        sys.exit("websocket refused: %r" % head)
+
+    def recv_exact(n):
+        buf = b""
+        while len(buf) < n:
+            chunk = sock.recv(n - len(buf))
+            if not chunk:
+                sys.exit("devtools socket closed")
+            buf += chunk
+        return buf
+
+    def send(obj):
+        data = json.dumps(obj).encode()
+        header = bytearray([0x81])
+        n = len(data)
+        if n < 126:
+            header.append(0x80 | n)
+        elif n < 65536:
+            header.append(0x80 | 126); header += n.to_bytes(2, "big")
+        else:
+            header.append(0x80 | 127); header += n.to_bytes(8, "big")
+        mask = os.urandom(4)
+        sock.sendall(bytes(header) + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(data)))
+
+    def recv():
+        message = b""
+        while True:
+            b1, b2 = recv_exact(2)
+            n = b2 & 0x7F
+            if n == 126:
+                n = int.from_bytes(recv_exact(2), "big")
+            elif n == 127:
+                n = int.from_bytes(recv_exact(8), "big")
+            payload = recv_exact(n)
+            opcode = b1 & 0x0F
+            if opcode == 8:
+                sys.exit("devtools closed the websocket")
+            if opcode in (9, 10):
+                continue
+            message += payload
+            if b1 & 0x80:
+                return json.loads(message)
+
+    counter = [0]
+
+    class CallError(Exception):
+        pass
+
+    def call(method, **params):
+        counter[0] += 1
+        send({"id": counter[0], "method": method, "params": params})
+        while True:
+            msg = recv()
+            if msg.get("id") == counter[0]:
+                if "error" in msg:
+                    raise CallError("%s: %s" % (method, msg["error"]))
+                return msg["result"]
+
+    def evaluate(expr):
+        result = call("Runtime.evaluate", expression=expr, returnByValue=True)
+        if "exceptionDetails" in result:
+            raise CallError(str(result["exceptionDetails"]))
+        return result["result"].get("value")
+
+    def wait_for(pathname):
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            try:
+                if evaluate("document.readyState + ' ' + location.pathname") == "complete " + pathname:
+                    return
+            except CallError:
+                pass
+            time.sleep(0.1)
+        sys.exit("page %s did not load" % pathname)
+
+    call("Page.enable")
+    call("Emulation.setDeviceMetricsOverride", width=1280, height=900, deviceScaleFactor=1, mobile=False)
+    call("Page.navigate", url=base + "/login")
+    wait_for("/login")
+    evaluate("document.querySelector('input[name=username]').value = %s;"
+             "document.querySelector('input[name=password]').value = %s;"
+             "document.querySelector('form[action=\"/login\"]').submit(); true" % (json.dumps(user), json.dumps(password)))
+    wait_for("/")
+    for name, path in pages:
+        call("Page.navigate", url=base + path)
+        wait_for(path.split("?")[0])
+        with open(os.path.join(outdir, name + ".html"), "w") as f:
+            f.write(evaluate("document.documentElement.outerHTML"))
+        shot = call("Page.captureScreenshot", format="png")
+        with open(os.path.join(outdir, name + ".png"), "wb") as f:
+            f.write(base64.b64decode(shot["data"]))
+finally:
+    if sock:
+        sock.close()
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    shutil.rmtree(profile, ignore_errors=True)
