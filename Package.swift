@@ -73,6 +73,7 @@ targets += [
         dependencies: [
             "GatewayProtocol", "TenantStorage", "TenantAuth", "TenantModel",
             .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
@@ -97,6 +98,7 @@ targets += [
         name: "GatewaySimulator",
         dependencies: [
             .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
         ],
         swiftSettings: swift6

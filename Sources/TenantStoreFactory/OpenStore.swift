@@ -1,0 +1,48 @@
+import Logging
+import TenantModel
+import TenantSQLite
+import TenantStorage
+
+/// The stores a server works with, opened from one `--store` URL.
+public struct OpenedStore: Sendable {
+    /// Readings: the write path of tenant-ingest.
+    public var readings: any ReadingStore
+    /// Gateway keys and the key policy.
+    public var gatewayAuth: any GatewayAuthStore
+    /// A one-line description for logs (never contains secrets).
+    public var description: String
+
+    public init(readings: any ReadingStore, gatewayAuth: any GatewayAuthStore, description: String) {
+        self.readings = readings
+        self.gatewayAuth = gatewayAuth
+        self.description = description
+    }
+}
+
+/// Why a store could not be opened, in one line.
+public struct StoreOpenError: Error, Sendable, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// Opens (creating and migrating the schema if needed) the store `url` names.
+///
+/// This is the single place that maps a store URL to an implementation: the Cassandra
+/// store plugs in here. `durability` applies to stores that have the choice (SQLite).
+public func openReadingStore(url: StoreURL, durability: Durability, logger: Logger) throws -> OpenedStore {
+    switch url {
+    case .sqlite(let path):
+        let database: SQLiteDatabase
+        do {
+            database = try SQLiteDatabase(path: path, durability: durability)
+        } catch {
+            throw StoreOpenError("cannot open SQLite store \(path): \(error)")
+        }
+        logger.info("store opened", metadata: ["store.url": "\(url)", "store.durability": "\(durability.rawValue)"])
+        return OpenedStore(
+            readings: SQLiteReadingStore(database: database), gatewayAuth: SQLiteGatewayAuthStore(database: database),
+            description: "sqlite:\(path) (\(durability.rawValue))")
+    case .cassandra:
+        throw StoreOpenError("the Cassandra store is not available in this build: use a sqlite:PATH store URL")
+    }
+}
