@@ -47,6 +47,8 @@ final class IngestConnectionHandler: ChannelDuplexHandler {
     private var finishing = false
     private var readPending = false
     private var closed = false
+    /// The error is written: input is read and thrown away until the gateway closes.
+    private var draining = false
 
     init(committer: GroupCommitter, authenticator: GatewayAuthenticator, maxInFlight: Int, metrics: IngestMetrics, logger: Logger) {
         self.committer = committer
@@ -178,7 +180,9 @@ final class IngestConnectionHandler: ChannelDuplexHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        if let error = error as? GatewayStreamError {
+        if fault != nil {
+            return  // the decoder reports input after its fault; it is discarded
+        } else if let error = error as? GatewayStreamError {
             submitBatch()  // requests decoded before the fault keep their replies
             streamFault(error)
         } else {
@@ -192,6 +196,7 @@ final class IngestConnectionHandler: ChannelDuplexHandler {
             submitBatch()
             streamFault(GatewayStreamError(.timeout, "idle for too long"))
         } else if let event = event as? ChannelEvent, event == .inputClosed {
+            if draining { return context.close(promise: nil) }
             submitBatch()
             finishing = true
             closeIfDone()
@@ -250,8 +255,19 @@ final class IngestConnectionHandler: ChannelDuplexHandler {
             closed = true
             var buffer = context.channel.allocator.buffer(capacity: 96)
             GatewayReply.error(fault).write(to: &buffer)
+            // Lingering close: half-close, then discard input until the gateway closes (or
+            // 2 s pass), so that unread pipelined data does not turn into a TCP reset that
+            // would destroy the error line before the gateway reads it.
+            draining = true
             let channel = context.channel
-            context.writeAndFlush(wrapOutboundOut(buffer)).whenComplete { _ in channel.close(promise: nil) }
+            context.writeAndFlush(wrapOutboundOut(buffer)).whenComplete { _ in
+                channel.close(mode: .output, promise: nil)
+                channel.eventLoop.scheduleTask(in: .seconds(2)) { channel.close(promise: nil) }
+            }
+            if readPending {
+                readPending = false
+                context.read()
+            }
         } else if finishing {
             closed = true
             context.close(promise: nil)
@@ -261,7 +277,9 @@ final class IngestConnectionHandler: ChannelDuplexHandler {
     // MARK: Backpressure
 
     func read(context: ChannelHandlerContext) {
-        if inFlight >= maxInFlight || checking || fault != nil || finishing {
+        if draining {
+            context.read()
+        } else if inFlight >= maxInFlight || checking || fault != nil || finishing {
             readPending = true
         } else {
             context.read()
