@@ -4,7 +4,7 @@
 SWIFT      ?= swift
 BASE_IMAGE ?= tenantctl-base:bookworm
 
-.PHONY: all setup base-image build test unit bench clean
+.PHONY: all setup base-image build test unit bench bench-ingest clean
 
 all: build
 
@@ -26,6 +26,12 @@ test: setup base-image
 ## Unit tests only (no Docker needed).
 unit:
 	$(SWIFT) test
+
+## Ingest throughput, ack latency and memory (release build, loopback, both durabilities).
+bench-ingest:
+	$(SWIFT) build -c release --product tenant-ingest
+	$(SWIFT) build -c release --product tenant-gateway-sim
+	scripts/bench-ingest.sh
 
 clean:
 	rm -rf .build
