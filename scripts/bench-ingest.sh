@@ -2,14 +2,14 @@
 # Ingest benchmark: sustained readings/s and ack latency with 100 gateways x 10 sensors on
 # loopback, at both durability settings, and the server's resident memory, also with
 # 1,000 gateways connected. Release build; the load generator runs on the same machine.
-# Usage: scripts/bench-ingest.sh   (env: DURATION=15 GATEWAYS=100 SENSORS=10 WINDOW=32)
+# Usage: scripts/bench-ingest.sh   (env: DURATION=15 GATEWAYS=100 SENSORS=10 WINDOW=8)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.build/release
 DURATION=${DURATION:-15}
 GATEWAYS=${GATEWAYS:-100}
 SENSORS=${SENSORS:-10}
-WINDOW=${WINDOW:-32}
+WINDOW=${WINDOW:-8}
 WORK=$(mktemp -d /tmp/bench-ingest.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
 

@@ -131,28 +131,29 @@ import Testing
     @Test func overloadedWhenStorageFallsBehind() async throws {
         var configuration = IngestConfiguration(host: "127.0.0.1", port: 0)
         configuration.maxQueuedReadings = 5
-        let server = try await RunningServer.start(configuration: configuration, store: SlowStore())
+        let store = GateStore()
+        let server = try await RunningServer.start(configuration: configuration, store: store)
         let port = server.port
-        let lines = try await blocking {
-            let client = try LineClient(port: port)
-            // Separate writes 10 ms apart, so they arrive while the 50 ms commit runs.
-            for chunk in 0..<5 {
-                var text = ""
-                for seq in (chunk * 3 + 1)...(chunk * 3 + 3) {
-                    text += "<report gateway=\"g\" seq=\"\(seq)\">" + reading("s\(seq)") + reading("t\(seq)") + "</report>"
-                }
-                client.send(text)
-                usleep(10_000)
-            }
-            var lines: [String] = []
-            while let line = client.line() { lines.append(line) }
-            return lines
+        func chunk(_ gateway: String) -> String {
+            (1...3).map { "<report gateway=\"\(gateway)\" seq=\"\($0)\">" + reading("s\($0)") + reading("t\($0)") + "</report>" }.joined()
         }
-        #expect(lines.last?.hasPrefix("<error code=\"overloaded\"") == true, "\(lines)")
-        // Whatever was accepted before the fault was acknowledged, in order.
-        let acks = lines.dropLast()
-        #expect(!acks.isEmpty)
-        #expect(acks.enumerated().allSatisfy { index, line in line.hasPrefix("<ack gateway=\"g\" seq=\"\(index + 1)\"") })
+        // A's reports are being committed (the store is stuck), B's wait in the queue,
+        // so C's do not fit: C is told to retry later.
+        let a = try LineClient(port: port)
+        a.send(chunk("a"))
+        while !store.started { try await Task.sleep(for: .milliseconds(10)) }
+        let b = try LineClient(port: port)
+        b.send(chunk("b"))
+        try await Task.sleep(for: .milliseconds(300))
+        let c = try LineClient(port: port)
+        c.send(chunk("c"))
+        let cLine = try await blocking { c.line() }
+        #expect(cLine == "<error code=\"overloaded\" reason=\"server overloaded, retry later\"/>")
+        store.release()
+        let aLines = try await blocking { (0..<3).map { _ in a.line() } }
+        let bLines = try await blocking { (0..<3).map { _ in b.line() } }
+        #expect(aLines == (1...3).map { "<ack gateway=\"a\" seq=\"\($0)\" stored=\"2\" duplicates=\"0\"/>" })
+        #expect(bLines == (1...3).map { "<ack gateway=\"b\" seq=\"\($0)\" stored=\"2\" duplicates=\"0\"/>" })
         try await server.stop()
     }
 
@@ -218,10 +219,17 @@ import Testing
 
 extension LineClient: @unchecked Sendable {}
 
-/// A store that takes 50 ms per commit: storage falling behind.
-struct SlowStore: ReadingStore {
+/// A store whose commits wait until the test releases them: storage falling behind.
+final class GateStore: ReadingStore, @unchecked Sendable {
+    private let lock = NSLock()
+    private var _started = false
+    private var _released = false
+    var started: Bool { lock.withLock { _started } }
+    func release() { lock.withLock { _released = true } }
+
     func commit(_ reports: [GatewayReport]) async throws -> [ReportOutcome] {
-        try await Task.sleep(for: .milliseconds(50))
+        lock.withLock { _started = true }
+        while !lock.withLock({ _released }) { try await Task.sleep(for: .milliseconds(10)) }
         return reports.map { ReportOutcome(stored: $0.readings.count, duplicates: 0) }
     }
     func readings(gateway: String, from: EpochMillis, to: EpochMillis) async throws -> [Reading] { [] }
