@@ -233,20 +233,26 @@ final class SimGateway: @unchecked Sendable {
         nextSeq += 1
         created += 1
         let at = configuration.startTime + Int64(seq - 1) * configuration.interval * 1000
-        var b = allocator.buffer(capacity: 64 + configuration.sensors * 170)
-        b.writeStaticString("<report gateway=\"")
-        b.writeString(id)
-        b.writeStaticString("\" seq=\"")
+        var b: [UInt8] = []
+        b.reserveCapacity(96 + configuration.sensors * 170)
+        ReportWriter.write("<report gateway=\"", to: &b)
+        b.append(contentsOf: id.utf8)
+        ReportWriter.write("\" seq=\"", to: &b)
         ReportWriter.writeInt(Int64(seq), to: &b)
         if let key = configuration.key {
-            b.writeStaticString("\" key=\"")
-            b.writeString(key)
+            ReportWriter.write("\" key=\"", to: &b)
+            b.append(contentsOf: key.utf8)
         }
-        b.writeStaticString("\">")
+        ReportWriter.write("\">", to: &b)
         if kind == .malformed {
-            b.writeStaticString("<reading sensor=\"inv-1\" <broken></report>\n")
-            return b
+            ReportWriter.write("<reading sensor=\"inv-1\" <broken></report>\n", to: &b)
+            return allocator.buffer(bytes: b)
         }
+        var timestamp: [UInt8] = []
+        ReportWriter.writeTimestamp(at, to: &timestamp)
+        // Work on local copies: no exclusivity checks on the class's storage per reading.
+        var site = self.site
+        var random = self.random
         site.step()
         let sun = SolarSite.sun(at)
         let hours = Double(configuration.interval) / 3600
@@ -254,28 +260,30 @@ final class SimGateway: @unchecked Sendable {
             let power = site.peaks[sensor] * sun * site.clouds
             site.energy[sensor] += power * hours
             let voltage = 228 + 6 * random.unit()
-            b.writeStaticString("<reading sensor=\"inv-")
+            ReportWriter.write("<reading sensor=\"inv-", to: &b)
             ReportWriter.writeInt(Int64(sensor + 1), to: &b)
-            b.writeStaticString("\" at=\"")
-            ReportWriter.writeTimestamp(at, to: &b)
-            b.writeStaticString("\" power=\"")
+            ReportWriter.write("\" at=\"", to: &b)
+            b.append(contentsOf: timestamp)
+            ReportWriter.write("\" power=\"", to: &b)
             ReportWriter.writeTenths(power, to: &b)
-            b.writeStaticString("\" energy=\"")
+            ReportWriter.write("\" energy=\"", to: &b)
             if kind == .invalid && sensor == 0 {
-                b.writeStaticString("-1")
+                ReportWriter.write("-1", to: &b)
             } else {
                 ReportWriter.writeTenths(site.energy[sensor], to: &b)
             }
-            b.writeStaticString("\" voltage=\"")
+            ReportWriter.write("\" voltage=\"", to: &b)
             ReportWriter.writeTenths(voltage, to: &b)
-            b.writeStaticString("\" current=\"")
+            ReportWriter.write("\" current=\"", to: &b)
             ReportWriter.writeTenths(power / voltage, to: &b)
-            b.writeStaticString("\" temperature=\"")
+            ReportWriter.write("\" temperature=\"", to: &b)
             ReportWriter.writeTenths(12 + 30 * sun * site.clouds, to: &b)
-            b.writeStaticString("\"/>")
+            ReportWriter.write("\"/>", to: &b)
         }
-        b.writeStaticString("</report>\n")
-        return b
+        ReportWriter.write("</report>\n", to: &b)
+        self.site = site
+        self.random = random
+        return allocator.buffer(bytes: b)
     }
 
     /// One reply line from the server.
@@ -307,15 +315,19 @@ final class SimGateway: @unchecked Sendable {
         pump()
     }
 
-    static func attribute(_ line: ByteBufferView, _ name: String) -> Int {
-        let needle = Array(name.utf8)
-        let bytes = Array(line)
-        guard bytes.count >= needle.count else { return 0 }
-        for i in 0...(bytes.count - needle.count) where bytes[i] == needle[0] && Array(bytes[i..<(i + needle.count)]) == needle {
+    static func attribute(_ line: ByteBufferView, _ name: StaticString) -> Int {
+        let needle = UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount)
+        var i = line.startIndex
+        let end = line.endIndex
+        search: while i + needle.count <= end {
+            for k in 0..<needle.count where line[i + k] != needle[k] {
+                i += 1
+                continue search
+            }
             var value = 0
             var j = i + needle.count
-            while j < bytes.count, bytes[j] >= 48, bytes[j] <= 57 {
-                value = value * 10 + Int(bytes[j] - 48)
+            while j < end, line[j] >= 48, line[j] <= 57 {
+                value = value * 10 + Int(line[j] - 48)
                 j += 1
             }
             return value

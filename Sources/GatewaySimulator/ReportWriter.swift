@@ -1,8 +1,9 @@
 import NIOCore
 
-/// Writes report XML straight into a ByteBuffer: no String formatting per reading.
+/// Writes report XML into a byte array (local, so no exclusivity checks or ByteBuffer
+/// bookkeeping per byte): the load generator must leave the CPU to the server.
 enum ReportWriter {
-    static func writeTimestamp(_ millis: Int64, to buffer: inout ByteBuffer) {
+    static func writeTimestamp(_ millis: Int64, to buffer: inout [UInt8]) {
         let seconds = millis / 1000
         var days = seconds / 86_400
         var rem = seconds % 86_400
@@ -18,59 +19,57 @@ enum ReportWriter {
         let month = mp < 10 ? mp + 3 : mp - 9
         let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
         writePadded(year, 4, &buffer)
-        buffer.writeInteger(UInt8(ascii: "-"))
+        buffer.append(UInt8(ascii: "-"))
         writePadded(month, 2, &buffer)
-        buffer.writeInteger(UInt8(ascii: "-"))
+        buffer.append(UInt8(ascii: "-"))
         writePadded(day, 2, &buffer)
-        buffer.writeInteger(UInt8(ascii: "T"))
+        buffer.append(UInt8(ascii: "T"))
         writePadded(rem / 3600, 2, &buffer)
-        buffer.writeInteger(UInt8(ascii: ":"))
+        buffer.append(UInt8(ascii: ":"))
         writePadded(rem % 3600 / 60, 2, &buffer)
-        buffer.writeInteger(UInt8(ascii: ":"))
+        buffer.append(UInt8(ascii: ":"))
         writePadded(rem % 60, 2, &buffer)
-        buffer.writeInteger(UInt8(ascii: "Z"))
+        buffer.append(UInt8(ascii: "Z"))
     }
 
-    static func writePadded(_ value: Int64, _ width: Int, _ buffer: inout ByteBuffer) {
-        var digits: (UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0)
+    static func writePadded(_ value: Int64, _ width: Int, _ buffer: inout [UInt8]) {
+        var divisor: Int64 = 1
+        for _ in 1..<width { divisor *= 10 }
         var v = value
-        withUnsafeMutableBytes(of: &digits) { d in
-            for k in stride(from: width - 1, through: 0, by: -1) {
-                d[k] = UInt8(ascii: "0") + UInt8(v % 10)
-                v /= 10
-            }
-            buffer.writeBytes(UnsafeRawBufferPointer(rebasing: d[0..<width]))
+        while divisor > 0 {
+            buffer.append(UInt8(ascii: "0") + UInt8(v / divisor % 10))
+            v %= divisor
+            divisor /= 10
         }
     }
 
-    static func writeInt(_ value: Int64, to buffer: inout ByteBuffer) {
+    static func writeInt(_ value: Int64, to buffer: inout [UInt8]) {
         if value < 0 {
-            buffer.writeInteger(UInt8(ascii: "-"))
+            buffer.append(UInt8(ascii: "-"))
             return writeInt(-value, to: &buffer)
         }
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
-        var v = UInt64(value)
-        withUnsafeMutableBytes(of: &digits) { d in
-            var i = d.count
-            repeat {
-                i -= 1
-                d[i] = UInt8(ascii: "0") + UInt8(v % 10)
-                v /= 10
-            } while v > 0
-            buffer.writeBytes(UnsafeRawBufferPointer(rebasing: d[i...]))
+        if value < 10 {
+            buffer.append(UInt8(ascii: "0") + UInt8(value))
+            return
         }
+        writeInt(value / 10, to: &buffer)
+        buffer.append(UInt8(ascii: "0") + UInt8(value % 10))
     }
 
     /// A value with one decimal: 1834.5
-    static func writeTenths(_ value: Double, to buffer: inout ByteBuffer) {
+    static func writeTenths(_ value: Double, to buffer: inout [UInt8]) {
         var tenths = Int64((value * 10).rounded())
         if tenths < 0 {
-            buffer.writeInteger(UInt8(ascii: "-"))
+            buffer.append(UInt8(ascii: "-"))
             tenths = -tenths
         }
         writeInt(tenths / 10, to: &buffer)
-        buffer.writeInteger(UInt8(ascii: "."))
-        buffer.writeInteger(UInt8(ascii: "0") + UInt8(tenths % 10))
+        buffer.append(UInt8(ascii: "."))
+        buffer.append(UInt8(ascii: "0") + UInt8(tenths % 10))
+    }
+
+    static func write(_ text: StaticString, to buffer: inout [UInt8]) {
+        buffer.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
     }
 }
 
