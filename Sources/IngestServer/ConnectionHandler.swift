@@ -150,7 +150,7 @@ final class IngestConnectionHandler: ChannelDuplexHandler {
 
     private func checked(_ report: ReportRequest, _ decision: GatewayAuthenticator.Decision) {
         checking = false
-        guard fault == nil, !closed else { return }
+        guard fault == nil, !closed else { return closeIfDone() }
         switch decision {
         case .allowed:
             if let key = report.key { acceptedKeys[report.gateway] = key }
@@ -165,6 +165,7 @@ final class IngestConnectionHandler: ChannelDuplexHandler {
             handle(waiting.removeFirst())
         }
         submitBatch()
+        closeIfDone()
         resumeReadingIfPossible()
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import GatewayProtocol
+import NIOCore
 import Testing
 
 /// A deterministic pseudo-random generator (SplitMix64) so that the generated corpus is
@@ -260,5 +261,41 @@ for line in sys.stdin:
         // The corpus must exercise both sides, or the comparison proves little.
         #expect(accepted > 1000)
         #expect(rejected > 300)
+    }
+}
+
+@Suite struct DecoderRobustnessTests {
+    /// Mutated streams in random splits: the decoder must return requests or throw a
+    /// stream error, never crash or hang, whatever the bytes.
+    @Test func survivesMutatedStreamsInRandomSplits() throws {
+        var rng = SplitMix64(state: 42)
+        let valid = Array(
+            (#"<?xml version="1.0"?><report gateway="gw-1" seq="1"><reading sensor="a" at="2026-11-24T10:15:00.5+02:00" power="1e3" energy="5"/><!-- c --></report>"#
+                + "\n").utf8)
+        for _ in 0..<3000 {
+            var bytes = valid + valid
+            for _ in 0..<Int(rng.next() % 4) {
+                let index = Int(rng.next() % UInt64(bytes.count))
+                switch rng.next() % 4 {
+                case 0: bytes[index] = UInt8(truncatingIfNeeded: rng.next())
+                case 1: bytes.remove(at: index)
+                case 2: bytes.insert(contentsOf: Array("<&\"'>]]>--?".utf8).shuffled(using: &rng).prefix(3), at: index)
+                default: bytes.insert(contentsOf: bytes[index..<min(bytes.count, index + 20)], at: index)
+                }
+            }
+            var decoder = GatewayFrameDecoder(limits: GatewayLimits(maxElementBytes: 512))
+            var buffer = ByteBuffer()
+            var offset = 0
+            do {
+                while offset < bytes.count {
+                    let size = 1 + Int(rng.next() % 40)
+                    buffer.writeBytes(bytes[offset..<min(bytes.count, offset + size)])
+                    offset += size
+                    while try decoder.next(&buffer) != nil {}
+                }
+            } catch {
+                // A stream error is a fine answer to garbage.
+            }
+        }
     }
 }
