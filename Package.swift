@@ -124,6 +124,7 @@ targets += [
         dependencies: [
             "IngestServer", "GatewayProtocol", "GatewaySimulator", "TenantStoreFactory",
             "TenantStorage", "TenantSQLite", "TenantAuth",
+            .product(name: "MetricsTestKit", package: "swift-metrics"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),

@@ -1,4 +1,5 @@
 import GatewayProtocol
+import CoreMetrics
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
@@ -19,17 +20,20 @@ public final class IngestServer: Service, Sendable {
     private let configuration: IngestConfiguration
     private let committer: GroupCommitter
     private let authenticator: GatewayAuthenticator
-    private let metrics = IngestMetrics()
+    private let metrics: IngestMetrics
     private let logger: Logger
     private let group: any EventLoopGroup
     private let connections = NIOLockedValueBox<[ObjectIdentifier: (any Channel, IngestConnectionHandler.Sink)]>([:])
     private let bound = NIOLockedValueBox<(address: SocketAddress?, waiters: [CheckedContinuation<SocketAddress?, Never>], done: Bool)>((nil, [], false))
 
-    /// A server for `store`, not yet listening; ``run()`` starts it.
+    /// A server for `store`, not yet listening; ``run()`` starts it. Metrics go to
+    /// `metricsFactory` (the bootstrapped `MetricsSystem` by default).
     public init(
         configuration: IngestConfiguration, store: any ReadingStore, gatewayAuth: any GatewayAuthStore, logger: Logger,
-        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, metricsFactory: any MetricsFactory = MetricsSystem.factory
     ) {
+        let metrics = IngestMetrics(factory: metricsFactory)
+        self.metrics = metrics
         self.configuration = configuration
         self.logger = logger
         self.group = group

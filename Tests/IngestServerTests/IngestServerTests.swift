@@ -1,6 +1,7 @@
 import Foundation
 import GatewayProtocol
 import GatewaySimulator
+import MetricsTestKit
 import IngestServer
 import NIOCore
 import TenantAuth
@@ -234,4 +235,32 @@ final class GateStore: ReadingStore, @unchecked Sendable {
     }
     func readings(gateway: String, from: EpochMillis, to: EpochMillis) async throws -> [Reading] { [] }
     func ping() async throws {}
+}
+
+@Suite struct IngestMetricsTests {
+    @Test func countsStoredDuplicatesNacksErrorsAndConnections() async throws {
+        let metrics = TestMetrics()
+        let server = try await RunningServer.start(metrics: metrics)
+        let port = server.port
+        _ = try await blocking {
+            let client = try LineClient(port: port)
+            let good = "<report gateway=\"m\" seq=\"1\">" + reading("a") + reading("b") + "</report>"
+            client.send(good + good + "<report gateway=\"m\" seq=\"2\">" + reading("c", power: "x") + "</report>")
+            return [client.line(), client.line(), client.line()]
+        }
+        _ = try await blocking {
+            let client = try LineClient(port: port)
+            client.send("<oops/>")
+            return client.line()
+        }
+        try await server.stop()
+        #expect(try metrics.expectCounter("ingest.readings.stored").totalValue == 2)
+        #expect(try metrics.expectCounter("ingest.readings.duplicates").totalValue == 2)
+        #expect(try metrics.expectCounter("ingest.reports.acked").totalValue == 2)
+        #expect(try metrics.expectCounter("ingest.nacks").totalValue == 1)
+        #expect(try metrics.expectCounter("ingest.errors").totalValue == 1)
+        let open = try metrics.expectMeter("ingest.connections.open")
+        #expect(open.values.max() == 1 || open.values.max() == 2)
+        #expect(open.lastValue == 0)
+    }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import GatewayProtocol
 import IngestServer
+import CoreMetrics
 import Logging
 import NIOCore
 import NIOPosix
@@ -29,7 +30,7 @@ final class RunningServer: Sendable {
 
     static func start(
         path: String? = nil, configuration: IngestConfiguration = IngestConfiguration(host: "127.0.0.1", port: 0),
-        store: (any ReadingStore)? = nil
+        store: (any ReadingStore)? = nil, metrics: (any MetricsFactory)? = nil
     ) async throws -> RunningServer {
         let path = try path ?? temporaryDirectory().appendingPathComponent("test.db").path
         let database = try SQLiteDatabase(path: path)
@@ -37,7 +38,8 @@ final class RunningServer: Sendable {
         logger.logLevel = .warning
         let server = IngestServer(
             configuration: configuration, store: store ?? SQLiteReadingStore(database: database),
-            gatewayAuth: SQLiteGatewayAuthStore(database: database), logger: logger)
+            gatewayAuth: SQLiteGatewayAuthStore(database: database), logger: logger,
+            metricsFactory: metrics ?? MetricsSystem.factory)
         let group = ServiceGroup(configuration: .init(services: [server], logger: logger))
         let task = Task { try await group.run() }
         guard let address = await server.listeningAddress(), let port = address.port else {
