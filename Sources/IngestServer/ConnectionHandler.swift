@@ -150,7 +150,9 @@ final class IngestConnectionHandler: ChannelDuplexHandler {
 
     private func checked(_ report: ReportRequest, _ decision: GatewayAuthenticator.Decision) {
         checking = false
-        guard fault == nil, !closed else { return closeIfDone() }
+        // Requests that arrived before a fault still get their replies; only a closed
+        // connection drops them (the gateway resends).
+        guard !closed else { return }
         switch decision {
         case .allowed:
             if let key = report.key { acceptedKeys[report.gateway] = key }
@@ -161,7 +163,7 @@ final class IngestConnectionHandler: ChannelDuplexHandler {
             batch.append(.init(sink: sink!, report: nil, seq: report.seq,
                 reply: .nack(gateway: report.gateway, seq: String(report.seq), code: "unauthorized", reason: reason)))
         }
-        while !checking, !waiting.isEmpty, fault == nil {
+        while !checking, !waiting.isEmpty {
             handle(waiting.removeFirst())
         }
         submitBatch()
@@ -218,7 +220,6 @@ final class IngestConnectionHandler: ChannelDuplexHandler {
     private func streamFault(_ error: GatewayStreamError) {
         guard fault == nil else { return }
         fault = error
-        waiting.removeAll()
         metrics.errors.increment()
         logger.info("stream error", metadata: ["error.code": "\(error.code.rawValue)", "reason": "\(error.reason)"])
         closeIfDone()

@@ -66,6 +66,8 @@ public final class IngestServer: Service, Sendable {
     }
 
     public func run() async throws {
+        // Warm the key-policy cache so the first reports need not wait for it.
+        _ = try? await authenticator.refreshPolicy()
         let serverChannel: any Channel
         do {
             serverChannel = try await makeBootstrap().bind(host: configuration.host, port: configuration.port).get()
@@ -78,8 +80,6 @@ public final class IngestServer: Service, Sendable {
         logger.info("listening", metadata: ["listen": "\(serverChannel.localAddress.map { "\($0)" } ?? "?")"])
         let committer = self.committer
         let commitLoop = Task { await committer.run() }
-        // Warm the key-policy cache so the first reports need not wait for it.
-        _ = try? await authenticator.refreshPolicy()
 
         do {
             try await gracefulShutdown()

@@ -188,7 +188,15 @@ import Testing
         #expect(lines[3] == "<nack gateway=\"gw-new\" seq=\"4\" code=\"unauthorized\" reason=\"unknown gateway\"/>")
         #expect(lines[4] == "<nack gateway=\"gw-nokey\" seq=\"5\" code=\"unauthorized\" reason=\"no key registered for this gateway\"/>")
         #expect(lines[5] == "<ack gateway=\"gw-k\" seq=\"6\" stored=\"1\" duplicates=\"0\"/>")
-        #expect(try await keyed.count("SELECT count(*) FROM readings") == 2)
+        // A fault right behind a report whose key is still being checked: the report keeps its reply.
+        let faulted = try await blocking {
+            let client = try LineClient(port: port)
+            client.send("<report gateway=\"gw-k\" seq=\"7\" key=\"s3cret\">" + reading("g") + "</report><bad<")
+            return [client.line(), client.line()]
+        }
+        #expect(faulted[0] == "<ack gateway=\"gw-k\" seq=\"7\" stored=\"1\" duplicates=\"0\"/>")
+        #expect(faulted[1]?.hasPrefix("<error code=\"malformed\"") == true)
+        #expect(try await keyed.count("SELECT count(*) FROM readings") == 3)
         #expect(try await keyed.count("SELECT count(*) FROM gateways WHERE id = 'gw-new'") == 0)
         try await keyed.stop()
     }
