@@ -41,6 +41,11 @@ final class IngestConnectionHandler: ChannelDuplexHandler {
     private var acceptedKeys: [String: String] = [:]
     /// Submitted requests whose reply has not been written yet.
     private var inFlight = 0
+    /// Readings of those requests, oldest first, so that one gateway sending huge reports
+    /// stops being read long before it could fill the shared commit queue.
+    private var inFlightWeights = CircularBuffer<Int>()
+    private var inFlightReadings = 0
+    private let maxInFlightReadings: Int
     /// The fault to send once every earlier reply is out; nothing more is read.
     private var fault: GatewayStreamError?
     /// No more input: close once every reply is written.
@@ -50,10 +55,14 @@ final class IngestConnectionHandler: ChannelDuplexHandler {
     /// The error is written: input is read and thrown away until the gateway closes.
     private var draining = false
 
-    init(committer: GroupCommitter, authenticator: GatewayAuthenticator, maxInFlight: Int, metrics: IngestMetrics, logger: Logger) {
+    init(
+        committer: GroupCommitter, authenticator: GatewayAuthenticator, maxInFlight: Int, maxInFlightReadings: Int,
+        metrics: IngestMetrics, logger: Logger
+    ) {
         self.committer = committer
         self.authenticator = authenticator
         self.maxInFlight = maxInFlight
+        self.maxInFlightReadings = maxInFlightReadings
         self.metrics = metrics
         self.logger = logger
     }
@@ -177,6 +186,11 @@ final class IngestConnectionHandler: ChannelDuplexHandler {
         batch.removeAll(keepingCapacity: true)
         if committer.submit(entries) {
             inFlight += entries.count
+            for entry in entries {
+                let weight = entry.report?.readings.count ?? 0
+                inFlightWeights.append(weight)
+                inFlightReadings += weight
+            }
         } else {
             streamFault(GatewayStreamError(.overloaded, "server overloaded, retry later"))
         }
@@ -229,6 +243,7 @@ final class IngestConnectionHandler: ChannelDuplexHandler {
 
     private func write(_ replies: [GatewayReply]) {
         inFlight -= replies.count
+        for _ in 0..<min(replies.count, inFlightWeights.count) { inFlightReadings -= inFlightWeights.removeFirst() }
         guard let context, !closed else { return }
         var buffer = context.channel.allocator.buffer(capacity: replies.count * 80)
         var failed = false
@@ -281,7 +296,7 @@ final class IngestConnectionHandler: ChannelDuplexHandler {
     func read(context: ChannelHandlerContext) {
         if draining {
             context.read()
-        } else if inFlight >= maxInFlight || checking || fault != nil || finishing {
+        } else if inFlight >= maxInFlight || inFlightReadings >= maxInFlightReadings || checking || fault != nil || finishing {
             readPending = true
         } else {
             context.read()
@@ -289,7 +304,7 @@ final class IngestConnectionHandler: ChannelDuplexHandler {
     }
 
     private func resumeReadingIfPossible() {
-        guard readPending, inFlight < maxInFlight, !checking, fault == nil, !finishing, let context else { return }
+        guard readPending, inFlight < maxInFlight, inFlightReadings < maxInFlightReadings, !checking, fault == nil, !finishing, let context else { return }
         readPending = false
         context.read()
     }

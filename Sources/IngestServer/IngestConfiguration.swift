@@ -14,6 +14,9 @@ public struct IngestConfiguration: Sendable {
     /// Reports one connection may have waiting for their reply before the server stops
     /// reading from it (TCP backpressure to that gateway only).
     public var maxInFlightPerConnection: Int
+    /// Readings one connection may have waiting for their replies before the server stops
+    /// reading from it: keeps one gateway from filling the shared commit queue.
+    public var maxInFlightReadingsPerConnection: Int
     /// Readings (plus one per report) waiting for the next commit across all connections;
     /// beyond this a connection gets `<error code="overloaded"/>` instead of a longer queue.
     public var maxQueuedReadings: Int
@@ -24,7 +27,7 @@ public struct IngestConfiguration: Sendable {
 
     public init(
         host: String = "0.0.0.0", port: Int = 6000, idleTimeout: TimeAmount = .seconds(300), limits: GatewayLimits = .default,
-        maxInFlightPerConnection: Int = 256, maxQueuedReadings: Int = 250_000, maxBatchReadings: Int = 50_000,
+        maxInFlightPerConnection: Int = 256, maxInFlightReadingsPerConnection: Int = 20_000, maxQueuedReadings: Int = 250_000, maxBatchReadings: Int = 50_000,
         keyPolicyTTL: Duration = .seconds(5)
     ) {
         self.host = host
@@ -32,6 +35,7 @@ public struct IngestConfiguration: Sendable {
         self.idleTimeout = idleTimeout
         self.limits = limits
         self.maxInFlightPerConnection = maxInFlightPerConnection
+        self.maxInFlightReadingsPerConnection = maxInFlightReadingsPerConnection
         self.maxQueuedReadings = maxQueuedReadings
         self.maxBatchReadings = maxBatchReadings
         self.keyPolicyTTL = keyPolicyTTL

@@ -122,7 +122,7 @@ public final class IngestServer: Service, Sendable {
                 channel.eventLoop.makeCompletedFuture {
                     let handler = IngestConnectionHandler(
                         committer: committer, authenticator: authenticator, maxInFlight: configuration.maxInFlightPerConnection,
-                        metrics: metrics, logger: logger)
+                        maxInFlightReadings: configuration.maxInFlightReadingsPerConnection, metrics: metrics, logger: logger)
                     let sync = channel.pipeline.syncOperations
                     try sync.addHandler(IdleStateHandler(readTimeout: configuration.idleTimeout))
                     try sync.addHandler(ByteToMessageHandler(GatewayFrameDecoder(limits: configuration.limits)))

@@ -99,6 +99,25 @@ import Testing
         try await server.stop()
     }
 
+    @Test func aStuckOrBrokenGatewayDoesNotHurtAnother() async throws {
+        let server = try await RunningServer.start()
+        let port = server.port
+        let stuck = try LineClient(port: port)
+        stuck.send("<report gateway=\"stuck\" seq=\"1\">" + reading("a"))  // never finished
+        let broken = try LineClient(port: port)
+        broken.send("<report gateway=\"broken\" seq=\"1\"><<<")
+        let line = try await blocking {
+            let client = try LineClient(port: port)
+            client.send("<report gateway=\"fine\" seq=\"1\">" + reading("a") + "</report>")
+            return client.line()
+        }
+        #expect(line == "<ack gateway=\"fine\" seq=\"1\" stored=\"1\" duplicates=\"0\"/>")
+        let brokenLine = try await blocking { broken.line() }
+        #expect(brokenLine?.hasPrefix("<error code=\"malformed\"") == true)
+        _ = stuck
+        try await server.stop()
+    }
+
     @Test func tooLargeElementIsRefused() async throws {
         var configuration = IngestConfiguration(host: "127.0.0.1", port: 0)
         configuration.limits = GatewayLimits(maxElementBytes: 4096)
