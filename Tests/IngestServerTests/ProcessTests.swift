@@ -22,7 +22,7 @@ final class IngestProcess: @unchecked Sendable {
     init(store: String, port: Int, durability: String = "normal") throws {
         self.port = port
         log = FileManager.default.temporaryDirectory.appendingPathComponent("ingest-\(UUID().uuidString).log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         process.executableURL = Self.executable
         process.arguments = ["--provider", "crash", "--store", "sqlite:\(store)", "--listen", "127.0.0.1:\(port)", "--durability", durability]
         process.standardError = try FileHandle(forWritingTo: log)
