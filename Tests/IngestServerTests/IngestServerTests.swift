@@ -11,7 +11,8 @@ import Testing
 
 @Suite struct IngestServerTests {
     @Test func hundredGatewaysInParallelStoreEveryReadingExactlyOnce() async throws {
-        let server = try await RunningServer.start()
+        let metrics = TestMetrics()
+        let server = try await RunningServer.start(metrics: metrics)
         let configuration = SimulatorConfiguration(
             port: server.port, gateways: 100, sensors: 10, reportsPerGateway: 20, duration: 60, rate: 0, window: 8)
         var simulator = GatewaySimulator(configuration: configuration)
@@ -34,6 +35,11 @@ import Testing
         #expect(second.readingsDuplicate == 20_000)
         #expect(try await server.count("SELECT count(*) FROM readings") == 20_000)
         try await server.stop()
+        // Group commit: reports from many connections shared transactions.
+        let commits = try metrics.expectCounter("ingest.commits").totalValue
+        #expect(commits > 0 && commits < 4000 / 4, "\(commits) commits for 4000 reports")
+        #expect(try metrics.expectCounter("ingest.readings.stored").totalValue == 20_000)
+        #expect(try metrics.expectCounter("ingest.readings.duplicates").totalValue == 20_000)
     }
 
     @Test func faultsFromTheSimulatorLoseNothing() async throws {
