@@ -28,7 +28,7 @@ public struct GatewaySimulator: Sendable {
         var latencies: [UInt32] = []
         var report = SimulatorReport(
             gateways: configuration.gateways, sensors: configuration.sensors, elapsedSeconds: elapsed, reportsSent: 0, resends: 0,
-            acks: 0, nacks: 0, errors: 0, reconnects: 0, readingsStored: 0, readingsDuplicate: 0, unacknowledged: 0,
+            acks: 0, nacks: 0, errors: 0, reconnects: 0, connectFailures: 0, readingsStored: 0, readingsDuplicate: 0, unacknowledged: 0,
             readingsPerSecond: 0, latencyP50Ms: 0, latencyP90Ms: 0, latencyP99Ms: 0, latencyMaxMs: 0, ackedSeqs: [:])
         for stats in all {
             report.reportsSent += stats.sent
@@ -37,6 +37,7 @@ public struct GatewaySimulator: Sendable {
             report.nacks += stats.nacks
             report.errors += stats.errors
             report.reconnects += stats.reconnects
+            report.connectFailures += stats.connectFailures
             report.readingsStored += stats.stored
             report.readingsDuplicate += stats.duplicates
             report.unacknowledged += stats.unacknowledged
@@ -68,6 +69,7 @@ struct GatewayStats: Sendable {
     var nacks = 0
     var errors = 0
     var reconnects = 0
+    var connectFailures = 0
     var stored = 0
     var duplicates = 0
     var unacknowledged = 0
@@ -173,6 +175,7 @@ final class SimGateway: @unchecked Sendable {
                     resendUnacknowledged()
                     pump()
                 case .failure:
+                    stats.connectFailures += 1
                     loop.scheduleTask(in: .milliseconds(200)) { [self] in connect() }
                 }
             }

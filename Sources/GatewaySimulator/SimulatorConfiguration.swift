@@ -82,6 +82,8 @@ public struct SimulatorReport: Sendable, Codable, Equatable {
     /// `<error/>` replies received.
     public var errors: Int
     public var reconnects: Int
+    /// Connection attempts that failed (server down or unreachable).
+    public var connectFailures: Int
     /// Sum of `stored` over acks.
     public var readingsStored: Int
     /// Sum of `duplicates` over acks.
@@ -101,7 +103,7 @@ public struct SimulatorReport: Sendable, Codable, Equatable {
     public var summary: String {
         """
         gateways \(gateways) x sensors \(sensors), \(String(format: "%.2f", elapsedSeconds)) s
-        reports sent \(reportsSent) (resends \(resends)), acked \(acks), nacked \(nacks), errors \(errors), reconnects \(reconnects), unacknowledged \(unacknowledged)
+        reports sent \(reportsSent) (resends \(resends)), acked \(acks), nacked \(nacks), errors \(errors), reconnects \(reconnects), failed connects \(connectFailures), unacknowledged \(unacknowledged)
         readings stored \(readingsStored), duplicates \(readingsDuplicate), \(String(format: "%.0f", readingsPerSecond)) readings/s acknowledged
         ack latency ms: p50 \(String(format: "%.2f", latencyP50Ms)) p90 \(String(format: "%.2f", latencyP90Ms)) p99 \(String(format: "%.2f", latencyP99Ms)) max \(String(format: "%.2f", latencyMaxMs))
         """
