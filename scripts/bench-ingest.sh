@@ -31,6 +31,7 @@ stop_server() {
 
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$SERVER/status"; }
 hwm_kb() { awk '/^VmHWM/ {print $2}' "/proc/$SERVER/status"; }
+cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) / hz}' "/proc/$SERVER/stat"; }
 
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
 echo "load: $GATEWAYS gateways x $SENSORS sensors, window $WINDOW, ${DURATION}s, unthrottled"
@@ -39,13 +40,15 @@ for durability in normal full; do
   "$BIN/tenant-gateway-sim" --target "127.0.0.1:$PORT" --gateways "$GATEWAYS" --sensors "$SENSORS" --rate 0 \
     --window "$WINDOW" --duration "$DURATION" --json > "$WORK/sim.json"
   HWM=$(hwm_kb)
+  CPU=$(cpu_s)
   stop_server
-  /usr/bin/python3 - "$WORK/sim.json" "$durability" "$HWM" <<'PY'
+  /usr/bin/python3 - "$WORK/sim.json" "$durability" "$HWM" "$CPU" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
+readings = r['readingsStored'] + r['readingsDuplicate']
 print(f"durability={sys.argv[2]:6} readings/s={r['readingsPerSecond']:,.0f} p50={r['latencyP50Ms']:.2f}ms "
       f"p99={r['latencyP99Ms']:.2f}ms acks={r['acks']} errors={r['errors']} unacked={r['unacknowledged']} "
-      f"server_peak_rss={int(sys.argv[3])/1024:.1f}MB")
+      f"server_peak_rss={int(sys.argv[3])/1024:.1f}MB server_cpu={float(sys.argv[4]) * 1e6 / max(readings, 1):.2f}us/reading")
 PY
 done
 
