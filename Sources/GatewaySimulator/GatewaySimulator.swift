@@ -315,7 +315,6 @@ final class SimGateway: @unchecked Sendable {
             unacked.removeFirst(unackedHead)
             unackedHead = 0
         }
-        pump()
     }
 
     static func attribute(_ line: ByteBufferView, _ name: StaticString) -> Int {
@@ -382,6 +381,8 @@ final class ReplyHandler: ChannelInboundHandler {
         }
         buffer.discardReadBytes()
         for line in lines { gateway.reply(line.readableBytesView) }
+        // Refill the window once per read: one write syscall for all the new reports.
+        if !lines.isEmpty { gateway.pump() }
     }
 
     func channelInactive(context: ChannelHandlerContext) {
