@@ -25,11 +25,15 @@ public struct StoreOpenError: Error, Sendable, CustomStringConvertible {
     public init(_ description: String) { self.description = description }
 }
 
+/// Page cache of the SQLite writer connection, KiB: 8 MiB keeps the server well under
+/// 50 MB resident with 1,000 gateways connected while sparing most re-reads.
+let writerCacheKiB = 8_192
+
 /// Opens (creating and migrating the schema if needed) the store `url` names.
 ///
 /// This is the single place that maps a store URL to an implementation: the Cassandra
 /// store plugs in here. `durability` applies to stores that have the choice (SQLite).
-public func openReadingStore(url: StoreURL, durability: Durability, logger: Logger) throws -> OpenedStore {
+public func openReadingStore(url: StoreURL, durability: Durability, logger: Logger) async throws -> OpenedStore {
     switch url {
     case .sqlite(let path):
         let database: SQLiteDatabase
@@ -38,6 +42,10 @@ public func openReadingStore(url: StoreURL, durability: Durability, logger: Logg
         } catch {
             throw StoreOpenError("cannot open SQLite store \(path): \(error)")
         }
+        // A bigger page cache for the writer (SQLite default 2 MB): ingest appends at one edge of
+        // the b-tree per gateway, and re-reading those pages from the OS costs more than
+        // the memory. Applied here, not in SQLiteDatabase, because only ingest wants it.
+        try await database.write { db in try db.execute("PRAGMA cache_size=-\(writerCacheKiB)") }
         logger.info("store opened", metadata: ["store.url": "\(url)", "store.durability": "\(durability.rawValue)"])
         return OpenedStore(
             readings: SQLiteReadingStore(database: database), gatewayAuth: SQLiteGatewayAuthStore(database: database),

@@ -100,7 +100,7 @@ struct IngestMain: AsyncParsableCommand {
             }
 
             let opened: OpenedStore
-            do { opened = try openReadingStore(url: storeURL, durability: durability, logger: logger) } catch {
+            do { opened = try await openReadingStore(url: storeURL, durability: durability, logger: logger) } catch {
                 throw SettingError(description: "\(error)")
             }
             if migrateOnly {
