@@ -110,8 +110,14 @@ struct IngestMain: AsyncParsableCommand {
             let server = IngestServer(
                 configuration: IngestConfiguration(host: address.host, port: address.port, idleTimeout: .seconds(idleSeconds)),
                 store: opened.readings, gatewayAuth: opened.gatewayAuth, logger: logger)
+            // Services shut down in reverse order: the server drains first, upkeep stops last.
+            var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+            if let maintenance = opened.maintenance {
+                services.append(.init(service: StoreMaintenance(body: maintenance), successTerminationBehavior: .ignore))
+            }
+            services.append(.init(service: server))
             let group = ServiceGroup(
-                configuration: .init(services: [server], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+                configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
             do {
                 try await group.run()
             } catch {
@@ -135,5 +141,15 @@ struct IngestMain: AsyncParsableCommand {
         } catch {
             return false
         }
+    }
+}
+
+/// Runs the store's background upkeep until shutdown.
+struct StoreMaintenance: Service {
+    let body: @Sendable () async -> Void
+
+    func run() async throws {
+        // Stop on graceful shutdown as well as on cancellation.
+        await cancelWhenGracefulShutdown { await body() }
     }
 }
