@@ -121,7 +121,9 @@ struct IngestMain: AsyncParsableCommand {
             do {
                 try await group.run()
             } catch {
-                throw SettingError(description: "\(error)")
+                // Binding is the server's only failure before it serves.
+                FileHandle.standardError.write(Data("tenant-ingest: error: cannot listen on \(address): \(error)\n".utf8))
+                throw ExitCode(1)
             }
         } catch let error as SettingError {
             FileHandle.standardError.write(Data("tenant-ingest: error: \(error.description)\n".utf8))
