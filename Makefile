@@ -5,7 +5,7 @@ SWIFT      ?= swift
 BASE_IMAGE ?= tenantctl-base:bookworm
 TEST_IMAGE ?= tenantctl-test-listener:latest
 
-.PHONY: all setup base-image image demo build test unit bench clean
+.PHONY: all setup base-image image demo build test unit bench bench-ingest clean
 
 all: build
 
@@ -44,6 +44,12 @@ unit:
 bench-admin:
 	$(SWIFT) build -c release --product tenant-admin
 	/usr/bin/python3 scripts/bench-admin.py .build/release/tenant-admin
+
+## Ingest throughput, ack latency and memory (release build, loopback, both durabilities).
+bench-ingest:
+	$(SWIFT) build -c release --product tenant-ingest
+	$(SWIFT) build -c release --product tenant-gateway-sim
+	scripts/bench-ingest.sh
 
 clean:
 	rm -rf .build

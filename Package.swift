@@ -90,6 +90,88 @@ products += [.executable(name: "tenantctl", targets: ["tenantctl"])]
 
 // MARK: - Ingest: gateway protocol, server, simulator
 
+targets += [
+    // The wire codec: incremental XML framing, validation, reply encoding. NIOCore only.
+    .target(
+        name: "GatewayProtocol",
+        dependencies: [.product(name: "NIOCore", package: "swift-nio")],
+        swiftSettings: swift6
+    ),
+    // Opens the ReadingStore a --store URL names; extended by the Cassandra store later.
+    .target(
+        name: "TenantStoreFactory",
+        dependencies: ["TenantModel", "TenantStorage", "TenantSQLite", .product(name: "Logging", package: "swift-log")],
+        swiftSettings: swift6
+    ),
+    .target(
+        name: "IngestServer",
+        dependencies: [
+            "GatewayProtocol", "TenantStorage", "TenantAuth", "TenantModel",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ],
+        swiftSettings: swift6
+    ),
+    .executableTarget(
+        name: "tenant-ingest",
+        dependencies: [
+            "IngestServer", "TenantStoreFactory", "TenantModel", "TenantStorage", "TenantSQLite",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ],
+        path: "Sources/tenant-ingest",
+        swiftSettings: swift6
+    ),
+    .target(
+        name: "GatewaySimulator",
+        dependencies: [
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ],
+        swiftSettings: swift6
+    ),
+    .executableTarget(
+        name: "tenant-gateway-sim",
+        dependencies: ["GatewaySimulator", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+        path: "Sources/tenant-gateway-sim",
+        swiftSettings: swift6
+    ),
+    .testTarget(
+        name: "GatewayProtocolTests",
+        dependencies: [
+            "GatewayProtocol",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOEmbedded", package: "swift-nio"),
+            .product(name: "NIOTestUtils", package: "swift-nio"),
+        ],
+        swiftSettings: swift6
+    ),
+    .testTarget(
+        name: "IngestServerTests",
+        dependencies: [
+            "IngestServer", "GatewayProtocol", "GatewaySimulator", "TenantStoreFactory",
+            "TenantStorage", "TenantSQLite", "TenantAuth",
+            .product(name: "MetricsTestKit", package: "swift-metrics"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ],
+        swiftSettings: swift6
+    ),
+]
+products += [
+    .executable(name: "tenant-ingest", targets: ["tenant-ingest"]),
+    .executable(name: "tenant-gateway-sim", targets: ["tenant-gateway-sim"]),
+]
+
 // MARK: - Admin: web app and mailer
 
 targets += [

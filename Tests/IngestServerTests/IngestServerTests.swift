@@ -1,0 +1,299 @@
+import Foundation
+import GatewayProtocol
+import GatewaySimulator
+import MetricsTestKit
+import IngestServer
+import NIOCore
+import TenantAuth
+import TenantSQLite
+import TenantStorage
+import Testing
+
+@Suite struct IngestServerTests {
+    @Test func hundredGatewaysInParallelStoreEveryReadingExactlyOnce() async throws {
+        let metrics = TestMetrics()
+        let server = try await RunningServer.start(metrics: metrics)
+        let configuration = SimulatorConfiguration(
+            port: server.port, gateways: 100, sensors: 10, reportsPerGateway: 20, duration: 60, rate: 0, window: 8)
+        var simulator = GatewaySimulator(configuration: configuration)
+        simulator.recordAcknowledgedSeqs = true
+        let first = try await simulator.run()
+        #expect(first.acks == 2000)
+        #expect(first.nacks == 0 && first.errors == 0 && first.unacknowledged == 0)
+        #expect(first.readingsStored == 20_000)
+        #expect(first.readingsDuplicate == 0)
+        #expect(try await server.count("SELECT count(*) FROM readings") == 20_000)
+        #expect(try await server.count("SELECT count(*) FROM gateways") == 100)
+        // Every gateway's seqs were acknowledged once each, in order.
+        #expect(first.ackedSeqs.count == 100)
+        #expect(first.ackedSeqs.values.allSatisfy { $0 == Array(1...20) })
+
+        // Resending everything (a gateway that lost its acks) stores nothing new.
+        let second = try await simulator.run()
+        #expect(second.acks == 2000)
+        #expect(second.readingsStored == 0)
+        #expect(second.readingsDuplicate == 20_000)
+        #expect(try await server.count("SELECT count(*) FROM readings") == 20_000)
+        try await server.stop()
+        // Group commit: reports from many connections shared transactions.
+        let commits = try metrics.expectCounter("ingest.commits").totalValue
+        #expect(commits > 0 && commits < 4000 / 4, "\(commits) commits for 4000 reports")
+        #expect(try metrics.expectCounter("ingest.readings.stored").totalValue == 20_000)
+        #expect(try metrics.expectCounter("ingest.readings.duplicates").totalValue == 20_000)
+    }
+
+    @Test func faultsFromTheSimulatorLoseNothing() async throws {
+        let server = try await RunningServer.start()
+        let configuration = SimulatorConfiguration(
+            port: server.port, gateways: 10, sensors: 5, gatewayPrefix: "f-", reportsPerGateway: 40, duration: 60, rate: 0,
+            window: 4, duplicatePercent: 10, invalidPercent: 10, malformedPercent: 3, splitWrites: true)
+        var simulator = GatewaySimulator(configuration: configuration)
+        simulator.recordAcknowledgedSeqs = true
+        let report = try await simulator.run()
+        #expect(report.unacknowledged == 0)
+        #expect(report.nacks > 0)
+        #expect(report.errors > 0)
+        #expect(report.reconnects >= report.errors)
+        // Every acknowledged report is stored with all of its readings.
+        let acknowledged = Set(report.ackedSeqs.flatMap { gateway, seqs in seqs.map { "\(gateway)/\($0)" } })
+        let stored = try await server.count("SELECT count(*) FROM readings")
+        #expect(stored == acknowledged.count * 5)
+        try await server.stop()
+    }
+
+    @Test func aReportWithOneBadReadingStoresNothing() async throws {
+        let server = try await RunningServer.start()
+        let port = server.port
+        let lines = try await blocking {
+            let client = try LineClient(port: port)
+            client.send(
+                "<report gateway=\"gw-1\" seq=\"1\">" + reading("a") + reading("b", power: "NaN") + reading("c") + "</report>\n"
+                    + "<report gateway=\"gw-1\" seq=\"2\">" + reading("a") + "<unknown/></report>"
+                    + "<report gateway=\"gw-1\" seq=\"3\">" + reading("d") + reading("e", extra: " energy=\"-3\"") + "</report>"
+                    + "<report gateway=\"gw-1\" seq=\"4\" future=\"x\">" + reading("f", extra: " colour=\"red\"") + "</report>")
+            return [client.line(), client.line(), client.line(), client.line()]
+        }
+        #expect(lines[0] == "<nack gateway=\"gw-1\" seq=\"1\" code=\"invalid\" reason=\"reading 2: invalid power (finite decimal)\"/>")
+        #expect(lines[1] == "<nack gateway=\"gw-1\" seq=\"2\" code=\"invalid\" reason=\"unknown element &lt;unknown&gt; in report\"/>")
+        #expect(lines[2] == "<nack gateway=\"gw-1\" seq=\"3\" code=\"invalid\" reason=\"reading 2: invalid energy (finite decimal &gt;= 0)\"/>")
+        #expect(lines[3] == "<ack gateway=\"gw-1\" seq=\"4\" stored=\"1\" duplicates=\"0\"/>")
+        #expect(try await server.count("SELECT count(*) FROM readings") == 1)
+        #expect(try await server.count("SELECT count(*) FROM readings WHERE sensor = 'f'") == 1)
+        try await server.stop()
+    }
+
+    @Test func streamErrorsComeAfterEarlierRepliesAndClose() async throws {
+        let server = try await RunningServer.start()
+        let port = server.port
+        let cases: [(String, String)] = [
+            ("<report gateway=\"g\" seq=\"1\"><reading</report>", "malformed"),
+            ("<status/>", "malformed"),
+            ("<!DOCTYPE r [<!ENTITY x SYSTEM \"file:///etc/passwd\">]><report gateway=\"&x;\" seq=\"1\"/>", "forbidden"),
+        ]
+        for (bad, code) in cases {
+            let lines = try await blocking {
+                let client = try LineClient(port: port)
+                client.send("<report gateway=\"ok\" seq=\"9\">" + reading("s") + "</report>" + bad + "<report gateway=\"ok\" seq=\"10\"/>")
+                return [client.line(), client.line(), client.isClosedByServer() ? "closed" : "open"]
+            }
+            #expect(lines[0]?.hasPrefix("<ack gateway=\"ok\" seq=\"9\"") == true, "\(lines)")
+            #expect(lines[1]?.hasPrefix("<error code=\"\(code)\"") == true, "\(lines)")
+            #expect(lines[2] == "closed")
+        }
+        // Nothing after a fault was read: seq 10 was never stored as a heartbeat of a new gateway.
+        #expect(try await server.count("SELECT count(*) FROM readings") == 1)
+        try await server.stop()
+    }
+
+    @Test func aStuckOrBrokenGatewayDoesNotHurtAnother() async throws {
+        let server = try await RunningServer.start()
+        let port = server.port
+        let stuck = try LineClient(port: port)
+        stuck.send("<report gateway=\"stuck\" seq=\"1\">" + reading("a"))  // never finished
+        let broken = try LineClient(port: port)
+        broken.send("<report gateway=\"broken\" seq=\"1\"><<<")
+        let line = try await blocking {
+            let client = try LineClient(port: port)
+            client.send("<report gateway=\"fine\" seq=\"1\">" + reading("a") + "</report>")
+            return client.line()
+        }
+        #expect(line == "<ack gateway=\"fine\" seq=\"1\" stored=\"1\" duplicates=\"0\"/>")
+        let brokenLine = try await blocking { broken.line() }
+        #expect(brokenLine?.hasPrefix("<error code=\"malformed\"") == true)
+        _ = stuck
+        try await server.stop()
+    }
+
+    @Test func tooLargeElementIsRefused() async throws {
+        var configuration = IngestConfiguration(host: "127.0.0.1", port: 0)
+        configuration.limits = GatewayLimits(maxElementBytes: 4096)
+        let server = try await RunningServer.start(configuration: configuration)
+        let port = server.port
+        let line = try await blocking {
+            let client = try LineClient(port: port)
+            client.send("<report gateway=\"g\" seq=\"1\">" + String(repeating: reading("s"), count: 200))
+            return client.line()
+        }
+        #expect(line?.hasPrefix("<error code=\"too-large\"") == true)
+        try await server.stop()
+    }
+
+    @Test func idleConnectionsTimeOut() async throws {
+        var configuration = IngestConfiguration(host: "127.0.0.1", port: 0)
+        configuration.idleTimeout = .milliseconds(300)
+        let server = try await RunningServer.start(configuration: configuration)
+        let port = server.port
+        let lines = try await blocking {
+            let client = try LineClient(port: port)
+            client.send("<report gateway=\"g\" seq=\"1\"/>")
+            return [client.line(), client.line(), client.isClosedByServer() ? "closed" : "open"]
+        }
+        #expect(lines[0] == "<ack gateway=\"g\" seq=\"1\" stored=\"0\" duplicates=\"0\"/>")
+        #expect(lines[1] == "<error code=\"timeout\" reason=\"idle for too long\"/>")
+        #expect(lines[2] == "closed")
+        try await server.stop()
+    }
+
+    @Test func overloadedWhenStorageFallsBehind() async throws {
+        var configuration = IngestConfiguration(host: "127.0.0.1", port: 0)
+        configuration.maxQueuedReadings = 5
+        let store = GateStore()
+        let server = try await RunningServer.start(configuration: configuration, store: store)
+        let port = server.port
+        func chunk(_ gateway: String) -> String {
+            (1...3).map { "<report gateway=\"\(gateway)\" seq=\"\($0)\">" + reading("s\($0)") + reading("t\($0)") + "</report>" }.joined()
+        }
+        // A's reports are being committed (the store is stuck), B's wait in the queue,
+        // so C's do not fit: C is told to retry later.
+        let a = try LineClient(port: port)
+        a.send(chunk("a"))
+        while !store.started { try await Task.sleep(for: .milliseconds(10)) }
+        let b = try LineClient(port: port)
+        b.send(chunk("b"))
+        try await Task.sleep(for: .milliseconds(300))
+        let c = try LineClient(port: port)
+        c.send(chunk("c"))
+        let cLine = try await blocking { c.line() }
+        #expect(cLine == "<error code=\"overloaded\" reason=\"server overloaded, retry later\"/>")
+        store.release()
+        let aLines = try await blocking { (0..<3).map { _ in a.line() } }
+        let bLines = try await blocking { (0..<3).map { _ in b.line() } }
+        #expect(aLines == (1...3).map { "<ack gateway=\"a\" seq=\"\($0)\" stored=\"2\" duplicates=\"0\"/>" })
+        #expect(bLines == (1...3).map { "<ack gateway=\"b\" seq=\"\($0)\" stored=\"2\" duplicates=\"0\"/>" })
+        try await server.stop()
+    }
+
+    @Test func gatewayKeysWhenRequired() async throws {
+        let server = try await RunningServer.start()
+        let hash = try PasswordHasher.hash("s3cret")
+        try await server.database.write { db in
+            try db.run("INSERT INTO settings (key, value) VALUES ('gateway_keys_required', 'true')")
+            try db.run("INSERT INTO gateways (id, key_hash, first_seen, last_seen) VALUES ('gw-k', ?, 0, 0)", [.text(hash)])
+            try db.run("INSERT INTO gateways (id, first_seen, last_seen) VALUES ('gw-nokey', 0, 0)")
+        }
+        // A fresh server reads the policy on start; this one caches it for 5 s, so restart.
+        try await server.stop()
+        let path = server.database.path
+        let keyed = try await RunningServer.start(path: path)
+        let port = keyed.port
+        let lines = try await blocking {
+            let client = try LineClient(port: port)
+            client.send(
+                "<report gateway=\"gw-k\" seq=\"1\" key=\"s3cret\">" + reading("a") + "</report>"
+                    + "<report gateway=\"gw-k\" seq=\"2\" key=\"wrong\">" + reading("b") + "</report>"
+                    + "<report gateway=\"gw-k\" seq=\"3\">" + reading("c") + "</report>"
+                    + "<report gateway=\"gw-new\" seq=\"4\" key=\"s3cret\">" + reading("d") + "</report>"
+                    + "<report gateway=\"gw-nokey\" seq=\"5\" key=\"x\"/>"
+                    + "<report gateway=\"gw-k\" seq=\"6\" key=\"s3cret\">" + reading("e") + "</report>")
+            return (0..<6).map { _ in client.line() }
+        }
+        #expect(lines[0] == "<ack gateway=\"gw-k\" seq=\"1\" stored=\"1\" duplicates=\"0\"/>")
+        #expect(lines[1] == "<nack gateway=\"gw-k\" seq=\"2\" code=\"unauthorized\" reason=\"wrong gateway key\"/>")
+        #expect(lines[2] == "<nack gateway=\"gw-k\" seq=\"3\" code=\"unauthorized\" reason=\"gateway key required\"/>")
+        #expect(lines[3] == "<nack gateway=\"gw-new\" seq=\"4\" code=\"unauthorized\" reason=\"unknown gateway\"/>")
+        #expect(lines[4] == "<nack gateway=\"gw-nokey\" seq=\"5\" code=\"unauthorized\" reason=\"no key registered for this gateway\"/>")
+        #expect(lines[5] == "<ack gateway=\"gw-k\" seq=\"6\" stored=\"1\" duplicates=\"0\"/>")
+        // A fault right behind a report whose key is still being checked: the report keeps its reply.
+        let faulted = try await blocking {
+            let client = try LineClient(port: port)
+            client.send("<report gateway=\"gw-k\" seq=\"7\" key=\"s3cret\">" + reading("g") + "</report><bad<")
+            return [client.line(), client.line()]
+        }
+        #expect(faulted[0] == "<ack gateway=\"gw-k\" seq=\"7\" stored=\"1\" duplicates=\"0\"/>")
+        #expect(faulted[1]?.hasPrefix("<error code=\"malformed\"") == true)
+        #expect(try await keyed.count("SELECT count(*) FROM readings") == 3)
+        #expect(try await keyed.count("SELECT count(*) FROM gateways WHERE id = 'gw-new'") == 0)
+        try await keyed.stop()
+    }
+
+    @Test func gracefulShutdownInProcessAcknowledgesAcceptedReports() async throws {
+        let server = try await RunningServer.start()
+        let port = server.port
+        let lines = try await blocking {
+            let client = try LineClient(port: port)
+            var text = ""
+            for seq in 1...200 { text += "<report gateway=\"g\" seq=\"\(seq)\">" + reading("s", at: "2026-11-24T10:\(String(format: "%02d", seq % 60)):\(String(format: "%02d", seq / 60))Z") + "</report>" }
+            client.send(text)
+            _ = client.line()  // at least one reply: the server is working on them
+            return client
+        }
+        try await server.stop()
+        let rest = try await blocking { () -> [String] in
+            var rest: [String] = []
+            while let line = lines.line() { rest.append(line) }
+            return rest
+        }
+        // Every reply is an ack, in order, and what was acked is stored.
+        let acked = 1 + rest.count
+        #expect(rest.allSatisfy { $0.hasPrefix("<ack ") })
+        let stored = try await server.count("SELECT count(*) FROM readings")
+        #expect(stored >= acked)
+    }
+}
+
+extension LineClient: @unchecked Sendable {}
+
+/// A store whose commits wait until the test releases them: storage falling behind.
+final class GateStore: ReadingStore, @unchecked Sendable {
+    private let lock = NSLock()
+    private var _started = false
+    private var _released = false
+    var started: Bool { lock.withLock { _started } }
+    func release() { lock.withLock { _released = true } }
+
+    func commit(_ reports: [GatewayReport]) async throws -> [ReportOutcome] {
+        lock.withLock { _started = true }
+        while !lock.withLock({ _released }) { try await Task.sleep(for: .milliseconds(10)) }
+        return reports.map { ReportOutcome(stored: $0.readings.count, duplicates: 0) }
+    }
+    func readings(gateway: String, from: EpochMillis, to: EpochMillis) async throws -> [Reading] { [] }
+    func ping() async throws {}
+}
+
+@Suite struct IngestMetricsTests {
+    @Test func countsStoredDuplicatesNacksErrorsAndConnections() async throws {
+        let metrics = TestMetrics()
+        let server = try await RunningServer.start(metrics: metrics)
+        let port = server.port
+        _ = try await blocking {
+            let client = try LineClient(port: port)
+            let good = "<report gateway=\"m\" seq=\"1\">" + reading("a") + reading("b") + "</report>"
+            client.send(good + good + "<report gateway=\"m\" seq=\"2\">" + reading("c", power: "x") + "</report>")
+            return [client.line(), client.line(), client.line()]
+        }
+        _ = try await blocking {
+            let client = try LineClient(port: port)
+            client.send("<oops/>")
+            return client.line()
+        }
+        try await server.stop()
+        #expect(try metrics.expectCounter("ingest.readings.stored").totalValue == 2)
+        #expect(try metrics.expectCounter("ingest.readings.duplicates").totalValue == 2)
+        #expect(try metrics.expectCounter("ingest.reports.acked").totalValue == 2)
+        #expect(try metrics.expectCounter("ingest.nacks").totalValue == 1)
+        #expect(try metrics.expectCounter("ingest.errors").totalValue == 1)
+        let open = try metrics.expectMeter("ingest.connections.open")
+        #expect(open.values.max() == 1 || open.values.max() == 2)
+        #expect(open.lastValue == 0)
+    }
+}
