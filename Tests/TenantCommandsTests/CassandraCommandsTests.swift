@@ -215,6 +215,23 @@ private func body(_ request: DockerRequest) throws -> ContainerCreateRequest {
         #expect(fake.changingRequests.isEmpty)
     }
 
+    @Test func planShowsTheSharedNetworkConnectAndDbStopWarnsItsUsers() async throws {
+        let fake = FakeDockerTransport(images: [image, cassandraImage])
+        #expect(await tenantctl(["db", "start", "--image", cassandraImage], transport: fake).code == 0)
+        fake.clearRequests()
+        let plan = await tenantctl(["plan", "acme", "--image", image, "--store", "cassandra", "--gateway-port", "16001", "--admin-port", "18081"], transport: fake)
+        #expect(plan.code == 0, "\(plan.err)")
+        #expect(fake.changingRequests.isEmpty)
+        let steps = try #require(JSONSerialization.jsonObject(with: Data(plan.out.utf8)) as? [[String: Any]])
+        let connects = steps.filter { ($0["path"] as? String)?.hasSuffix("/networks/tenantctl_shared/connect") == true }
+        #expect(connects.count == 2)
+
+        #expect(await tenantctl(startArgs("acme", ["--store", "cassandra"]), transport: fake).code == 0)
+        let stop = await tenantctl(["db", "stop"], transport: fake)
+        #expect(stop.code == 0)
+        #expect(stop.err.contains("warning: providers acme use the shared database"))
+    }
+
     @Test func explicitContactPointsDoNotJoinTheSharedNetwork() async throws {
         let fake = FakeDockerTransport(images: [image])
         let result = await tenantctl(startArgs("acme", ["--store", "cassandra", "--cassandra", "10.0.0.5:9042"]), transport: fake)

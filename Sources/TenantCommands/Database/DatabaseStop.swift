@@ -1,5 +1,6 @@
 import ArgumentParser
 import DockerClient
+import TenantModel
 import TenantPlan
 
 extension TenantCtl {
@@ -38,6 +39,14 @@ extension TenantCtl {
             let client = try await global.client()
             guard let container = try await SharedDatabase.observe(client) else {
                 throw TenantCtlError("no shared database container (\(SharedDatabaseNames.container)) exists", exitCode: ExitStatus.notFound)
+            }
+            // Not a refusal (an operator may stop it on purpose), but say who loses their store.
+            if let users = try? await client.listContainers(all: false, labels: [PlanLabels.sharedNetwork]) {
+                let providers = Set(users.compactMap { $0.Labels?[Labels.provider] }).sorted()
+                if !providers.isEmpty {
+                    Console.printError(
+                        "warning: providers \(providers.joined(separator: ", ")) use the shared database; their store is unavailable until `tenantctl db start`")
+                }
             }
             var changed = true
             do { try await client.stopContainer(id: container.Id, timeout: grace) } catch DockerError.notModified { changed = false } catch {
