@@ -43,10 +43,10 @@ extension TenantCtl {
         public func validate() throws {
             _ = try validatedProviderID(id)
             let store = try storeChoice()
-            if let replication {
-                guard store.isCassandra else { throw ValidationError("--replication needs --store cassandra") }
-                _ = try cassandraProvisioner(replication: replication)
-            }
+            if replication != nil, !store.isCassandra { throw ValidationError("--replication needs --store cassandra") }
+            // Builds the provisioner now so a bad --replication or half-set credentials are
+            // usage errors before any connection.
+            if store.isCassandra { _ = try cassandraProvisioner(replication: replication) }
         }
 
         /// The registered Cassandra provisioner for `replication`; nil when none is registered
