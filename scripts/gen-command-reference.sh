@@ -16,7 +16,7 @@ cmds="start-provider stop list status logs remove plan create-keyspace db db:sta
     echo "| 1 | Runtime failure: an engine error (e.g. port already allocated), a failed step (rolled back), a failed \`doctor\` check, an unconfirmed purge. |"
     echo "| 3 | Not found: unknown provider (no object carries its label), or a missing image or container. |"
     echo "| 4 | Conflict: a name is in use by an object tenantctl did not create, or the object is busy. |"
-    echo "| 64 | Usage: unknown option, invalid provider id (\`[a-z][a-z0-9_]{0,47}\`), bad port or size, bad \`--replication\` or half-set Cassandra credentials, no \`db start\` image, \`--purge-data\` without a terminal and without \`--yes\`. Nothing was sent to Docker. |"
+    echo "| 64 | Usage: unknown option, invalid provider id (\`[a-z][a-z0-9_]{0,47}\`), bad port or size, bad \`--replication\` or half-set Cassandra credentials, no \`db start\` image, \`--purge-data\` without a terminal and without \`--yes\`. Nothing was changed in Docker (most are refused before any request). |"
     echo "| 69 | The Docker engine cannot be reached (socket missing, daemon down, wrong \`DOCKER_HOST\`). |"
     echo "| 75 | The engine did not answer within \`--timeout\`. |"
     echo "| 76 | The engine's API is older than 1.40. |"
