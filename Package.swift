@@ -68,14 +68,19 @@ targets += [
         ],
         swiftSettings: swift6
     ),
-    .executableTarget(name: "tenantctl", dependencies: ["TenantCommands"], path: "Sources/tenantctl", swiftSettings: swift6),
+    // Registers the Cassandra keyspace provisioner (TenantCassandra) with TenantCommands,
+    // which stays free of NIO and the CQL client.
+    .target(name: "TenantCtlCassandra", dependencies: ["TenantCommands", "TenantCassandra"], swiftSettings: swift6),
+    .executableTarget(
+        name: "tenantctl", dependencies: ["TenantCommands", "TenantCtlCassandra"], path: "Sources/tenantctl", swiftSettings: swift6),
     .target(name: "TenantTestSupport", dependencies: ["DockerAPI", "DockerClient"], swiftSettings: swift6),
     .testTarget(name: "DockerClientTests", dependencies: ["DockerClient", "DockerAPI", "TenantTestSupport"], swiftSettings: swift6),
     .testTarget(name: "TenantPlanTests", dependencies: ["TenantPlan", "DockerAPI", "TenantModel"], swiftSettings: swift6),
     .testTarget(
         name: "TenantCommandsTests",
         dependencies: [
-            "TenantCommands", "TenantTestSupport", "DockerClient", "DockerAPI", "TenantModel",
+            "TenantCommands", "TenantTestSupport", "DockerClient", "DockerAPI", "TenantModel", "TenantPlan",
+            "TenantCtlCassandra", "TenantCassandra",
             .product(name: "Logging", package: "swift-log"),
         ],
         swiftSettings: swift6

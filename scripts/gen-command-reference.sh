@@ -2,7 +2,7 @@
 # Regenerates docs/command-reference.md from tenantctl's own --help (make docs).
 set -euo pipefail
 TENANTCTL=${1:-.build/debug/tenantctl}
-cmds="start-provider stop list status logs remove plan create-keyspace doctor"
+cmds="start-provider stop list status logs remove plan create-keyspace db db:start db:stop db:status doctor"
 {
     echo "# tenantctl command reference"
     echo
@@ -16,7 +16,7 @@ cmds="start-provider stop list status logs remove plan create-keyspace doctor"
     echo "| 1 | Runtime failure: an engine error (e.g. port already allocated), a failed step (rolled back), a failed \`doctor\` check, an unconfirmed purge. |"
     echo "| 3 | Not found: unknown provider (no object carries its label), or a missing image or container. |"
     echo "| 4 | Conflict: a name is in use by an object tenantctl did not create, or the object is busy. |"
-    echo "| 64 | Usage: unknown option, invalid provider id (\`[a-z][a-z0-9_]{0,47}\`), bad port or size, \`--purge-data\` without a terminal and without \`--yes\`. Nothing was sent to Docker. |"
+    echo "| 64 | Usage: unknown option, invalid provider id (\`[a-z][a-z0-9_]{0,47}\`), bad port or size, bad \`--replication\` or half-set Cassandra credentials, no \`db start\` image, \`--purge-data\` without a terminal and without \`--yes\`. Nothing was changed in Docker (most are refused before any request). |"
     echo "| 69 | The Docker engine cannot be reached (socket missing, daemon down, wrong \`DOCKER_HOST\`). |"
     echo "| 75 | The engine did not answer within \`--timeout\`. |"
     echo "| 76 | The engine's API is older than 1.40. |"
@@ -25,6 +25,9 @@ cmds="start-provider stop list status logs remove plan create-keyspace doctor"
     echo
     echo "- \`DOCKER_HOST\`: engine address, \`unix:///path\` (default \`unix:///var/run/docker.sock\`) or \`tcp://host:port\`."
     echo "- \`TENANTCTL_IMAGE\`: image used when \`--image\` is absent (default \`tenantctl:<version>\`)."
+    echo "- \`TENANTCTL_CASSANDRA_IMAGE\`: image of the shared Cassandra container when \`db start --image\` is absent (no default)."
+    echo "- \`TENANT_CASSANDRA_USERNAME\`, \`TENANT_CASSANDRA_PASSWORD\`: Cassandra credentials for \`create-keyspace\` and \`remove --purge-data\` (both or neither; never printed)."
+    echo "- \`TENANT_CASSANDRA_REPLICATION\`: replication of new keyspaces when \`--replication\` is absent (default \`simple:1\`)."
     echo "- \`TENANTCTL_LOCK_FILE\`: host lock file (default \`/run/lock/tenantctl.lock\`, else \`\$TMPDIR/tenantctl.lock\`)."
     echo
     echo "## Shell completions"
@@ -42,10 +45,12 @@ cmds="start-provider stop list status logs remove plan create-keyspace doctor"
     echo '```'
     for cmd in $cmds; do
         echo
-        echo "## tenantctl $cmd"
+        words=${cmd//:/ }
+        echo "## tenantctl $words"
         echo
         echo '```'
-        COLUMNS=100 "$TENANTCTL" "$cmd" --help
+        # shellcheck disable=SC2086 # "db:start" is two words on purpose
+        COLUMNS=100 "$TENANTCTL" $words --help
         echo '```'
     done
 }

@@ -299,6 +299,9 @@ public struct NetworkSettings: Codable, Sendable, Hashable {
     public struct EndpointInfo: Codable, Sendable, Hashable {
         /// IPv4 address.
         public var IPAddress: String?
+
+        /// Creates a value (for tests and fakes).
+        public init(IPAddress: String? = nil) { self.IPAddress = IPAddress }
     }
 
     /// Creates a value (for tests and fakes).

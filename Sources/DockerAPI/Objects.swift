@@ -20,6 +20,20 @@ public struct NetworkCreateRequest: Codable, Sendable, Hashable {
     }
 }
 
+/// Body of `POST /networks/{id}/connect`.
+public struct NetworkConnectRequest: Codable, Sendable, Hashable {
+    /// Container id or name.
+    public var Container: String
+    /// Endpoint settings (aliases) on that network.
+    public var EndpointConfig: EndpointSettings?
+
+    /// Creates a request.
+    public init(Container: String, EndpointConfig: EndpointSettings? = nil) {
+        self.Container = Container
+        self.EndpointConfig = EndpointConfig
+    }
+}
+
 /// Response of `POST /networks/create`.
 public struct NetworkCreateResponse: Codable, Sendable, Hashable {
     /// The network id.

@@ -149,6 +149,13 @@ public struct DockerClient: Sendable {
         return try Self.decode([Network].self, response, "network list")
     }
 
+    /// `POST /networks/{id}/connect`: attaches a (created or running) container to a
+    /// further network; API 1.41 accepts only one network in the create request.
+    public func connectNetwork(id: String, container: String, aliases: [String]? = nil) async throws(DockerError) {
+        let body = NetworkConnectRequest(Container: container, EndpointConfig: aliases.map { EndpointSettings(Aliases: $0) })
+        _ = try await call("POST", "/networks/\(escape(id))/connect", body: body)
+    }
+
     /// `DELETE /networks/{id}`.
     public func removeNetwork(id: String) async throws(DockerError) {
         _ = try await call("DELETE", "/networks/\(escape(id))")

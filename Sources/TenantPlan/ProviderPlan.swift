@@ -14,6 +14,9 @@ public struct ContainerPlan: Sendable, Hashable {
     public var configHash: String
     /// Published host port.
     public var hostPort: Int
+    /// Networks to connect the container to after creating it, besides its own (API 1.41
+    /// accepts only one network in the create request).
+    public var additionalNetworks: [String] = []
 }
 
 /// Every Docker object of one provider with all Engine API fields. Pure data: building
@@ -69,6 +72,9 @@ public enum Planner {
         let networkName = ProviderNames.network(id)
         var labels = labels(id, role)
         labels[PlanLabels.hostPort] = String(hostPort)
+        // Only Cassandra containers get these, so SQLite providers keep their config hash.
+        if settings.store.isCassandra { labels[PlanLabels.store] = settings.store.storeURL(for: id) }
+        if let shared = settings.store.sharedNetwork { labels[PlanLabels.sharedNetwork] = shared }
         let mounts = settings.store.needsVolume
             ? [Mount(Type: "volume", Source: ProviderNames.volume(id), Target: ProviderNames.dataMountPath, ReadOnly: false)] : nil
         var request = ContainerCreateRequest(
@@ -98,7 +104,9 @@ public enum Planner {
         )
         let hash = ConfigHash.of(request)
         request.Labels?[Labels.configHash] = hash
-        return ContainerPlan(role: role, name: ProviderNames.container(role, id), request: request, configHash: hash, hostPort: hostPort)
+        return ContainerPlan(
+            role: role, name: ProviderNames.container(role, id), request: request, configHash: hash, hostPort: hostPort,
+            additionalNetworks: settings.store.sharedNetwork.map { [$0] } ?? [])
     }
 }
 

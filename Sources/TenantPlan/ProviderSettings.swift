@@ -6,13 +6,29 @@ public enum StoreChoice: Sendable, Hashable {
     case sqlite
     /// A keyspace named after the provider on these Cassandra contact points.
     case cassandra([HostPort])
+    /// A keyspace named after the provider on the shared Cassandra container that
+    /// `tenantctl db start` runs; the provider's containers also join the shared network.
+    case sharedCassandra
 
     /// The `TENANT_STORE` value the servers receive for `provider`.
     public func storeURL(for provider: ProviderID) -> String {
         switch self {
         case .sqlite: return "sqlite:\(ProviderNames.dataMountPath)/\(provider).db"
         case .cassandra(let hosts): return StoreURL.cassandra(contactPoints: hosts, keyspace: provider.rawValue).description
+        case .sharedCassandra: return StoreURL.cassandra(contactPoints: [SharedDatabaseNames.contactPoint], keyspace: provider.rawValue).description
         }
+    }
+
+    /// Whether the store is Cassandra (given contact points or the shared container).
+    public var isCassandra: Bool {
+        if case .sqlite = self { return false }
+        return true
+    }
+
+    /// The shared network the provider's containers join besides their own, if any.
+    public var sharedNetwork: String? {
+        if case .sharedCassandra = self { return SharedDatabaseNames.network }
+        return nil
     }
 
     /// Whether the provider needs its data volume.
@@ -90,6 +106,12 @@ public enum PlanLabels {
     /// The host port a container publishes, so `list` reports ports of stopped containers
     /// and a re-run keeps them without inspecting.
     public static let hostPort = "io.tenantctl.host-port"
+    /// The store URL of a Cassandra provider's containers (`cassandra://HOSTS/ID`; never
+    /// credentials, which the URL cannot carry), so `remove --purge-data` knows which
+    /// keyspace to drop. Absent on SQLite containers, whose config hash stays as it was.
+    public static let store = "io.tenantctl.store"
+    /// The shared network a container joins besides the provider's own (`tenantctl_shared`).
+    public static let sharedNetwork = "io.tenantctl.shared-network"
 }
 
 /// Parses `--memory` and `--cpus` values.

@@ -20,6 +20,8 @@ public final class FakeDockerTransport: DockerTransport {
         public var state: String
         /// Raw multiplexed log bytes returned by the logs endpoint.
         public var logs: [UInt8] = []
+        /// Networks the container is attached to: its `NetworkMode` plus connected ones.
+        public var networks: [String] = []
     }
 
     /// A failure to inject: the first request whose method matches and whose path contains
@@ -164,7 +166,9 @@ public final class FakeDockerTransport: DockerTransport {
             guard state.images.contains(config.Image) else { return error(404, "No such image: \(config.Image)") }
             let id = String(format: "%064x", state.nextID)
             state.nextID += 1
-            state.containers.append(Container(id: id, name: name, config: config, state: "created"))
+            var container = Container(id: id, name: name, config: config, state: "created")
+            if let mode = config.HostConfig?.NetworkMode, mode != "none" { container.networks = [mode] }
+            state.containers.append(container)
             return json(ContainerCreateResponse(Id: id, Warnings: []), status: 201)
         }
         guard let key = parts.first, let index = state.containers.firstIndex(where: { $0.id == key || $0.name == key }) else {
@@ -226,7 +230,23 @@ public final class FakeDockerTransport: DockerTransport {
         case (_, let key?):
             guard let index = state.networks.firstIndex(where: { $0.Id == key || $0.Name == key }) else { return error(404, "network \(key) not found") }
             if method == "GET" { return json(state.networks[index]) }
+            if method == "POST", parts.count == 2, parts[1] == "connect" {
+                guard let body, let request = try? JSONDecoder().decode(NetworkConnectRequest.self, from: body) else { return error(400, "bad body") }
+                guard let container = state.containers.firstIndex(where: { $0.id == request.Container || $0.name == request.Container }) else {
+                    return error(404, "No such container: \(request.Container)")
+                }
+                let name = state.networks[index].Name
+                if state.containers[container].networks.contains(name) {
+                    return error(403, "endpoint with name \(state.containers[container].name) already exists in network \(name)")
+                }
+                state.containers[container].networks.append(name)
+                return DockerResponse(status: 200)
+            }
             if method == "DELETE" {
+                let networkName = state.networks[index].Name
+                if state.containers.contains(where: { $0.state == "running" && $0.networks.contains(networkName) }) {
+                    return error(403, "error while removing network: network \(networkName) has active endpoints")
+                }
                 state.networks.remove(at: index)
                 return DockerResponse(status: 204)
             }
@@ -302,7 +322,8 @@ public final class FakeDockerTransport: DockerTransport {
             Id: container.id, Name: "/" + container.name,
             State: ContainerState(Status: container.state, Running: container.state == "running", ExitCode: 0, Health: nil),
             Config: ContainerConfig(Image: container.config.Image, Labels: container.config.Labels, Tty: container.config.Tty),
-            HostConfig: container.config.HostConfig, NetworkSettings: nil)
+            HostConfig: container.config.HostConfig,
+            NetworkSettings: NetworkSettings(Networks: Dictionary(uniqueKeysWithValues: container.networks.map { ($0, NetworkSettings.EndpointInfo()) })))
     }
 
     private static func json(_ value: some Encodable, status: Int = 200) -> DockerResponse {

@@ -300,5 +300,13 @@ struct ProvisioningIntegrationTests {
         #expect(down.2.split(separator: "\n").count == 1)
         let unknown = try run(["stop", uniqueID()])
         #expect(unknown.0 == 3)
+        // The executable registers the Cassandra library's provisioner: --replication is parsed
+        // by Replication(parsing:), and create-keyspace connects itself (port 1 refuses at once).
+        let badReplication = try run(["create-keyspace", "acme", "--store", "cassandra", "--cassandra", "127.0.0.1:1", "--replication", "simple:x"])
+        #expect(badReplication.0 == 64)
+        #expect(badReplication.2.contains("simple:FACTOR") && badReplication.2.contains("DC:FACTOR"))
+        let refused = try run(["create-keyspace", "acme", "--store", "cassandra", "--cassandra", "127.0.0.1:1", "--replication", "dc1:3,dc2:2"])
+        #expect(refused.0 == 1)
+        #expect(refused.2.hasPrefix("tenantctl: error: creating keyspace acme at 127.0.0.1:1"), "\(refused.2)")
     }
 }

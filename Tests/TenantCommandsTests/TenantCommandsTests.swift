@@ -65,7 +65,6 @@ func startArgs(_ id: String, _ extra: [String] = []) -> [String] {
         for args in [
             ["start-provider", "acme", "--gateway-port", "7000", "--admin-port", "7000"],
             ["start-provider", "acme", "--gateway-port", "70000"],
-            ["start-provider", "acme", "--store", "cassandra"],
             ["start-provider", "acme", "--cassandra", "h:1"],
             ["start-provider", "acme", "--memory", "lots"],
             ["start-provider", "acme", "--cpus", "-1"],
@@ -376,11 +375,15 @@ func startArgs(_ id: String, _ extra: [String] = []) -> [String] {
             func createKeyspace(provider: ProviderID, contactPoints: [HostPort], logger: Logger) async throws {
                 calls.withLock { $0.append("\(provider)@\(contactPoints.map(\.description).joined(separator: ","))") }
             }
+            func dropKeyspace(provider: ProviderID, contactPoints: [HostPort], logger: Logger) async throws {
+                calls.withLock { $0.append("drop \(provider)") }
+            }
         }
         let recorder = Recorder()
-        KeyspaceProvisioners.register(cassandra: recorder)
         let fake = FakeDockerTransport(images: [image])
-        let result = await tenantctl(["create-keyspace", "acme", "--store", "cassandra", "--cassandra", "db1:9042,db2"], transport: fake)
+        let result = await KeyspaceProvisioners.$cassandraOverride.withValue(KeyspaceProvisioners.fixed(recorder)) {
+            await tenantctl(["create-keyspace", "acme", "--store", "cassandra", "--cassandra", "db1:9042,db2"], transport: fake)
+        }
         #expect(result.code == 0, "\(result.err)")
         #expect(recorder.calls.withLock { $0 } == ["acme@db1:9042,db2:9042"])
         #expect(fake.requests.isEmpty)

@@ -12,18 +12,28 @@ extension TenantCtl {
             discussion: """
                 SQLite: creates the labelled data volume if missing and runs \
                 `tenant-ingest --provider ID --store sqlite:/data/ID.db --migrate-only` in a one-shot \
-                container. Cassandra: uses the registered Cassandra provisioner, or the same one-shot \
-                container with --store cassandra://HOSTS/ID.
+                container. Cassandra: creates the keyspace (with --replication; an existing keyspace keeps \
+                its replication) and its tables through the Cassandra client, at the --cassandra contact \
+                points, or without --cassandra at the shared container of `tenantctl db start` (its \
+                published port on 127.0.0.1). Credentials come from TENANT_CASSANDRA_USERNAME and \
+                TENANT_CASSANDRA_PASSWORD (both or neither; never printed).
 
                 Examples:
                   tenantctl create-keyspace acme
-                  tenantctl create-keyspace acme --store cassandra --cassandra 10.0.0.5:9042
+                  tenantctl create-keyspace acme --store cassandra --cassandra 10.0.0.5:9042 --replication simple:3
+                  tenantctl create-keyspace acme --store cassandra --cassandra 10.0.0.5 --replication dc1:3,dc2:2
+                  tenantctl create-keyspace acme --store cassandra
                 """)
 
         @Argument(help: ArgumentHelp("Provider id (also the keyspace name).", valueName: "ID")) public var id: String
         @Option(help: "Data store of the provider.") public var store: StoreKind = .sqlite
         @Option(name: .customLong("cassandra"), help: ArgumentHelp("Cassandra contact point (needs --store cassandra).", valueName: "HOST:PORT"))
         public var cassandra: [String] = []
+        @Option(
+            help: ArgumentHelp(
+                "Replication of a new Cassandra keyspace: simple:FACTOR (SimpleStrategy) or DC:FACTOR[,DC:FACTOR...] (NetworkTopologyStrategy) [default: TENANT_CASSANDRA_REPLICATION, else simple:1].",
+                valueName: "SPEC"))
+        public var replication: String?
         @Option(help: ArgumentHelp("Image carrying tenant-ingest [environment: TENANTCTL_IMAGE].", valueName: "REF")) public var image: String?
         @Flag(help: "Print the result as JSON.") public var json = false
         @OptionGroup public var global: GlobalOptions
@@ -32,7 +42,21 @@ extension TenantCtl {
 
         public func validate() throws {
             _ = try validatedProviderID(id)
-            _ = try storeChoice()
+            let store = try storeChoice()
+            if replication != nil, !store.isCassandra { throw ValidationError("--replication needs --store cassandra") }
+            // Builds the provisioner now so a bad --replication or half-set credentials are
+            // usage errors before any connection.
+            if store.isCassandra { _ = try cassandraProvisioner(replication: replication) }
+        }
+
+        /// The registered Cassandra provisioner for `replication`; nil when none is registered
+        /// (and no replication is asked for). A bad replication is a usage error.
+        func cassandraProvisioner(replication: String?) throws -> (any KeyspaceProvisioner)? {
+            guard let factory = KeyspaceProvisioners.cassandraFactory else {
+                if replication != nil { throw ValidationError("--replication needs the Cassandra provisioner, which this tenantctl build does not register") }
+                return nil
+            }
+            do { return try factory(replication) } catch { throw ValidationError("\(error)") }
         }
 
         struct Result: Codable, Sendable {
@@ -61,8 +85,11 @@ extension TenantCtl {
             let provider = try validatedProviderID(id)
             let store = try storeChoice()
             let logger = global.logger
-            if case .cassandra(let hosts) = store, let provisioner = KeyspaceProvisioners.cassandra {
-                try await provisioner.createKeyspace(provider: provider, contactPoints: hosts, logger: logger)
+            if store.isCassandra, let provisioner = try cassandraProvisioner(replication: replication) {
+                let hosts = try await SharedDatabase.hostContactPoints(for: store) { try await global.client() }
+                do { try await provisioner.createKeyspace(provider: provider, contactPoints: hosts, logger: logger) } catch {
+                    throw TenantCtlError("creating keyspace \(provider) at \(hosts.map(\.description).joined(separator: ","))", error)
+                }
                 try report(provider, store)
                 return
             }

@@ -5,26 +5,57 @@ import Synchronization
 import TenantModel
 import TenantPlan
 
-/// Creates a provider's keyspace and schema in Cassandra. The Cassandra store library
-/// provides the real implementation; the lead registers it at startup with
-/// ``KeyspaceProvisioners/register(cassandra:)``. Until then `create-keyspace --store
-/// cassandra` runs `tenant-ingest --migrate-only` against Cassandra in a one-shot container.
+/// Creates and drops a provider's keyspace in Cassandra. The Cassandra store library
+/// provides the real implementation (`CassandraKeyspaceProvisioner`); `TenantCtlCassandra`
+/// registers it at startup with ``KeyspaceProvisioners/register(cassandraFactory:)``, so this
+/// target needs no Cassandra (NIO) dependency. Without a registration `create-keyspace
+/// --store cassandra` runs `tenant-ingest --migrate-only` in a one-shot container instead,
+/// and `remove --purge-data` cannot drop a keyspace.
 public protocol KeyspaceProvisioner: Sendable {
     /// Creates (idempotently) the keyspace named `provider` and its schema.
     func createKeyspace(provider: ProviderID, contactPoints: [HostPort], logger: Logger) async throws
+    /// Drops the keyspace named `provider` with all its data; a missing keyspace is not an error.
+    func dropKeyspace(provider: ProviderID, contactPoints: [HostPort], logger: Logger) async throws
 }
+
+/// Makes the Cassandra provisioner for one run from the `--replication` text (nil: the
+/// default). It parses the text (`simple:3`, `dc1:3,dc2:2`) and reads credentials from the
+/// environment; a thrown error's description is shown as a usage error, so it should name
+/// the accepted forms.
+public typealias CassandraProvisionerFactory = @Sendable (_ replication: String?) throws -> any KeyspaceProvisioner
 
 /// The registered keyspace provisioners.
 public enum KeyspaceProvisioners {
-    private static let cassandraSlot = Mutex<(any KeyspaceProvisioner)?>(nil)
+    private static let cassandraSlot = Mutex<CassandraProvisionerFactory?>(nil)
+
+    /// Overrides the registration for the current task (tests).
+    @TaskLocal public static var cassandraOverride: CassandraProvisionerFactory?
 
     /// Registers the Cassandra implementation (call before ``TenantCtl/main()``).
-    public static func register(cassandra provisioner: any KeyspaceProvisioner) {
-        cassandraSlot.withLock { $0 = provisioner }
+    public static func register(cassandraFactory factory: @escaping CassandraProvisionerFactory) {
+        cassandraSlot.withLock { $0 = factory }
     }
 
-    /// The registered Cassandra implementation, if any.
-    public static var cassandra: (any KeyspaceProvisioner)? { cassandraSlot.withLock { $0 } }
+    /// Registers one provisioner for every run; `--replication` is then refused.
+    public static func register(cassandra provisioner: any KeyspaceProvisioner) {
+        register(cassandraFactory: fixed(provisioner))
+    }
+
+    /// A factory that always returns `provisioner` and refuses a `--replication` value.
+    public static func fixed(_ provisioner: any KeyspaceProvisioner) -> CassandraProvisionerFactory {
+        { replication in
+            if replication != nil { throw TenantCtlError("the registered Cassandra provisioner does not take a replication setting") }
+            return provisioner
+        }
+    }
+
+    /// The registered Cassandra factory, if any (the task's override first).
+    public static var cassandraFactory: CassandraProvisionerFactory? { cassandraOverride ?? cassandraSlot.withLock { $0 } }
+
+    /// The Cassandra provisioner with the default replication, if one is registered.
+    public static var cassandra: (any KeyspaceProvisioner)? {
+        get throws { try cassandraFactory?(nil) }
+    }
 }
 
 /// Runs `tenant-ingest --provider ID --store URL --migrate-only` in a one-shot container
@@ -56,7 +87,8 @@ public struct MigrationContainer: Sendable {
             HostConfig: HostConfig(
                 Mounts: store.needsVolume
                     ? [Mount(Type: "volume", Source: ProviderNames.volume(provider), Target: ProviderNames.dataMountPath, ReadOnly: false)] : nil,
-                NetworkMode: store.needsVolume ? "none" : nil))
+                // SQLite needs no network; the shared Cassandra is reached on the shared network.
+                NetworkMode: store.needsVolume ? "none" : store.sharedNetwork))
     }
 
     /// Runs the migration and waits; throws with the exit code and the log tail on failure.

@@ -1,17 +1,22 @@
 import ArgumentParser
 import DockerClient
 import TenantModel
+import TenantPlan
 
 extension TenantCtl {
     /// `tenantctl remove`.
     public struct ProviderRemove: AsyncParsableCommand {
         public static let configuration = CommandConfiguration(
             commandName: "remove",
-            abstract: "Remove a provider's containers and network; with --purge-data also its data volume.",
+            abstract: "Remove a provider's containers and network; with --purge-data also its data volume or Cassandra keyspace.",
             discussion: """
-                Without --purge-data the data volume is kept, and start-provider brings the provider back \
-                with its data. --purge-data asks you to type the provider id unless --yes is given; without \
-                a terminal it refuses unless --yes is given. An unknown provider exits 3.
+                Without --purge-data the data volume (or Cassandra keyspace) is kept, and start-provider \
+                brings the provider back with its data. --purge-data asks you to type the provider id unless \
+                --yes is given; without a terminal it refuses unless --yes is given. An unknown provider exits 3.
+
+                A Cassandra provider's keyspace is found from its containers' io.tenantctl.store label and \
+                dropped after the containers are stopped and before they are removed, so a failed drop \
+                leaves them (stopped) for a retry. The shared database (`tenantctl db`) must be running.
 
                 Examples:
                   tenantctl remove acme
@@ -20,7 +25,7 @@ extension TenantCtl {
                 """)
 
         @Argument(help: ArgumentHelp("Provider id.", valueName: "ID")) public var id: String
-        @Flag(help: "Also delete the provider's data volume (all its data).") public var purgeData = false
+        @Flag(help: "Also delete the provider's data volume or Cassandra keyspace (all its data).") public var purgeData = false
         @Flag(name: [.short, .long], help: "Do not ask for confirmation.") public var yes = false
         @Option(help: ArgumentHelp("Seconds to wait after SIGTERM before SIGKILL.", valueName: "SECONDS")) public var grace = 10
         @Flag(help: "Print what was removed as JSON.") public var json = false
@@ -42,6 +47,19 @@ extension TenantCtl {
             var networks: [String]
             var volumes: [String]
             var keptVolumes: [String]
+            var keyspaces: [String]
+            var keptKeyspaces: [String]
+        }
+
+        /// The provider's Cassandra store as its containers' labels record it, if any.
+        static func cassandraStore(_ containers: [DockerAPIContainerSummary]) -> (url: String, store: StoreChoice)? {
+            for container in containers {
+                guard let labels = container.Labels, let text = labels[PlanLabels.store],
+                    case .cassandra(let hosts, _)? = try? StoreURL(parsing: text)
+                else { continue }
+                return (text, labels[PlanLabels.sharedNetwork] != nil ? .sharedCassandra : .cassandra(hosts))
+            }
+            return nil
         }
 
         public func run() async throws {
@@ -58,8 +76,18 @@ extension TenantCtl {
                 throw TenantCtlError("listing objects of \(provider)", error)
             }
             guard !containers.isEmpty || !networks.isEmpty || !volumes.isEmpty else { throw TenantCtlError.unknownProvider(provider) }
-            if purgeData, !yes, !volumes.isEmpty {
-                Console.current.err("This deletes all data of provider \(provider) (\(volumes.joined(separator: ", "))). Type the provider id to confirm: ")
+            let cassandra = Self.cassandraStore(containers)
+            // Everything the drop needs is settled before anything is touched.
+            var keyspaceDrop: (provisioner: any KeyspaceProvisioner, hosts: [HostPort])?
+            if purgeData, let cassandra {
+                guard let provisioner = try KeyspaceProvisioners.cassandra else {
+                    throw TenantCtlError("cannot drop keyspace \(provider): this tenantctl build registers no Cassandra provisioner; nothing was removed")
+                }
+                keyspaceDrop = (provisioner, try await SharedDatabase.hostContactPoints(for: cassandra.store) { client })
+            }
+            let data = volumes + (cassandra.map { ["keyspace \(provider) (\($0.url))"] } ?? [])
+            if purgeData, !yes, !data.isEmpty {
+                Console.current.err("This deletes all data of provider \(provider) (\(data.joined(separator: ", "))). Type the provider id to confirm: ")
                 guard Console.current.readLine()?.trimmingCharacters(in: .whitespaces) == provider.rawValue else {
                     throw TenantCtlError("confirmation did not match '\(provider)'; nothing was removed")
                 }
@@ -72,6 +100,21 @@ extension TenantCtl {
                         do { try await client.stopContainer(id: container.Id, timeout: grace) } catch DockerError.notModified {} catch DockerError.notFound {} catch {
                             throw TenantCtlError("stopping \(container.name)", error)
                         }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            // Drop while the (stopped) containers still record the store: a failure can be retried.
+            if let keyspaceDrop {
+                do { try await keyspaceDrop.provisioner.dropKeyspace(provider: provider, contactPoints: keyspaceDrop.hosts, logger: global.logger) } catch {
+                    throw TenantCtlError(
+                        "dropping keyspace \(provider) at \(keyspaceDrop.hosts.map(\.description).joined(separator: ",")) (containers are stopped, not removed; retry)",
+                        error)
+                }
+            }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for container in containers {
+                    group.addTask {
                         do { try await client.removeContainer(id: container.Id, force: true) } catch DockerError.notFound {} catch {
                             throw TenantCtlError("removing \(container.name)", error)
                         }
@@ -89,7 +132,8 @@ extension TenantCtl {
             }
             let removed = Removed(
                 provider: provider.rawValue, containers: containers.map(\.name).sorted(), networks: networks, volumes: purgeData ? volumes : [],
-                keptVolumes: purgeData ? [] : volumes)
+                keptVolumes: purgeData ? [] : volumes, keyspaces: keyspaceDrop == nil ? [] : [provider.rawValue],
+                keptKeyspaces: cassandra != nil && keyspaceDrop == nil ? [provider.rawValue] : [])
             if json {
                 try JSONOutput.print(removed)
                 return
@@ -98,6 +142,8 @@ extension TenantCtl {
             for name in removed.networks { Console.print("removed network \(name)") }
             for name in removed.volumes { Console.print("removed volume \(name)") }
             for name in removed.keptVolumes { Console.print("kept volume \(name) (remove it with --purge-data)") }
+            for name in removed.keyspaces { Console.print("dropped keyspace \(name)") }
+            for name in removed.keptKeyspaces { Console.print("kept keyspace \(name) (drop it with --purge-data)") }
         }
     }
 }

@@ -27,7 +27,11 @@ public struct ProviderOptions: ParsableArguments, Sendable {
     @Option(help: "Data store of the provider.")
     public var store: StoreKind = .sqlite
 
-    @Option(name: .customLong("cassandra"), help: ArgumentHelp("Cassandra contact point (repeat or comma-separate; needs --store cassandra).", valueName: "HOST:PORT"))
+    @Option(
+        name: .customLong("cassandra"),
+        help: ArgumentHelp(
+            "Cassandra contact point (repeat or comma-separate; needs --store cassandra). Without it, --store cassandra uses the shared container of `tenantctl db start`.",
+            valueName: "HOST:PORT"))
     public var cassandra: [String] = []
 
     @Option(help: ArgumentHelp("Memory limit per container (512m, 1g).", valueName: "SIZE"))
@@ -62,7 +66,8 @@ public struct ProviderOptions: ParsableArguments, Sendable {
             return .sqlite
         case .cassandra:
             let points = cassandra.flatMap { $0.split(separator: ",").map(String.init) }
-            guard !points.isEmpty else { throw ValidationError("--store cassandra needs --cassandra HOST:PORT") }
+            // No contact points: the shared Cassandra container (`tenantctl db start`).
+            if points.isEmpty { return .sharedCassandra }
             do {
                 return .cassandra(try points.map { try HostPort(parsing: $0, defaultPort: StoreURL.defaultCassandraPort) })
             } catch {

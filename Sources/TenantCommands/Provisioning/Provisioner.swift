@@ -98,6 +98,11 @@ public struct Provisioner: Sendable {
                     adminPassword: nil, adminPasswordIfNoAccount: nil)
             }
         }
+        if let shared = request.store.sharedNetwork, !(try await exists { try await client.inspectNetwork(id: shared) }) {
+            throw TenantCtlError(
+                "--store cassandra without --cassandra uses the shared Cassandra container, but network \(shared) does not exist: "
+                    + "run `tenantctl db start --image REF` first", exitCode: ExitStatus.notFound)
+        }
         let lock = useLock ? try await ProviderLock.acquire() : nil
         defer { lock?.release() }
         if lock != nil { observed = try await observe(id) }  // another run may have acted meanwhile
@@ -282,6 +287,11 @@ public struct Provisioner: Sendable {
             if role == .admin, let bootstrapHash { request.Env?.append("TENANT_ADMIN_BOOTSTRAP_HASH=\(bootstrapHash)") }
             let created = try await client.createContainer(name: name, request)
             await journal.record(step, undo: .removeContainer(created.Id), createdID: (name, created.Id))
+            // Shared Cassandra: join its network too, before the first start, so the store is
+            // reachable from the start (API 1.41 takes one network in the create request).
+            for network in plan.container(role)?.additionalNetworks ?? [] {
+                try await client.connectNetwork(id: network, container: created.Id)
+            }
         case .startContainer(_, let name):
             let target = await journal.createdID(name) ?? name
             do {

@@ -1,0 +1,110 @@
+import DockerAPI
+import DockerClient
+import Foundation
+import Synchronization
+import TenantModel
+import Testing
+
+@testable import TenantCommands
+
+// `tenantctl db` against the real engine, with the test-listener fixture standing in for
+// Cassandra (`make test-fixtures`). The fixture is NOT Cassandra: it does not speak CQL,
+// so its health check (cqlsh) never passes and no keyspace is created. These tests check
+// only what tenantctl controls: containers, labels, published port, volume, network,
+// idempotence, stop keeping the volume, and providers joining the shared network.
+
+private let enabled = ProcessInfo.processInfo.environment["TENANTCTL_INTEGRATION"] == "1"
+private let image = ProcessInfo.processInfo.environment["TENANTCTL_TEST_IMAGE"] ?? "tenantctl-test-listener:latest"
+
+private final class Output: Sendable {
+    let out = Mutex("")
+    let err = Mutex("")
+}
+
+private func tenantctl(_ arguments: [String]) async -> (code: Int32, out: String, err: String) {
+    let output = Output()
+    let console = Console(
+        out: { text in output.out.withLock { $0 += text } }, err: { text in output.err.withLock { $0 += text } },
+        isInteractive: { false }, readLine: { nil })
+    let code = await Console.$current.withValue(console) { await TenantCtl.run(arguments: arguments) }
+    return (code, output.out.withLock { $0 }, output.err.withLock { $0 })
+}
+
+/// Removes the shared objects (there is no `db remove` command: data removal is manual).
+private func removeSharedDatabase(_ client: DockerClient) async {
+    try? await client.removeContainer(id: "tenantctl_db", force: true)
+    try? await client.removeNetwork(id: "tenantctl_shared")
+    try? await client.removeVolume(name: "tenantctl_db_data", force: true)
+}
+
+@Suite(.serialized, .enabled(if: enabled, "needs a Docker engine: set TENANTCTL_INTEGRATION=1"))
+struct SharedDatabaseIntegrationTests {
+    @Test func dbStartIsIdempotentStopKeepsTheVolumeAndProvidersJoinTheSharedNetwork() async throws {
+        let client = try await DockerClient.connect(transport: CurlTransport.fromEnvironment())
+        // Never clobber a shared database someone runs on this engine.
+        if let existing = try? await client.inspectContainer(id: "tenantctl_db"), existing.Config?.Image != image {
+            Issue.record("a shared database container tenantctl_db with image \(existing.Config?.Image ?? "?") exists; not touching it")
+            return
+        }
+        await removeSharedDatabase(client)
+        let port = Int.random(in: 29_000...29_900)
+        let provider = "it_db_" + String(UInt32.random(in: 0...UInt32.max), radix: 36)
+        do {
+            let start = await tenantctl(["db", "start", "--image", image, "--port", String(port), "--json"])
+            #expect(start.code == 0, "\(start.err)")
+            let inspect = try await client.inspectContainer(id: "tenantctl_db")
+            #expect(inspect.State.Running == true)
+            #expect(inspect.Config?.Labels?[Labels.role] == "db")
+            #expect(inspect.Config?.Labels?[Labels.provider] == nil)
+            #expect(inspect.HostConfig?.RestartPolicy?.Name == "unless-stopped")
+            #expect(inspect.HostConfig?.Mounts?.first?.Source == "tenantctl_db_data")
+            #expect(inspect.NetworkSettings?.Ports?["9042/tcp"]??.contains { $0.HostPort == String(port) } == true)
+            #expect(inspect.NetworkSettings?.Networks?["tenantctl_shared"] != nil)
+            let network = try await client.inspectNetwork(id: "tenantctl_shared")
+            #expect(network.Labels == [Labels.role: "network"])
+            let volume = try await client.inspectVolume(name: "tenantctl_db_data")
+            #expect(volume.Labels == [Labels.role: "data"])
+
+            // Re-run: nothing changes (same container id).
+            let again = await tenantctl(["db", "start"])
+            #expect(again.code == 0, "\(again.err)")
+            #expect(again.out.contains("already running"))
+            #expect(try await client.inspectContainer(id: "tenantctl_db").Id == inspect.Id)
+
+            // A provider on the shared database joins both networks and points at tenantctl_db:9042.
+            let providerRun = await tenantctl(["start-provider", provider, "--image", image, "--store", "cassandra"])
+            #expect(providerRun.code == 0, "\(providerRun.err)")
+            for name in ["remote_server_\(provider)", "admin_panel_\(provider)"] {
+                let container = try await client.inspectContainer(id: name)
+                #expect(container.State.Running == true, "\(name)")
+                #expect(Set(container.NetworkSettings?.Networks?.keys.map { $0 } ?? []) == ["tenantctl_\(provider)", "tenantctl_shared"], "\(name)")
+                #expect(container.Config?.Labels?["io.tenantctl.store"] == "cassandra://tenantctl_db:9042/\(provider)")
+            }
+            let removed = await tenantctl(["remove", provider])
+            #expect(removed.code == 0, "\(removed.err)")
+            #expect(removed.out.contains("kept keyspace \(provider)"))
+
+            // Stop keeps container, volume and network; status says so; start brings it back.
+            let stop = await tenantctl(["db", "stop", "--grace", "1"])
+            #expect(stop.code == 0, "\(stop.err)")
+            #expect(try await client.inspectContainer(id: "tenantctl_db").State.Running == false)
+            #expect((try? await client.inspectVolume(name: "tenantctl_db_data")) != nil)
+            let status = await tenantctl(["db", "status", "--json"])
+            #expect(status.code == 0)
+            let json = try #require(try JSONSerialization.jsonObject(with: Data(status.out.utf8)) as? [String: Any])
+            #expect(json["state"] as? String == "exited")
+            #expect(json["port"] as? Int == port)
+            let restart = await tenantctl(["db", "start"])
+            #expect(restart.code == 0, "\(restart.err)")
+            #expect(try await client.inspectContainer(id: "tenantctl_db").Id == inspect.Id)
+            #expect(try await client.inspectContainer(id: "tenantctl_db").State.Running == true)
+        } catch {
+            _ = await tenantctl(["remove", provider, "--yes"])
+            await removeSharedDatabase(client)
+            throw error
+        }
+        _ = await tenantctl(["remove", provider, "--yes"])
+        await removeSharedDatabase(client)
+        #expect((try? await client.inspectNetwork(id: "tenantctl_shared")) == nil)
+    }
+}
