@@ -13,8 +13,7 @@ WORKDIR /src
 COPY Package.swift ./
 COPY Sources ./Sources
 COPY Tests ./Tests
-RUN swift build -c release \
-        --product tenant-ingest --product tenant-admin --product tenant-gateway-sim \
+RUN for p in tenant-ingest tenant-admin tenant-gateway-sim; do swift build -c release --product $p || exit 1; done \
     && mkdir -p /out/bin /out/lib \
     && for p in tenant-ingest tenant-admin tenant-gateway-sim; do \
          bin="$(swift build -c release --show-bin-path)/$p"; cp "$bin" /out/bin/ && strip /out/bin/$p; \

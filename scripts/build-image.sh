@@ -14,9 +14,8 @@ log() { printf '==> %s\n' "$*" >&2; }
 
 scripts/build-base-image.sh
 log "building ${PRODUCTS[*]} (release)"
-args=()
-for p in "${PRODUCTS[@]}"; do args+=(--product "$p"); done
-swift build -c release "${args[@]}"
+# One product per call: given several --product flags, swift build builds only the last.
+for p in "${PRODUCTS[@]}"; do swift build -c release --product "$p"; done
 BIN="$(swift build -c release --show-bin-path)"
 
 CONTEXT="$(mktemp -d /tmp/tenantctl-image.XXXXXX)"

@@ -20,7 +20,10 @@ progress "system packages and Docker engine"
 scripts/setup-host.sh
 
 progress "building tenantctl and the servers (release; the first build takes several minutes)"
-swift build -c release --product tenantctl --product tenant-gateway-sim 2>&1 | grep -E '^(error|warning: unre)|Compiling|Build complete' | sed -u 's/^/    /' | awk 'NR % 20 == 1 || /error|Build complete/'
+for product in tenantctl tenant-gateway-sim; do
+  swift build -c release --product "$product" 2>&1 | awk '/error:/ || /complete!/ || NR % 25 == 1 { print "    " $0; fflush() }'
+  [ "${PIPESTATUS[0]}" -eq 0 ] || { echo "build of $product failed" >&2; exit 1; }
+done
 BIN="$(swift build -c release --show-bin-path)"
 TENANTCTL="$BIN/tenantctl"
 
