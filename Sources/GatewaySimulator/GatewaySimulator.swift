@@ -155,7 +155,7 @@ final class SimGateway: @unchecked Sendable {
         guard !finished, channel == nil, !connecting else { return }
         connecting = true
         ClientBootstrap(group: loop)
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelOption(.tcpOption(.tcp_nodelay), value: 1)
             .connectTimeout(.seconds(3))
             .channelInitializer { [self] channel in
                 channel.eventLoop.makeCompletedFuture {
