@@ -308,19 +308,31 @@ struct StackEndToEndTests {
         let upgraded = try #require(try await AdminSession.signIn(port: providerA.adminPort, password: providerA.password))
         #expect(try await upgraded.gateways().count == 4)
 
-        // docker kill of the ingest container while gateways send: the restart policy brings it
-        // back, and the simulator's resends leave every acked reading stored exactly once.
+        // The ingest server dies (SIGKILL to its process, as a crash or the OOM killer would) while
+        // gateways send: the restart policy brings it back, and the simulator's resends leave
+        // every acked reading stored exactly once. (`docker kill` itself counts as a manual stop
+        // for the engine, whose unless-stopped policy then leaves the container down; that case
+        // is the operator's, and `start-provider` repairs it below.)
         async let load = providerA.simulate(prefix: "k-gw-", gateways: 5, sensors: 4, reports: 400, rate: 40)
         try await Task.sleep(for: .seconds(3))
-        let killed = try await docker(["kill", "remote_server_\(a)"])
-        #expect(killed.code == 0, "docker kill: \(killed.err)")
+        let pid = try await docker(["inspect", "-f", "{{.State.Pid}}", "remote_server_\(a)"]).out.trimmingCharacters(in: .whitespacesAndNewlines)
+        let crashed = try await run("/bin/kill", ["-KILL", pid])
+        #expect(crashed.code == 0, "kill -9 \(pid): \(crashed.err)")
         let summary = try await load
         #expect(summary["unacknowledged"] as? Int == 0, "every report was eventually acknowledged: \(summary)")
         #expect((summary["reconnects"] as? Int ?? 0) > 0, "the gateways had to reconnect: \(summary)")
         #expect(try await providerA.storedReadings(prefix: "k-gw-") == 5 * 400 * 4)
         let restarts = try await docker(["inspect", "-f", "{{.RestartCount}} {{.State.Running}}", "remote_server_\(a)"])
         #expect(restarts.out.trimmingCharacters(in: .whitespacesAndNewlines).hasSuffix("true"))
-        #expect(Int(restarts.out.split(separator: " ").first ?? "0") ?? 0 >= 1, "the engine restarted the killed container")
+        #expect(Int(restarts.out.split(separator: " ").first ?? "0") ?? 0 >= 1, "the engine restarted the crashed container")
+
+        // docker kill: the provider is half up until start-provider repairs it, data intact.
+        #expect(try await docker(["kill", "remote_server_\(a)"]).code == 0)
+        let half = try jsonObject(try await tenantctlOK(["status", a, "--json"]))
+        #expect(half["state"] as? String == "partial")
+        _ = try await tenantctlOK(["start-provider", a, "--image", "tenantctl:e2e-upgrade"])
+        try await Provider.waitUntilHealthy(a)
+        #expect(try await providerA.storedReadings(prefix: "k-gw-") == 5 * 400 * 4)
 
         // remove --purge-data leaves nothing labelled with that provider; the other keeps working.
         _ = try await tenantctlOK(["remove", a, "--purge-data", "--yes"])
