@@ -31,8 +31,9 @@ bench: $(filter bench-%,$(shell sed -n 's/^\(bench-[a-z0-9-]*\):.*/\1/p' Makefil
 build: setup
 	$(SWIFT) build
 
-## Every test: unit tests and the integration tests against the real engine.
-test: setup base-image test-fixtures
+## Every test: unit tests, the integration tests against the real engine and the
+## end-to-end tests against the real image.
+test: setup base-image test-fixtures image
 	TENANTCTL_INTEGRATION=1 $(SWIFT) test
 
 ## Unit tests only (no Docker needed).

@@ -7,13 +7,14 @@ import Testing
 
 @testable import TenantCommands
 
-// Against the real Docker engine (CI starts one and sets TENANTCTL_INTEGRATION=1). The
-// image is the test-listener fixture (`make test-fixtures`), which only accepts TCP; tests
-// depend on running state and TCP accept, never on health. Serialized: each run chooses
+// Against the real Docker engine (CI starts one and sets TENANTCTL_INTEGRATION=1) and the
+// real image (`make image`); TENANTCTL_TEST_IMAGE=tenantctl-test-listener:latest runs them
+// on the TCP-only fixture instead. Tests depend on running state and TCP accept, not on
+// health (the end-to-end tests cover health). Serialized: each run chooses
 // free ports, and one test deliberately occupies one.
 
 private let enabled = ProcessInfo.processInfo.environment["TENANTCTL_INTEGRATION"] == "1"
-private let image = ProcessInfo.processInfo.environment["TENANTCTL_TEST_IMAGE"] ?? "tenantctl-test-listener:latest"
+private let image = ProcessInfo.processInfo.environment["TENANTCTL_TEST_IMAGE"] ?? TenantctlVersion.defaultImage
 
 private struct Run {
     var code: Int32
@@ -248,11 +249,14 @@ struct ProvisioningIntegrationTests {
             let follower = Task {
                 await Console.$current.withValue(console) { await TenantCtl.run(arguments: ["logs", id, "--follow"]) }
             }
-            // The fixture writes "ready" to stdout and its listen line to stderr: both streams arrive demultiplexed.
+            // Both images log their listen line to stderr; the fixture also writes "ready" to
+            // stdout, so with it both streams must arrive demultiplexed.
+            let needsStdout = image.hasPrefix("tenantctl-test-listener")
             var seen = false
             for _ in 0..<50 where !seen {
                 try await Task.sleep(for: .milliseconds(100))
-                seen = capture.out.withLock { $0.contains("test-listener ready") } && capture.err.withLock { $0.contains("listening on 0.0.0.0:6000") }
+                seen = (!needsStdout || capture.out.withLock { $0.contains("test-listener ready") })
+                    && capture.err.withLock { $0.contains("listening") }
             }
             #expect(seen, "out: \(capture.out.withLock { $0 }) err: \(capture.err.withLock { $0 })")
             follower.cancel()
