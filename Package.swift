@@ -294,6 +294,8 @@ targets += [
         name: "TenantCassandraTests",
         dependencies: [
             "TenantCassandra", "CQLClient", "CQLProtocol", "CQLTestSupport", "TenantStorage", "TenantModel",
+            // The admin store conformance suite runs against SQLite too; the factory tests open both.
+            "TenantSQLite", "TenantStoreFactory",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ],

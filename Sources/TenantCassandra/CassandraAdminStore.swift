@@ -511,9 +511,10 @@ public struct CassandraAdminStore: AdminStore {
             h.samples += 1
             h.sum += total
             h.max = Swift.max(h.max, total)
-            h.powerWh += total * Double(dt) / 3_600_000
+            h.powerWh += total * Double(dt)  // W·ms; divided once per hour below, as SQLite's SUM()/3600000.0
             hours[hour] = h
         }
+        for hour in hours.keys { hours[hour]!.powerWh /= 3_600_000 }
         // Counters: each delta to the hour of the later reading; a reset credits nothing.
         var bySensor: [String: [Reading]] = [:]
         for reading in readings where reading.energy != nil && reading.at >= from - hourMillis && reading.at < to {
