@@ -122,7 +122,6 @@ public func openAdminStore(
         } catch {
             throw StoreOpenError("cannot open store \(url): \(error)")
         }
-        logger.info("store opened", metadata: ["store.url": "\(url)"])
         return OpenedAdminStore(
             admin: SQLiteAdminStore(database: database), readings: SQLiteReadingStore(database: database), description: "\(url)")
     case .cassandra:

@@ -73,6 +73,17 @@ struct AdminMain: AsyncParsableCommand {
         var logger = Logger(label: "tenant-admin")
         logger[metadataKey: "tenant.id"] = "\(providerID)"
 
+        let bootstrapHash = env["TENANT_ADMIN_BOOTSTRAP_HASH"].flatMap { $0.isEmpty ? nil : $0 }
+        if let bootstrapHash, !bootstrapHash.hasPrefix("$") { throw SettingError("TENANT_ADMIN_BOOTSTRAP_HASH is not a crypt hash (expected $y$...)") }
+
+        var smtp: SMTPConfiguration?
+        if let url = smtpURL ?? env["TENANT_SMTP_URL"], !url.isEmpty {
+            guard url.hasPrefix("smtp://") || url.hasPrefix("smtps://") else { throw SettingError("bad SMTP URL '\(url)': expected smtp://HOST[:PORT] or smtps://HOST[:PORT]") }
+            guard let from = mailFrom ?? env["TENANT_MAIL_FROM"], from.contains("@") else { throw SettingError("a mail sender is needed with an SMTP server: pass --mail-from or set TENANT_MAIL_FROM") }
+            smtp = SMTPConfiguration(
+                url: url, username: smtpUser ?? env["TENANT_SMTP_USER"], password: env["TENANT_SMTP_PASSWORD"], from: from,
+                requireTLS: smtpRequireTLS || env["TENANT_SMTP_REQUIRE_TLS"] == "1")
+        }
         if case .cassandra(_, let keyspace) = storeURL, keyspace != providerID.rawValue {
             throw SettingError("store keyspace '\(keyspace)' is not provider '\(providerID)': each provider's app serves only its own keyspace")
         }
@@ -86,17 +97,6 @@ struct AdminMain: AsyncParsableCommand {
             return
         }
 
-        let bootstrapHash = env["TENANT_ADMIN_BOOTSTRAP_HASH"].flatMap { $0.isEmpty ? nil : $0 }
-        if let bootstrapHash, !bootstrapHash.hasPrefix("$") { throw SettingError("TENANT_ADMIN_BOOTSTRAP_HASH is not a crypt hash (expected $y$...)") }
-
-        var smtp: SMTPConfiguration?
-        if let url = smtpURL ?? env["TENANT_SMTP_URL"], !url.isEmpty {
-            guard url.hasPrefix("smtp://") || url.hasPrefix("smtps://") else { throw SettingError("bad SMTP URL '\(url)': expected smtp://HOST[:PORT] or smtps://HOST[:PORT]") }
-            guard let from = mailFrom ?? env["TENANT_MAIL_FROM"], from.contains("@") else { throw SettingError("a mail sender is needed with an SMTP server: pass --mail-from or set TENANT_MAIL_FROM") }
-            smtp = SMTPConfiguration(
-                url: url, username: smtpUser ?? env["TENANT_SMTP_USER"], password: env["TENANT_SMTP_PASSWORD"], from: from,
-                requireTLS: smtpRequireTLS || env["TENANT_SMTP_REQUIRE_TLS"] == "1")
-        }
         let configuration = AdminConfiguration(
             provider: providerID, host: address.host, port: address.port,
             secureCookies: secureCookies || env["TENANT_SECURE_COOKIES"] == "1", bootstrapHash: bootstrapHash, smtp: smtp)
