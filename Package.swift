@@ -295,7 +295,7 @@ targets += [
         dependencies: [
             "TenantCassandra", "CQLClient", "CQLProtocol", "CQLTestSupport", "TenantStorage", "TenantModel",
             // The admin store conformance suite runs against SQLite too; the factory tests open both.
-            "TenantSQLite", "TenantStoreFactory",
+            "TenantSQLite", "TenantStoreFactory", "GatewaySimulator",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ],
