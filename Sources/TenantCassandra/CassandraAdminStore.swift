@@ -13,17 +13,17 @@ import TenantStorage
 ///
 /// | kind / part | key | value |
 /// |---|---|---|
-/// | `customer` / "" | id (19 digits) | customer |
-/// | `staff` / "" | name | account with password and API token hash |
-/// | `token` / "" | API token hash | staff name |
-/// | `session` / "" | session id hash | session, written with a TTL until it expires |
+/// | `customer` / `all` | id (19 digits) | customer |
+/// | `staff` / `all` | name | account with password and API token hash |
+/// | `token` / `all` | API token hash | staff name |
+/// | `session` / `all` | session id hash | session, written with a TTL until it expires |
 /// | `outbox` / `pending` | id | unsent mail |
 /// | `outbox` / `sent:<bucket>` | id | sent mail (one partition per 32 days) |
-/// | `outbox_buckets` / "" | bucket | "" (the `sent:` partitions that exist) |
-/// | `outbox_dedupe` / "" | dedupe key | mail id |
+/// | `outbox_buckets` / `all` | bucket | "" (the `sent:` partitions that exist) |
+/// | `outbox_dedupe` / `all` | dedupe key | mail id |
 /// | `rollup` / gateway | hour (19 digits) | closed hour's aggregates |
-/// | `rollup_state` / "" | gateway | hour through which rollups exist |
-/// | `alert` / "" | gateway | alert state |
+/// | `rollup_state` / `all` | gateway | hour through which rollups exist |
+/// | `alert` / `all` | gateway | alert state |
 ///
 /// Aggregates that SQLite computes in SQL (hourly buckets, latest readings, power series) are
 /// computed here from per-gateway time-range reads of `readings`; the cost is the rows read
@@ -57,6 +57,9 @@ public struct CassandraAdminStore: AdminStore {
     }
 
     static let hourMillis: EpochMillis = 3_600_000
+    /// The `part` of kinds that have one partition (a non-empty value: empty partition key
+    /// components are best avoided in Cassandra).
+    static let single = "all"
     private var ks: String { CassandraSchema.quoted(keyspace.rawValue) }
     private var settingsStore: CassandraSettingsStore { CassandraSettingsStore(client: client, keyspace: keyspace, consistency: consistency) }
 
@@ -144,14 +147,14 @@ public struct CassandraAdminStore: AdminStore {
 
     public func customers() async throws -> [Customer] {
         try await wrap("customers read") {
-            try await rows("customer", "").compactMap { Self.decode(Customer.self, $0.value) }
+            try await rows("customer", Self.single).compactMap { Self.decode(Customer.self, $0.value) }
                 .sorted { ($0.name.lowercased(), $0.id) < ($1.name.lowercased(), $1.id) }
         }
     }
 
     public func customer(id: Int64) async throws -> Customer? {
         try await wrap("customer read") {
-            try await value("customer", "", Self.numericKey(id)).flatMap { Self.decode(Customer.self, $0) }
+            try await value("customer", Self.single, Self.numericKey(id)).flatMap { Self.decode(Customer.self, $0) }
         }
     }
 
@@ -159,7 +162,7 @@ public struct CassandraAdminStore: AdminStore {
         try await wrap("customer write") {
             let customer = Customer(
                 id: Self.newID(), name: draft.name, email: draft.email, address: draft.address, recipients: draft.recipients, createdAt: at)
-            try await put("customer", "", Self.numericKey(customer.id), try Self.encode(customer))
+            try await put("customer", Self.single, Self.numericKey(customer.id), try Self.encode(customer))
             return customer
         }
     }
@@ -171,7 +174,7 @@ public struct CassandraAdminStore: AdminStore {
             customer.email = draft.email
             customer.address = draft.address
             customer.recipients = draft.recipients
-            try await put("customer", "", Self.numericKey(id), try Self.encode(customer))
+            try await put("customer", Self.single, Self.numericKey(id), try Self.encode(customer))
             return true
         }
     }
@@ -185,7 +188,7 @@ public struct CassandraAdminStore: AdminStore {
             for gateway in try await gateways() where gateway.customerID == id {
                 _ = try await client.execute(unassign, [.null, .text(gateway.id)], consistency: consistency)
             }
-            try await remove("customer", "", Self.numericKey(id))
+            try await remove("customer", Self.single, Self.numericKey(id))
             return true
         }
     }
@@ -278,12 +281,12 @@ public struct CassandraAdminStore: AdminStore {
     }
 
     private func staffRecord(_ name: String) async throws -> StaffRecord? {
-        try await value("staff", "", name).flatMap { Self.decode(StaffRecord.self, $0) }
+        try await value("staff", Self.single, name).flatMap { Self.decode(StaffRecord.self, $0) }
     }
 
     public func staffAccounts() async throws -> [StaffAccount] {
         try await wrap("staff read") {
-            try await rows("staff", "").compactMap { Self.decode(StaffRecord.self, $0.value)?.account }.sorted { $0.name < $1.name }
+            try await rows("staff", Self.single).compactMap { Self.decode(StaffRecord.self, $0.value)?.account }.sorted { $0.name < $1.name }
         }
     }
 
@@ -294,7 +297,7 @@ public struct CassandraAdminStore: AdminStore {
     public func createStaff(name: String, passwordHash: String, at: EpochMillis) async throws -> Bool {
         try await wrap("staff write") {
             guard try await staffRecord(name) == nil else { return false }
-            try await put("staff", "", name, try Self.encode(StaffRecord(name: name, passwordHash: passwordHash, createdAt: at)))
+            try await put("staff", Self.single, name, try Self.encode(StaffRecord(name: name, passwordHash: passwordHash, createdAt: at)))
             return true
         }
     }
@@ -303,8 +306,8 @@ public struct CassandraAdminStore: AdminStore {
         try await wrap("staff delete") {
             guard let record = try await staffRecord(name) else { return false }
             try await deleteSessionsUnwrapped(staff: name)
-            if let token = record.apiTokenHash { try await remove("token", "", token) }
-            try await remove("staff", "", name)
+            if let token = record.apiTokenHash { try await remove("token", Self.single, token) }
+            try await remove("staff", Self.single, name)
             return true
         }
     }
@@ -313,7 +316,7 @@ public struct CassandraAdminStore: AdminStore {
         try await wrap("staff write") {
             guard var record = try await staffRecord(name) else { return false }
             record.passwordHash = passwordHash
-            try await put("staff", "", name, try Self.encode(record))
+            try await put("staff", Self.single, name, try Self.encode(record))
             return true
         }
     }
@@ -321,19 +324,19 @@ public struct CassandraAdminStore: AdminStore {
     public func setAPITokenHash(name: String, hash: String?) async throws -> Bool {
         try await wrap("staff write") {
             guard var record = try await staffRecord(name) else { return false }
-            if let old = record.apiTokenHash, old != hash { try await remove("token", "", old) }
+            if let old = record.apiTokenHash, old != hash { try await remove("token", Self.single, old) }
             record.apiTokenHash = hash
             // The lookup row first: an account row naming a token the lookup lacks would
             // show "has token" for a token that cannot sign in.
-            if let hash { try await put("token", "", hash, name) }
-            try await put("staff", "", name, try Self.encode(record))
+            if let hash { try await put("token", Self.single, hash, name) }
+            try await put("staff", Self.single, name, try Self.encode(record))
             return true
         }
     }
 
     public func staffAccount(apiTokenHash hash: String) async throws -> StaffAccount? {
         try await wrap("staff read") {
-            guard let name = try await value("token", "", hash), let record = try await staffRecord(name),
+            guard let name = try await value("token", Self.single, hash), let record = try await staffRecord(name),
                 record.apiTokenHash == hash  // a stale lookup row (token replaced) signs no one in
             else { return nil }
             return record.account
@@ -347,13 +350,13 @@ public struct CassandraAdminStore: AdminStore {
             let record = SessionRecord(idHash: session.idHash, staff: session.staff, createdAt: session.createdAt, expiresAt: session.expiresAt)
             _ = try await client.execute(
                 try await insertStatement(ttl: true),
-                [.text("session"), .text(""), .text(session.idHash), .text(try Self.encode(record)), .int(ttl)], consistency: consistency)
+                [.text("session"), .text(Self.single), .text(session.idHash), .text(try Self.encode(record)), .int(ttl)], consistency: consistency)
         }
     }
 
     public func session(idHash: String, now: EpochMillis) async throws -> StaffSession? {
         try await wrap("session read") {
-            guard let session = try await value("session", "", idHash).flatMap({ Self.decode(SessionRecord.self, $0) }),
+            guard let session = try await value("session", Self.single, idHash).flatMap({ Self.decode(SessionRecord.self, $0) }),
                 session.expiresAt > now
             else { return nil }
             return session.session
@@ -361,7 +364,7 @@ public struct CassandraAdminStore: AdminStore {
     }
 
     public func deleteSession(idHash: String) async throws {
-        try await wrap("session delete") { try await remove("session", "", idHash) }
+        try await wrap("session delete") { try await remove("session", Self.single, idHash) }
     }
 
     public func deleteSessions(staff: String) async throws {
@@ -370,8 +373,8 @@ public struct CassandraAdminStore: AdminStore {
 
     /// Reads the session partition (live sessions only: expired rows are gone by TTL).
     private func deleteSessionsUnwrapped(staff: String) async throws {
-        for (key, value) in try await rows("session", "") where Self.decode(SessionRecord.self, value)?.staff == staff {
-            try await remove("session", "", key)
+        for (key, value) in try await rows("session", Self.single) where Self.decode(SessionRecord.self, value)?.staff == staff {
+            try await remove("session", Self.single, key)
         }
     }
 
@@ -416,14 +419,14 @@ public struct CassandraAdminStore: AdminStore {
 
     public func enqueue(_ mail: OutboxMail) async throws -> Bool {
         try await wrap("outbox write") {
-            guard try await value("outbox_dedupe", "", mail.dedupeKey) == nil else { return false }
+            guard try await value("outbox_dedupe", Self.single, mail.dedupeKey) == nil else { return false }
             var stored = mail
             stored.id = Self.newID()
             (stored.attempts, stored.sentAt, stored.lastError) = (0, nil, nil)
             let insert = try await insertStatement()
             // Logged: the mail and its dedupe row are written together or not at all.
             try await client.batch(.logged, [
-                (insert, [.text("outbox_dedupe"), .text(""), .text(mail.dedupeKey), .text(String(stored.id))]),
+                (insert, [.text("outbox_dedupe"), .text(Self.single), .text(mail.dedupeKey), .text(String(stored.id))]),
                 (insert, [.text("outbox"), .text("pending"), .text(Self.numericKey(stored.id)), .text(try Self.encode(MailRecord(stored)))]),
             ], consistency: consistency)
             return true
@@ -447,7 +450,7 @@ public struct CassandraAdminStore: AdminStore {
             let bucket = Self.sentBucket(at)
             let insert = try await insertStatement()
             try await client.batch(.logged, [
-                (insert, [.text("outbox_buckets"), .text(""), .text(bucket), .text("")]),
+                (insert, [.text("outbox_buckets"), .text(Self.single), .text(bucket), .text("")]),
                 (insert, [.text("outbox"), .text("sent:\(bucket)"), .text(Self.numericKey(id)), .text(try Self.encode(MailRecord(mail)))]),
                 (try await deleteStatement(), [.text("outbox"), .text("pending"), .text(Self.numericKey(id))]),
             ], consistency: consistency)
@@ -474,7 +477,7 @@ public struct CassandraAdminStore: AdminStore {
             // Keys only: the sent count reads one key per sent mail (no COUNT across partitions).
             let pendingCount = try await keys("outbox", "pending").count
             var sent = 0
-            for bucket in try await keys("outbox_buckets", "") { sent += try await keys("outbox", "sent:\(bucket)").count }
+            for bucket in try await keys("outbox_buckets", Self.single) { sent += try await keys("outbox", "sent:\(bucket)").count }
             return (pendingCount, sent)
         }
     }
@@ -538,7 +541,7 @@ public struct CassandraAdminStore: AdminStore {
     }
 
     private func rolledThrough(_ gateway: String) async throws -> EpochMillis? {
-        try await value("rollup_state", "", gateway).flatMap { Int64($0) }
+        try await value("rollup_state", Self.single, gateway).flatMap { Int64($0) }
     }
 
     public func hourly(gateway: String, from: EpochMillis, to: EpochMillis) async throws -> [HourBucket] {
@@ -610,7 +613,7 @@ public struct CassandraAdminStore: AdminStore {
                     try await client.batch(.unlogged, chunk, consistency: consistency)
                 }
                 // After the hours: a state ahead of its rows would hide hours from `hourly`.
-                if (try await rolledThrough(gateway) ?? .min) < chunkEnd { try await put("rollup_state", "", gateway, String(chunkEnd)) }
+                if (try await rolledThrough(gateway) ?? .min) < chunkEnd { try await put("rollup_state", Self.single, gateway, String(chunkEnd)) }
                 written += hours.count
                 chunkStart = chunkEnd
             }
@@ -634,7 +637,7 @@ public struct CassandraAdminStore: AdminStore {
     public func alertStates() async throws -> [String: GatewayAlertState] {
         try await wrap("alert state read") {
             var states: [String: GatewayAlertState] = [:]
-            for (gateway, value) in try await rows("alert", "") {
+            for (gateway, value) in try await rows("alert", Self.single) {
                 guard let record = Self.decode(AlertRecord.self, value) else { continue }
                 states[gateway] = GatewayAlertState(gateway: gateway, offline: record.offline, lowProductionDay: record.lowDay)
             }
@@ -644,7 +647,7 @@ public struct CassandraAdminStore: AdminStore {
 
     public func setAlertState(_ state: GatewayAlertState) async throws {
         try await wrap("alert state write") {
-            try await put("alert", "", state.gateway, try Self.encode(AlertRecord(offline: state.offline, lowDay: state.lowProductionDay)))
+            try await put("alert", Self.single, state.gateway, try Self.encode(AlertRecord(offline: state.offline, lowDay: state.lowProductionDay)))
         }
     }
 }
