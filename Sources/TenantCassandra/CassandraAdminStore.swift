@@ -60,6 +60,9 @@ public struct CassandraAdminStore: AdminStore {
     /// The `part` of kinds that have one partition (a non-empty value: empty partition key
     /// components are best avoided in Cassandra).
     static let single = "all"
+    /// The open upper bound of "since" reads: 10000-01-01T00:00:00Z, a timestamp every CQL
+    /// tool can print (unlike `Int64.max`), and after any plausible gateway clock.
+    static let farFuture: EpochMillis = 253_402_300_800_000
     private var ks: String { CassandraSchema.quoted(keyspace.rawValue) }
     private var settingsStore: CassandraSettingsStore { CassandraSettingsStore(client: client, keyspace: keyspace, consistency: consistency) }
 
@@ -250,7 +253,7 @@ public struct CassandraAdminStore: AdminStore {
         // Reads every reading since `since` (the dashboard passes a recent bound) and keeps
         // each sensor's newest: Cassandra has no GROUP BY across the per-day partitions.
         var newest: [String: Reading] = [:]
-        for reading in try await readingStore.readings(gateway: gateway, from: since, to: .max) where reading.at >= (newest[reading.sensor]?.at ?? .min) {
+        for reading in try await readingStore.readings(gateway: gateway, from: since, to: Self.farFuture) where reading.at >= (newest[reading.sensor]?.at ?? .min) {
             newest[reading.sensor] = reading
         }
         return newest.values.sorted { $0.sensor < $1.sensor }
