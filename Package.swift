@@ -102,10 +102,10 @@ targets += [
         dependencies: [.product(name: "NIOCore", package: "swift-nio")],
         swiftSettings: swift6
     ),
-    // Opens the ReadingStore a --store URL names; extended by the Cassandra store later.
+    // Opens the stores a --store URL names (SQLite or Cassandra), for both servers.
     .target(
         name: "TenantStoreFactory",
-        dependencies: ["TenantModel", "TenantStorage", "TenantSQLite", .product(name: "Logging", package: "swift-log")],
+        dependencies: ["TenantModel", "TenantStorage", "TenantSQLite", "TenantCassandra", .product(name: "Logging", package: "swift-log")],
         swiftSettings: swift6
     ),
     .target(
@@ -203,7 +203,7 @@ targets += [
     .executableTarget(
         name: "tenant-admin",
         dependencies: [
-            "AdminApp", "TenantModel", "TenantSQLite", "TenantMailer", "CCurl", "CMalloc",
+            "AdminApp", "TenantModel", "TenantSQLite", "TenantStoreFactory", "TenantMailer", "CCurl", "CMalloc",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ],
@@ -299,6 +299,8 @@ targets += [
         name: "TenantCassandraTests",
         dependencies: [
             "TenantCassandra", "CQLClient", "CQLProtocol", "CQLTestSupport", "TenantStorage", "TenantModel",
+            // The admin store conformance suite runs against SQLite too; the factory tests open both.
+            "TenantSQLite", "TenantStoreFactory", "GatewaySimulator",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ],

@@ -51,6 +51,9 @@ public actor CQLClient {
         var failures = 0
         var retryAt: NIODeadline = .uptimeNanoseconds(0)
         var lastError: String?
+        /// Whether a connection to this node ever succeeded: losing a node is worth an info
+        /// line; a node that never answered is reported by the failing request itself.
+        var wasReachable = false
     }
 
     /// How this client connects.
@@ -250,6 +253,7 @@ public actor CQLClient {
             hosts[index].connections.append(connection)
             hosts[index].failures = 0
             hosts[index].lastError = nil
+            hosts[index].wasReachable = true
             return connection
         } catch let error as CQLServerError where error.code == .authenticationError {
             // Bad credentials do not heal by retrying quickly; still back off, but say why.
@@ -267,7 +271,8 @@ public actor CQLClient {
         let delay = min(configuration.reconnectBaseDelay.nanoseconds << exponent, configuration.reconnectMaxDelay.nanoseconds)
         hosts[index].retryAt = .now() + .nanoseconds(delay)
         hosts[index].lastError = message
-        logger.info(
+        logger.log(
+            level: hosts[index].wasReachable ? .info : .debug,
             "cassandra node unreachable, backing off",
             metadata: ["cassandra.endpoint": "\(hosts[index].endpoint)", "cassandra.backoff_ms": "\(delay / 1_000_000)",
                        "error": "\(message)"])

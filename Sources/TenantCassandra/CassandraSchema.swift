@@ -9,8 +9,10 @@ import TenantModel
 /// - `gateways`: one partition per gateway. Its static columns are the gateway itself; its
 ///   rows (sensor, day) index the `readings` partitions that exist, so that reads by gateway
 ///   and time know exactly which partitions to visit without a scan.
-/// - `customers`, `settings`: as in the SQLite store.
-/// - `outbox`: mails the admin app queues for its mailer.
+/// - `settings`: as in the SQLite store.
+/// - `admin`: every other record of the admin app (customers, staff, sessions, API tokens,
+///   outbox, hourly rollups, alert state) as JSON values in `(kind, part)` partitions, so that
+///   the admin app costs one table per provider, not seven (see ``CassandraAdminStore``).
 public enum CassandraSchema {
     /// The schema version these statements create (recorded in `settings` as `schema_version`).
     public static let version = 1
@@ -35,19 +37,14 @@ public enum CassandraSchema {
             )
             """,
             """
-            CREATE TABLE IF NOT EXISTS \(CassandraSchema.quoted(keyspace)).customers (
-                id bigint PRIMARY KEY, name text, email text, address text, created_at timestamp
-            )
-            """,
-            """
             CREATE TABLE IF NOT EXISTS \(CassandraSchema.quoted(keyspace)).settings (
                 key text PRIMARY KEY, value text
             )
             """,
             """
-            CREATE TABLE IF NOT EXISTS \(CassandraSchema.quoted(keyspace)).outbox (
-                id timeuuid PRIMARY KEY, created_at timestamp, recipient text, subject text, body text,
-                attempts int, next_attempt_at timestamp, sent_at timestamp
+            CREATE TABLE IF NOT EXISTS \(CassandraSchema.quoted(keyspace)).admin (
+                kind text, part text, key text, value text,
+                PRIMARY KEY ((kind, part), key)
             )
             """,
         ]
@@ -58,7 +55,7 @@ public enum CassandraSchema {
     public static func quoted(_ keyspace: String) -> String { "\"\(keyspace)\"" }
 
     /// The tables a provider keyspace holds.
-    public static let tables = ["readings", "gateways", "customers", "settings", "outbox"]
+    public static let tables = ["readings", "gateways", "settings", "admin"]
 
     /// The UTC day (days since 1970-01-01, rounding down) of a time in milliseconds.
     public static func day(of millis: Int64) -> Int32 {

@@ -1,4 +1,6 @@
+import Foundation
 import Logging
+import TenantCassandra
 import TenantModel
 import TenantSQLite
 import TenantStorage
@@ -14,15 +16,18 @@ public struct OpenedStore: Sendable {
     /// Background upkeep the store wants while the server runs (SQLite: WAL checkpoints
     /// off the commit path); runs until cancelled. Nil when there is none.
     public var maintenance: (@Sendable () async -> Void)?
+    /// Releases the store's connections (Cassandra's client); nil when nothing needs it.
+    public var close: (@Sendable () async -> Void)?
 
     public init(
         readings: any ReadingStore, gatewayAuth: any GatewayAuthStore, description: String,
-        maintenance: (@Sendable () async -> Void)? = nil
+        maintenance: (@Sendable () async -> Void)? = nil, close: (@Sendable () async -> Void)? = nil
     ) {
         self.readings = readings
         self.gatewayAuth = gatewayAuth
         self.description = description
         self.maintenance = maintenance
+        self.close = close
     }
 }
 
@@ -38,9 +43,14 @@ let writerCacheKiB = 8_192
 
 /// Opens (creating and migrating the schema if needed) the store `url` names.
 ///
-/// This is the single place that maps a store URL to an implementation: the Cassandra
-/// store plugs in here. `durability` applies to stores that have the choice (SQLite).
-public func openReadingStore(url: StoreURL, durability: Durability, logger: Logger) async throws -> OpenedStore {
+/// This is the single place (with ``openAdminStore(url:environment:logger:)``) that maps a
+/// store URL to an implementation. `durability` applies to stores that have the choice
+/// (SQLite). A `cassandra://` URL reads credentials and the replication of a keyspace created
+/// on first start from `environment` (`TENANT_CASSANDRA_USERNAME`/`_PASSWORD`,
+/// `TENANT_CASSANDRA_REPLICATION`).
+public func openReadingStore(
+    url: StoreURL, durability: Durability, environment: [String: String] = ProcessInfo.processInfo.environment, logger: Logger
+) async throws -> OpenedStore {
     switch url {
     case .sqlite(let path):
         let database: SQLiteDatabase
@@ -73,6 +83,91 @@ public func openReadingStore(url: StoreURL, durability: Durability, logger: Logg
             readings: SQLiteReadingStore(database: database), gatewayAuth: SQLiteGatewayAuthStore(database: database),
             description: "sqlite:\(path) (\(durability.rawValue))", maintenance: checkpoints)
     case .cassandra:
-        throw StoreOpenError("the Cassandra store is not available in this build: use a sqlite:PATH store URL")
+        let store = try await openCassandra(url: url, environment: environment, logger: logger)
+        return OpenedStore(
+            readings: store, gatewayAuth: CassandraGatewayAuth(base: store.gatewayAuthStore), description: "\(url)",
+            close: { await store.close() })
+    }
+}
+
+/// The stores of the admin app, opened from one `--store` URL.
+public struct OpenedAdminStore: Sendable {
+    /// Customers, gateways, staff, settings, outbox, rollups, alert state.
+    public var admin: any AdminStore
+    /// Raw readings (charts and exports).
+    public var readings: any ReadingStore
+    /// A one-line description for logs (never contains secrets).
+    public var description: String
+    /// Releases the store's connections.
+    public var close: @Sendable () async -> Void
+
+    public init(admin: any AdminStore, readings: any ReadingStore, description: String, close: @escaping @Sendable () async -> Void = {}) {
+        self.admin = admin
+        self.readings = readings
+        self.description = description
+        self.close = close
+    }
+}
+
+/// Opens (creating and migrating the schema if needed) the admin app's stores for `url`:
+/// `SQLiteAdminStore` for `sqlite:PATH`, `CassandraAdminStore` for `cassandra://`.
+public func openAdminStore(
+    url: StoreURL, environment: [String: String] = ProcessInfo.processInfo.environment, logger: Logger
+) async throws -> OpenedAdminStore {
+    switch url {
+    case .sqlite(let path):
+        let database: SQLiteDatabase
+        do {
+            database = try SQLiteDatabase(path: path)
+        } catch {
+            throw StoreOpenError("cannot open store \(url): \(error)")
+        }
+        return OpenedAdminStore(
+            admin: SQLiteAdminStore(database: database), readings: SQLiteReadingStore(database: database), description: "\(url)")
+    case .cassandra:
+        let store = try await openCassandra(url: url, environment: environment, logger: logger)
+        return OpenedAdminStore(
+            admin: CassandraAdminStore(client: store.client, keyspace: store.keyspace, consistency: store.options.readConsistency),
+            readings: store, description: "\(url)", close: { await store.close() })
+    }
+}
+
+/// Connects to the cluster of a `cassandra://` URL, creating the keyspace and tables when missing.
+private func openCassandra(url: StoreURL, environment: [String: String], logger: Logger) async throws -> CassandraReadingStore {
+    let settings: CassandraStore.Settings
+    do {
+        settings = try CassandraStore.settings(from: environment)
+    } catch {
+        throw StoreOpenError("\(error)")
+    }
+    let store: CassandraReadingStore
+    do {
+        store = try await CassandraStore.openReadingStore(url, settings: settings, logger: logger)
+    } catch {
+        // StorageError is one line naming the URL (which carries no credentials).
+        throw StoreOpenError("\(error)")
+    }
+    logger.info("store opened", metadata: [
+        "store.url": "\(url)", "cassandra.authenticated": "\(settings.credentials != nil)",
+    ])
+    return store
+}
+
+/// ``GatewayAuthStore`` over the keyspace's gateway keys (maps ``CassandraGatewayKey``).
+struct CassandraGatewayAuth: GatewayAuthStore {
+    let base: CassandraGatewayAuthStore
+
+    func gatewayKeysRequired() async throws -> Bool {
+        do { return try await base.gatewayKeysRequired() } catch { throw StorageError("cassandra settings read failed: \(error)") }
+    }
+
+    func gatewayKey(_ gateway: String) async throws -> GatewayKeyRecord {
+        let key: CassandraGatewayKey
+        do { key = try await base.gatewayKey(gateway) } catch { throw StorageError("cassandra gateway read failed: \(error)") }
+        switch key {
+        case .unknownGateway: return .unknownGateway
+        case .noKey: return .noKey
+        case .keyHash(let hash): return .keyHash(hash)
+        }
     }
 }

@@ -8,7 +8,7 @@ import CMalloc
 import Logging
 import TenantMailer
 import TenantModel
-import TenantSQLite
+import TenantStoreFactory
 
 /// `tenant-admin`: the provider's admin web app and mailer. Thin: settings → buildApplication → runService.
 @main
@@ -73,21 +73,6 @@ struct AdminMain: AsyncParsableCommand {
         var logger = Logger(label: "tenant-admin")
         logger[metadataKey: "tenant.id"] = "\(providerID)"
 
-        let database: SQLiteDatabase
-        switch storeURL {
-        case .cassandra(_, let keyspace):
-            guard keyspace == providerID.rawValue else { throw SettingError("store keyspace '\(keyspace)' is not provider '\(providerID)': each provider's app serves only its own keyspace") }
-            throw SettingError("the Cassandra store is not available in this build of tenant-admin; use sqlite:PATH")
-        case .sqlite(let path):
-            do { database = try SQLiteDatabase(path: path) } catch { throw SettingError("cannot open store \(storeURL): \(error)") }
-        }
-        let adminStore = SQLiteAdminStore(database: database)
-        do { try await claimStore(adminStore, for: providerID) } catch let error as StoreClaimError { throw SettingError(error.description) }
-        if migrateOnly {
-            logger.info("schema is current", metadata: ["store": "\(storeURL)"])
-            return
-        }
-
         let bootstrapHash = env["TENANT_ADMIN_BOOTSTRAP_HASH"].flatMap { $0.isEmpty ? nil : $0 }
         if let bootstrapHash, !bootstrapHash.hasPrefix("$") { throw SettingError("TENANT_ADMIN_BOOTSTRAP_HASH is not a crypt hash (expected $y$...)") }
 
@@ -99,17 +84,31 @@ struct AdminMain: AsyncParsableCommand {
                 url: url, username: smtpUser ?? env["TENANT_SMTP_USER"], password: env["TENANT_SMTP_PASSWORD"], from: from,
                 requireTLS: smtpRequireTLS || env["TENANT_SMTP_REQUIRE_TLS"] == "1")
         }
+        if case .cassandra(_, let keyspace) = storeURL, keyspace != providerID.rawValue {
+            throw SettingError("store keyspace '\(keyspace)' is not provider '\(providerID)': each provider's app serves only its own keyspace")
+        }
+        let opened: OpenedAdminStore
+        do { opened = try await openAdminStore(url: storeURL, logger: logger) } catch { throw SettingError("\(error)") }
+        let adminStore = opened.admin
+        do { try await claimStore(adminStore, for: providerID) } catch let error as StoreClaimError { throw SettingError(error.description) }
+        if migrateOnly {
+            logger.info("schema is current", metadata: ["store": "\(storeURL)"])
+            await opened.close()
+            return
+        }
+
         let configuration = AdminConfiguration(
             provider: providerID, host: address.host, port: address.port,
             secureCookies: secureCookies || env["TENANT_SECURE_COOKIES"] == "1", bootstrapHash: bootstrapHash, smtp: smtp)
         let app = try await buildApplication(
-            configuration: configuration, store: adminStore, readings: SQLiteReadingStore(database: database), logger: logger)
+            configuration: configuration, store: adminStore, readings: opened.readings, logger: logger)
         logger.info("starting", metadata: ["store": "\(storeURL)", "listen": "\(address)", "smtp": "\(smtp.map { $0.url } ?? "none")"])
         do {
             try await app.runService()
         } catch {
             throw SettingError("cannot serve on \(address): \(error)")
         }
+        await opened.close()
         logger.info("stopped")
     }
 }

@@ -105,6 +105,7 @@ struct IngestMain: AsyncParsableCommand {
             }
             if migrateOnly {
                 logger.info("schema is up to date", metadata: ["store.url": "\(storeURL)"])
+                await opened.close?()
                 return
             }
             let server = IngestServer(
@@ -125,6 +126,7 @@ struct IngestMain: AsyncParsableCommand {
                 FileHandle.standardError.write(Data("tenant-ingest: error: cannot listen on \(address): \(error)\n".utf8))
                 throw ExitCode(1)
             }
+            await opened.close?()
         } catch let error as SettingError {
             FileHandle.standardError.write(Data("tenant-ingest: error: \(error.description)\n".utf8))
             throw ExitCode(64)

@@ -137,7 +137,9 @@ func missingAcknowledged(_ report: SimulatorReport, configuration: SimulatorConf
         let cases: [[String]] = [
             ["--provider", "Bad-ID", "--store", "sqlite:/tmp/x.db"],
             ["--provider", "ok", "--store", "mysql://x"],
-            ["--provider", "ok", "--store", "cassandra://db:9042/ok"],
+            // Nothing listens on port 1: the store cannot be opened.
+            ["--provider", "ok", "--store", "cassandra://127.0.0.1:1/ok", "--migrate-only"],
+            ["--provider", "ok", "--store", "cassandra://127.0.0.1:1/other"],
             ["--provider", "ok", "--store", "sqlite:/tmp/x.db", "--durability", "sometimes"],
             ["--provider", "ok", "--store", "sqlite:/tmp/x.db", "--listen", "nowhere"],
             ["--store", "sqlite:/tmp/x.db"],

@@ -1,6 +1,7 @@
 import CQLClient
 import CQLProtocol
 import Foundation
+import GatewaySimulator
 import Logging
 import TenantCassandra
 import TenantModel
@@ -24,6 +25,43 @@ struct CassandraIntegrationTests {
     @Test func createsTheSchemaIdempotentlyAndDrops() async throws { try await scenarios().createsTheSchemaIdempotentlyAndDrops() }
     @Test func storesReadsDeduplicatesAndSurvivesARestart() async throws { try await scenarios().storesReadsDeduplicatesAndSurvivesARestart() }
     @Test func concurrentResendsStoreOnce() async throws { try await scenarios().concurrentResendsStoreOnce() }
+
+    /// A real `tenant-ingest` process on `--store cassandra://...` creates the keyspace and
+    /// stores every acknowledged reading of a simulator run. (The admin store's conformance
+    /// suite runs against the cluster too: `AdminStoreConformanceTests`, backend `cassandraCluster`.)
+    @Test func tenantIngestProcessWritesIntoAKeyspace() async throws {
+        let scenarios = try scenarios()
+        let port = ServerProcessesOnFakeNodeTests.freePort()
+        let process = Process()
+        process.executableURL = ServerProcessesOnFakeNodeTests.binary("tenant-ingest")
+        process.arguments = ["--provider", scenarios.keyspace.rawValue, "--store", "\(scenarios.url)", "--listen", "127.0.0.1:\(port)"]
+        process.environment = Self.environment.filter { $0.key.hasPrefix("TENANT_CASSANDRA_") || $0.key == "PATH" }
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        defer { if process.isRunning { process.terminate() } }
+        var listening = false
+        for _ in 0..<600 where !listening {  // first start creates the keyspace: allow 30 s
+            listening = (try? ServerProcessesOnFakeNodeTests.connect(port)) == true
+            if !listening { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        #expect(listening, "tenant-ingest did not start listening")
+        let configuration = SimulatorConfiguration(
+            port: port, gateways: 4, sensors: 3, gatewayPrefix: "it-", reportsPerGateway: 30, duration: 60, rate: 0, window: 4, drainTimeout: 10)
+        let report = try await GatewaySimulator(configuration: configuration).run()
+        process.terminate()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        #expect(report.acks == 4 * 30 && report.unacknowledged == 0)
+        let store = try await CassandraStore.openReadingStore(scenarios.url, settings: scenarios.settings, createSchema: false, logger: CassandraScenarios.logger)
+        for gateway in 0..<4 {
+            let name = "it-" + String(repeating: "0", count: 5 - String(gateway).count) + String(gateway)
+            let readings = try await store.readings(
+                gateway: name, from: configuration.startTime, to: configuration.startTime + 30 * configuration.interval * 1000)
+            #expect(readings.count == 30 * 3, "\(name)")
+        }
+        await store.close()
+        try await scenarios.dropKeyspace()
+    }
 }
 
 /// The same scenarios against ``FakeStoreNode`` in every run, so that they are known to run

@@ -13,7 +13,13 @@ final class FakeStoreNode: Sendable {
         var power: Double?, energy: Double?, voltage: Double?, current: Double?, temperature: Double?
     }
     struct ReadingKey: Hashable { var gateway: String, sensor: String, day: Int32, at: Int64 }
-    struct GatewayRow { var firstSeen: Int64?, lastSeen: Int64?, lastSeenTimestamp: Int64 = .min, keyHash: String? = nil, index: Set<[String]> = [] }
+    struct GatewayRow {
+        var firstSeen: Int64?, lastSeen: Int64?, lastSeenTimestamp: Int64 = .min, keyHash: String? = nil, index: Set<[String]> = []
+        var customerID: Int64? = nil, site: String? = nil
+    }
+    /// An `admin` partition: `(kind, part)`.
+    struct AdminPartition: Hashable { var kind: String, part: String }
+    struct AdminCell: Equatable { var value: String, ttl: Int32? }
 
     struct Tables {
         var keyspaces: Set<String> = []
@@ -21,6 +27,8 @@ final class FakeStoreNode: Sendable {
         var settings: [String: String] = [:]
         var readings: [ReadingKey: ReadingRow] = [:]
         var gateways: [String: GatewayRow] = [:]
+        /// The `admin` table: partitions of rows ordered by key (kept sorted on read).
+        var admin: [AdminPartition: [String: AdminCell]] = [:]
         var prepared: [[UInt8]: String] = [:]
         /// Fail this many reading batches (after `batchesBeforeFailure` succeeded) with a write timeout.
         var failReadingBatches = 0
@@ -135,6 +143,39 @@ final class FakeStoreNode: Sendable {
         if text.hasPrefix("SELECT schema_version FROM system.local") { return Self.rows([("schema_version", .uuid)], [[.uuid(Array(repeating: 1, count: 16))]]) }
         if text.hasPrefix("SELECT schema_version FROM system.peers") { return Self.rows([("schema_version", .uuid)], []) }
         if text.hasPrefix("SELECT release_version FROM system.local") { return Self.rows([("release_version", .varchar)], [[.text("4.1.7")]]) }
+        if text.contains(".admin ") { return runAdmin(text, values, parameters) }
+        if text.contains(".gateways SET customer_id = ?, site = ?") {
+            let id = self.text(values[2])
+            tables.withLock { t in
+                t.gateways[id, default: GatewayRow()].customerID = values[0] == .null ? nil : self.long(values[0])
+                t.gateways[id, default: GatewayRow()].site = values[1] == .null ? nil : self.text(values[1])
+            }
+            return .respond(.result(.void))
+        }
+        if text.contains(".gateways SET customer_id = ? WHERE") {
+            tables.withLock { $0.gateways[self.text(values[1]), default: GatewayRow()].customerID = values[0] == .null ? nil : self.long(values[0]) }
+            return .respond(.result(.void))
+        }
+        if text.contains(".gateways SET key_hash = ?") {
+            tables.withLock { $0.gateways[self.text(values[1]), default: GatewayRow()].keyHash = values[0] == .null ? nil : self.text(values[0]) }
+            return .respond(.result(.void))
+        }
+        let gatewayColumns: [(String, CQLDataType)] = [
+            ("customer_id", .bigint), ("site", .varchar), ("key_hash", .varchar), ("first_seen", .timestamp), ("last_seen", .timestamp),
+        ]
+        func gatewayValues(_ row: GatewayRow) -> [CQLValue] {
+            [row.customerID.map(CQLValue.bigint) ?? .null, row.site.map(CQLValue.text) ?? .null, row.keyHash.map(CQLValue.text) ?? .null,
+             row.firstSeen.map(CQLValue.timestamp) ?? .null, row.lastSeen.map(CQLValue.timestamp) ?? .null]
+        }
+        if text.hasPrefix("SELECT DISTINCT id, customer_id, site, key_hash, first_seen, last_seen FROM") {
+            // Partition (token) order, not id order: the store must sort.
+            let all = tables.withLock { $0.gateways.map { ($0.key, $0.value) } }
+            return page(all.map { [CQLValue.text($0.0)] + gatewayValues($0.1) }, [("id", .varchar)] + gatewayColumns, parameters)
+        }
+        if text.hasPrefix("SELECT customer_id, site, key_hash, first_seen, last_seen FROM") {
+            let row = tables.withLock { $0.gateways[self.text(values[0])] }
+            return Self.rows(gatewayColumns, row.map { [gatewayValues($0)] } ?? [])
+        }
         if text.contains(".settings (key, value)") {
             tables.withLock { $0.settings[self.text(values[0])] = self.text(values[1]) }
             return .respond(.result(.void))
@@ -211,6 +252,37 @@ final class FakeStoreNode: Sendable {
             }
             return page(rows, [("sensor", .varchar), ("at", .timestamp), ("power", .double), ("energy", .double), ("voltage", .double),
                                ("current", .double), ("temperature", .double)], parameters)
+        }
+        return .respond(.error(.init(code: .invalid, message: "fake node does not know: \(text)")))
+    }
+
+    /// The `admin` table: the statements of `CassandraAdminStore`.
+    private func runAdmin(_ text: String, _ values: [CQLValue], _ parameters: CQLQueryParameters?) -> FakeCQLServer.Reply {
+        let partition = AdminPartition(kind: self.text(values[0]), part: self.text(values[1]))
+        if text.hasPrefix("INSERT INTO") {
+            let ttl: Int32? = text.hasSuffix("USING TTL ?") ? (try? CQLValue.decode(raw(values[4]), as: .int)).flatMap { if case .int(let v) = $0 { v } else { nil } } : nil
+            tables.withLock { $0.admin[partition, default: [:]][self.text(values[2])] = AdminCell(value: self.text(values[3]), ttl: ttl) }
+            return .respond(.result(.void))
+        }
+        if text.hasPrefix("DELETE FROM") {
+            tables.withLock { _ = $0.admin[partition]?.removeValue(forKey: self.text(values[2])) }
+            return .respond(.result(.void))
+        }
+        let cells = tables.withLock { $0.admin[partition] ?? [:] }.sorted { $0.key < $1.key }
+        if text.hasPrefix("SELECT value FROM") {
+            let key = self.text(values[2])
+            return Self.rows([("value", .varchar)], cells.filter { $0.key == key }.map { [.text($0.value.value)] })
+        }
+        if text.hasPrefix("SELECT key FROM") {
+            return page(cells.map { [.text($0.key)] }, [("key", .varchar)], parameters)
+        }
+        if text.hasPrefix("SELECT key, value FROM") {
+            var selected = cells
+            if text.contains("key >= ? AND key < ?") {
+                let (from, to) = (self.text(values[2]), self.text(values[3]))
+                selected = cells.filter { $0.key >= from && $0.key < to }
+            }
+            return page(selected.map { [.text($0.key), .text($0.value.value)] }, [("key", .varchar), ("value", .varchar)], parameters)
         }
         return .respond(.error(.init(code: .invalid, message: "fake node does not know: \(text)")))
     }

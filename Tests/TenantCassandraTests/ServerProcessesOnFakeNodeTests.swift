@@ -1,0 +1,113 @@
+import Foundation
+import GatewaySimulator
+import TenantCassandra
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The built `tenant-ingest` and `tenant-admin` executables with `--store cassandra://` against
+/// ``FakeStoreNode`` over loopback (a fake node, not Cassandra): schema creation, a real
+/// ingest process storing a simulator's reports, and the one-line failure.
+@Suite(.serialized) struct ServerProcessesOnFakeNodeTests {
+    static func binary(_ name: String) -> URL {
+        // Tests/TenantCassandraTests/<this file> -> package root.
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent(".build/debug/\(name)")
+    }
+
+    struct Run { var status: Int32; var stderr: String }
+
+    static func run(_ name: String, _ arguments: [String]) throws -> Run {
+        let process = Process()
+        process.executableURL = binary(name)
+        process.arguments = arguments
+        process.environment = ["PATH": "/usr/bin:/bin"]
+        let errors = Pipe()
+        process.standardError = errors
+        try process.run()
+        let data = errors.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Run(status: process.terminationStatus, stderr: String(decoding: data, as: UTF8.self))
+    }
+
+    static func freePort() -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    @Test func migrateOnlyCreatesTheKeyspaceForBothServers() async throws {
+        let node = try await FakeStoreNode.start()
+        defer { Task { await node.stop() } }
+        let store = "cassandra://127.0.0.1:\(node.server.port)/acme"
+        let ingest = try Self.run("tenant-ingest", ["--provider", "acme", "--store", store, "--migrate-only"])
+        #expect(ingest.status == 0, "\(ingest.stderr)")
+        node.tables.withLock { #expect($0.keyspaces == ["acme"]); #expect($0.tables == Set(CassandraSchema.tables)) }
+        let admin = try Self.run("tenant-admin", ["--provider", "acme", "--store", store, "--migrate-only"])
+        #expect(admin.status == 0, "\(admin.stderr)")
+        node.tables.withLock { #expect($0.settings["provider_id"] == "acme", "the admin app claimed the keyspace") }
+    }
+
+    @Test func deadClusterIsOneLine() throws {
+        let port = Self.freePort()  // nothing listens there
+        for name in ["tenant-ingest", "tenant-admin"] {
+            let result = try Self.run(name, ["--provider", "x", "--store", "cassandra://127.0.0.1:\(port)/x", "--migrate-only"])
+            let lines = result.stderr.split(separator: "\n")
+            #expect(result.status != 0, "\(name)")
+            #expect(lines.count == 1, "\(name): \(lines)")
+            #expect(lines.first?.hasPrefix("\(name): error: cannot open cassandra://127.0.0.1:\(port)/x") == true, "\(name): \(lines)")
+        }
+    }
+
+    @Test func ingestProcessStoresEveryAcknowledgedReport() async throws {
+        let node = try await FakeStoreNode.start()
+        defer { Task { await node.stop() } }
+        let port = Self.freePort()
+        let process = Process()
+        process.executableURL = Self.binary("tenant-ingest")
+        process.arguments = ["--provider", "acme", "--store", "cassandra://127.0.0.1:\(node.server.port)/acme", "--listen", "127.0.0.1:\(port)"]
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        defer { if process.isRunning { process.terminate() } }
+
+        let configuration = SimulatorConfiguration(
+            port: port, gateways: 4, sensors: 3, gatewayPrefix: "c-", reportsPerGateway: 30, duration: 30, rate: 0, window: 4, drainTimeout: 10)
+        var started = false
+        for _ in 0..<200 where !started {
+            started = node.tables.withLock { !$0.tables.isEmpty } && (try? Self.connect(port)) == true
+            if !started { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        #expect(started, "tenant-ingest did not start listening")
+        let report = try await GatewaySimulator(configuration: configuration).run()
+        process.terminate()  // SIGTERM
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        #expect(report.acks == 4 * 30)
+        #expect(report.unacknowledged == 0)
+        node.tables.withLock { tables in
+            #expect(tables.readings.count == 4 * 30 * 3, "every acknowledged reading is in the keyspace")
+            #expect(Set(tables.readings.keys.map(\.gateway)) == ["c-00000", "c-00001", "c-00002", "c-00003"])
+            #expect(tables.gateways.count == 4)
+            #expect(tables.gateways.values.allSatisfy { $0.firstSeen != nil && $0.lastSeen != nil })
+        }
+    }
+
+    static func connect(_ port: Int) throws -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = UInt16(port).bigEndian
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        } == 0
+    }
+}
