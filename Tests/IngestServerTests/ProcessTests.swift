@@ -76,15 +76,17 @@ func missingAcknowledged(_ report: SimulatorReport, configuration: SimulatorConf
         let first = try IngestProcess(store: store, port: port)
         try await first.waitUntilListening()
 
+        // Paced (50 reports/s per gateway, ~5 s of load) so the kill lands mid-load however
+        // fast the machine is: unthrottled, a quiet machine finished before the kill.
         let configuration = SimulatorConfiguration(
-            port: port, gateways: 20, sensors: 10, gatewayPrefix: "k-", reportsPerGateway: 250, duration: 60, rate: 0, window: 8,
+            port: port, gateways: 20, sensors: 10, gatewayPrefix: "k-", reportsPerGateway: 250, duration: 60, rate: 50, window: 8,
             drainTimeout: 10)
         var simulator = GatewaySimulator(configuration: configuration)
         simulator.recordAcknowledgedSeqs = true
         let load = Task { try await simulator.run() }
 
         // Kill it hard while the load runs, then start it again on the same file and port.
-        try await Task.sleep(for: .milliseconds(800))
+        try await Task.sleep(for: .milliseconds(1500))
         first.signal(SIGKILL)
         _ = try await first.waitForExit(seconds: 5)
         let second = try IngestProcess(store: store, port: port)
