@@ -5,7 +5,7 @@ SWIFT      ?= swift
 BASE_IMAGE ?= tenantctl-base:bookworm
 TEST_IMAGE ?= tenantctl-test-listener:latest
 
-.PHONY: all setup base-image image demo build test unit bench bench-ingest clean
+.PHONY: all setup base-image image demo build test unit screenshots bench bench-ingest clean
 
 all: build
 
@@ -35,6 +35,10 @@ build: setup
 ## end-to-end tests against the real image.
 test: setup base-image test-fixtures image
 	TENANTCTL_INTEGRATION=1 $(SWIFT) test
+
+## Refresh docs/screenshots/ from the headless-browser test.
+screenshots:
+	TENANTCTL_UPDATE_SCREENSHOTS=1 $(SWIFT) test --filter BrowserTests
 
 ## Unit tests only (no Docker needed).
 unit:

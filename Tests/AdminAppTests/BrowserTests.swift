@@ -7,7 +7,8 @@ import AdminTestSupport
 
 /// Headless Chromium loads the dashboard and a gateway page of a running server, signed in
 /// through the real login form (scripts/cdp-snapshot.py drives it over the DevTools protocol).
-/// The screenshots are kept in docs/screenshots/.
+/// `make screenshots` (TENANTCTL_UPDATE_SCREENSHOTS=1) copies the screenshots to
+/// docs/screenshots/; ordinary runs leave the checkout untouched.
 @Suite struct BrowserTests {
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
@@ -65,9 +66,11 @@ import AdminTestSupport
             let png = try Data(contentsOf: out.appendingPathComponent("\(name).png"))
             #expect(png.count > 10_000)
             #expect(png.starts(with: [0x89, 0x50, 0x4E, 0x47]))
-            // Kept for people to see the panel; a read-only checkout only skips the copy.
-            let target = Self.repository.appendingPathComponent("docs/screenshots/\(name).png")
-            try? png.write(to: target, options: .atomic)
+            // Kept for people to see the panel, refreshed on request.
+            if ProcessInfo.processInfo.environment["TENANTCTL_UPDATE_SCREENSHOTS"] == "1" {
+                let target = Self.repository.appendingPathComponent("docs/screenshots/\(name).png")
+                try png.write(to: target, options: .atomic)
+            }
         }
     }
 }
