@@ -37,8 +37,10 @@ public struct ProviderPlan: Sendable, Hashable {
 
 /// Turns settings into a ``ProviderPlan``.
 public enum Planner {
-    /// Health check interval, timeout, retries and start period of both servers.
-    static let healthInterval = HealthConfig.seconds(15)
+    /// Health check interval, timeout, retries and start period of both servers. Engines
+    /// before API 1.44 have no start interval, so the interval alone decides how soon a new
+    /// provider reports healthy: 5 s (a failing server is unhealthy after 3 misses, ~15 s).
+    static let healthInterval = HealthConfig.seconds(5)
     static let healthTimeout = HealthConfig.seconds(5)
     static let healthRetries = 3
     static let healthStartPeriod = HealthConfig.seconds(10)

@@ -53,7 +53,7 @@ private func settings(_ id: String = "acme", store: StoreChoice = .sqlite, gatew
 
         let health = try #require(json["Healthcheck"] as? [String: Any])
         #expect(health["Test"] as? [String] == ["CMD", "tenant-ingest", "--health-check"])
-        #expect((health["Interval"] as? NSNumber)?.int64Value == 15_000_000_000)  // nanoseconds
+        #expect((health["Interval"] as? NSNumber)?.int64Value == 5_000_000_000)  // nanoseconds
         #expect((health["Timeout"] as? NSNumber)?.int64Value == 5_000_000_000)
         #expect((health["StartPeriod"] as? NSNumber)?.int64Value == 10_000_000_000)
         #expect(health["Retries"] as? Int == 3)
