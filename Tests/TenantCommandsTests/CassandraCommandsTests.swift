@@ -201,12 +201,18 @@ private func body(_ request: DockerRequest) throws -> ContainerCreateRequest {
             #expect(container.config.HostConfig?.Mounts == nil)
             #expect(container.state == "running")
         }
-        // The connect happens between create and start.
+        // The connect of each container happens between its create and its start (the two
+        // containers are set up concurrently, so their requests interleave).
         let requests = fake.changingRequests
-        let create = try #require(requests.firstIndex { $0.target.hasSuffix("name=remote_server_acme") })
-        let connect = try #require(requests.firstIndex { $0.path.hasSuffix("/networks/tenantctl_shared/connect") })
-        let start = try #require(requests.firstIndex { $0.path.hasSuffix("/start") && $0.path.contains(fake.containers.first { $0.name == "remote_server_acme" }!.id) })
-        #expect(create < connect && connect < start)
+        for name in ["remote_server_acme", "admin_panel_acme"] {
+            let id = try #require(fake.containers.first { $0.name == name }).id
+            let create = try #require(requests.firstIndex { $0.target.hasSuffix("name=\(name)") })
+            let connect = try #require(requests.firstIndex {
+                $0.path.hasSuffix("/networks/tenantctl_shared/connect") && String(decoding: $0.body ?? Data(), as: UTF8.self).contains(id)
+            })
+            let start = try #require(requests.firstIndex { $0.path.hasSuffix("/start") && $0.path.contains(id) })
+            #expect(create < connect && connect < start, "\(name)")
+        }
         #expect(fake.volumes.map(\.Name) == ["tenantctl_db_data"])  // no provider volume
 
         // Idempotent: a re-run changes nothing.
