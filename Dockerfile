@@ -29,7 +29,6 @@ COPY image/healthcheck /usr/local/bin/healthcheck
 RUN useradd --system --uid 10001 --home-dir /data --shell /usr/sbin/nologin tenant \
     && mkdir -p /data && chown tenant:tenant /data
 USER tenant
-VOLUME ["/data"]
 EXPOSE 6000 80
 HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 CMD ["/usr/local/bin/healthcheck"]
 CMD ["tenant-ingest"]

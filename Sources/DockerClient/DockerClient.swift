@@ -75,8 +75,9 @@ public struct DockerClient: Sendable {
         _ = try await call("POST", "/containers/\(escape(id))/restart", query: [("t", String(seconds))], timeout: self.timeout + .seconds(seconds))
     }
 
-    /// `DELETE /containers/{id}?force=&v=`: removes a container (`force` kills it first).
-    public func removeContainer(id: String, force: Bool = false, removeAnonymousVolumes: Bool = false) async throws(DockerError) {
+    /// `DELETE /containers/{id}?force=&v=`: removes a container (`force` kills it first) and,
+    /// by default, the anonymous volumes only it used; named volumes are never touched.
+    public func removeContainer(id: String, force: Bool = false, removeAnonymousVolumes: Bool = true) async throws(DockerError) {
         _ = try await call("DELETE", "/containers/\(escape(id))", query: [("force", force ? "1" : "0"), ("v", removeAnonymousVolumes ? "1" : "0")])
     }
 
