@@ -99,7 +99,8 @@ targets += [
     // The wire codec: incremental XML framing, validation, reply encoding. NIOCore only.
     .target(
         name: "GatewayProtocol",
-        dependencies: [.product(name: "NIOCore", package: "swift-nio")],
+        // TenantStorage only for the Reading value type a report decodes into.
+        dependencies: ["TenantStorage", .product(name: "NIOCore", package: "swift-nio")],
         swiftSettings: swift6
     ),
     // Opens the stores a --store URL names (SQLite or Cassandra), for both servers.

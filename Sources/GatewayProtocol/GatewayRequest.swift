@@ -1,30 +1,4 @@
-/// One reading of a report, validated.
-public struct ReadingRecord: Sendable, Hashable {
-    /// Sensor id, `[A-Za-z0-9._:-]{1,64}`.
-    public var sensor: String
-    /// UTC milliseconds since the epoch.
-    public var at: Int64
-    /// W; negative is consumption.
-    public var power: Double
-    /// Cumulative Wh, >= 0.
-    public var energy: Double?
-    public var voltage: Double?
-    public var current: Double?
-    public var temperature: Double?
-
-    public init(
-        sensor: String, at: Int64, power: Double, energy: Double? = nil, voltage: Double? = nil,
-        current: Double? = nil, temperature: Double? = nil
-    ) {
-        self.sensor = sensor
-        self.at = at
-        self.power = power
-        self.energy = energy
-        self.voltage = voltage
-        self.current = current
-        self.temperature = temperature
-    }
-}
+import TenantStorage
 
 /// A well-formed, valid `<report>`.
 public struct ReportRequest: Sendable, Hashable {
@@ -35,9 +9,9 @@ public struct ReportRequest: Sendable, Hashable {
     /// The gateway's secret, when it sent one.
     public var key: String?
     /// The readings; empty for a heartbeat.
-    public var readings: [ReadingRecord]
+    public var readings: [Reading]
 
-    public init(gateway: String, seq: UInt64, key: String? = nil, readings: [ReadingRecord]) {
+    public init(gateway: String, seq: UInt64, key: String? = nil, readings: [Reading]) {
         self.gateway = gateway
         self.seq = seq
         self.key = key

@@ -1,3 +1,5 @@
+import TenantStorage
+
 /// Builds a ``GatewayRequest`` from the events of one top-level element.
 /// Validation problems are collected (first one wins) and become a nack; XML faults throw.
 struct ReportBuilder: XMLElementHandler {
@@ -7,7 +9,7 @@ struct ReportBuilder: XMLElementHandler {
     var gateway: String?
     var seq: UInt64?
     var key: String?
-    var readings: [ReadingRecord] = []
+    var readings: [Reading] = []
     var problem: String?
 
     init(maxReadings: Int) {
@@ -122,7 +124,7 @@ struct ReportBuilder: XMLElementHandler {
         guard let at else { return fail("reading \(number): missing at") }
         guard let power else { return fail("reading \(number): missing power") }
         readings.append(
-            ReadingRecord(
+            Reading(
                 sensor: sensor, at: at, power: power, energy: energy, voltage: voltage, current: current,
                 temperature: temperature))
     }

@@ -151,10 +151,7 @@ final class IngestConnectionHandler: ChannelDuplexHandler {
     }
 
     private func accept(_ report: ReportRequest) {
-        let readings = report.readings.map { r in
-            Reading(sensor: r.sensor, at: r.at, power: r.power, energy: r.energy, voltage: r.voltage, current: r.current, temperature: r.temperature)
-        }
-        batch.append(.init(sink: sink!, report: GatewayReport(gateway: report.gateway, readings: readings, receivedAt: nowMillis()), seq: report.seq, reply: nil))
+        batch.append(.init(sink: sink!, report: GatewayReport(gateway: report.gateway, readings: report.readings, receivedAt: nowMillis()), seq: report.seq, reply: nil))
     }
 
     private func checked(_ report: ReportRequest, _ decision: GatewayAuthenticator.Decision) {

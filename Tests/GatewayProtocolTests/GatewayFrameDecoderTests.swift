@@ -1,3 +1,4 @@
+import TenantStorage
 import GatewayProtocol
 import NIOCore
 import NIOEmbedded
@@ -50,10 +51,10 @@ private func invalidReason(_ xml: String) throws -> String? {
         ReportRequest(
             gateway: "gw-0001", seq: 42,
             readings: [
-                ReadingRecord(
+                Reading(
                     sensor: "inv-1", at: 1_795_515_300_000, power: 1834.5, energy: 15230, voltage: 231.2, current: 7.9,
                     temperature: 41.5),
-                ReadingRecord(sensor: "inv-2", at: 1_795_515_300_000, power: 1790),
+                Reading(sensor: "inv-2", at: 1_795_515_300_000, power: 1790),
             ]))
 
     @Test func decodesTheSpecExample() throws {
@@ -104,7 +105,7 @@ private func invalidReason(_ xml: String) throws -> String? {
                 .report(
                     ReportRequest(
                         gateway: "gw:1", seq: 1, key: "k&y",
-                        readings: [ReadingRecord(sensor: "inv-1.a", at: 1_767_225_600_000, power: 1000)]))
+                        readings: [Reading(sensor: "inv-1.a", at: 1_767_225_600_000, power: 1000)]))
             ])
     }
 
