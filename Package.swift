@@ -164,7 +164,7 @@ targets += [
         name: "IngestServerTests",
         dependencies: [
             "IngestServer", "GatewayProtocol", "GatewaySimulator", "TenantStoreFactory",
-            "TenantStorage", "TenantSQLite", "TenantAuth",
+            "TenantStorage", "TenantSQLite", "TenantAuth", "TenantTestSupport",
             .product(name: "MetricsTestKit", package: "swift-metrics"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -220,7 +220,7 @@ targets += [
     .testTarget(
         name: "AdminAppTests",
         dependencies: [
-            "AdminApp", "AdminTestSupport", "TenantSQLite", "TenantStorage", "TenantAuth",
+            "AdminApp", "AdminTestSupport", "TenantSQLite", "TenantStorage", "TenantAuth", "TenantTestSupport",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ],
         swiftSettings: swift6
@@ -301,7 +301,7 @@ targets += [
         dependencies: [
             "TenantCassandra", "CQLClient", "CQLProtocol", "CQLTestSupport", "TenantStorage", "TenantModel",
             // The admin store conformance suite runs against SQLite too; the factory tests open both.
-            "TenantSQLite", "TenantStoreFactory", "GatewaySimulator",
+            "TenantSQLite", "TenantStoreFactory", "GatewaySimulator", "TenantTestSupport",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ],

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TenantTestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -29,19 +30,6 @@ import Glibc
         let data = errors.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         return Run(status: process.terminationStatus, stderr: String(decoding: data, as: UTF8.self))
-    }
-
-    static func freePort() -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 
     static func temporaryStore() -> String {
@@ -81,7 +69,7 @@ import Glibc
     }
 
     @Test func healthCheckAndSIGTERM() async throws {
-        let port = Self.freePort()
+        let port = freeLoopbackPort()
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.binary)
         process.arguments = ["--provider", "acme", "--store", "sqlite:\(Self.temporaryStore())", "--listen", "127.0.0.1:\(port)"]

@@ -2,6 +2,7 @@ import Foundation
 import GatewaySimulator
 import TenantSQLite
 import Testing
+import TenantTestSupport
 
 #if canImport(Glibc)
 import Glibc
@@ -72,7 +73,7 @@ func missingAcknowledged(_ report: SimulatorReport, configuration: SimulatorConf
         #expect(FileManager.default.isExecutableFile(atPath: IngestProcess.executable.path), "build tenant-ingest first (swift build)")
         let directory = try temporaryDirectory()
         let store = directory.appendingPathComponent("crash.db").path
-        let port = try freePort()
+        let port = freeLoopbackPort()
         let first = try IngestProcess(store: store, port: port)
         try await first.waitUntilListening()
 
@@ -108,7 +109,7 @@ func missingAcknowledged(_ report: SimulatorReport, configuration: SimulatorConf
     @Test func sigtermDeliversAcksForCommittedReportsAndExitsZero() async throws {
         let directory = try temporaryDirectory()
         let store = directory.appendingPathComponent("term.db").path
-        let port = try freePort()
+        let port = freeLoopbackPort()
         let server = try IngestProcess(store: store, port: port, durability: "full")
         try await server.waitUntilListening()
 
@@ -179,7 +180,7 @@ func missingAcknowledged(_ report: SimulatorReport, configuration: SimulatorConf
         let database = try SQLiteDatabase(path: store)
         let version = try await database.read { db in try db.userVersion }
         #expect(version >= 1)
-        let port = try freePort()
+        let port = freeLoopbackPort()
         #expect(try run(["--health-check", "--listen", "0.0.0.0:\(port)"]) == 1)
         let server = try IngestProcess(store: store, port: port)
         try await server.waitUntilListening()

@@ -134,21 +134,3 @@ func blocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async thr
 func reading(_ sensor: String, power: String = "1.5", at: String = "2026-11-24T10:15:00Z", extra: String = "") -> String {
     "<reading sensor=\"\(sensor)\" at=\"\(at)\" power=\"\(power)\"\(extra)/>"
 }
-
-/// A free TCP port on loopback (bound and released).
-func freePort() throws -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_port = 0
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    _ = withUnsafePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-    }
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    _ = withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-    }
-    return Int(UInt16(bigEndian: address.sin_port))
-}

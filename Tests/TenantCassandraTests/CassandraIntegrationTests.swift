@@ -7,6 +7,7 @@ import TenantCassandra
 import TenantModel
 import TenantStorage
 import Testing
+import TenantTestSupport
 
 /// Against a real Cassandra cluster, when `TENANT_CASSANDRA_CONTACT_POINTS=host:9042[,...]`
 /// names one (plus `TENANT_CASSANDRA_USERNAME`/`_PASSWORD` when it requires authentication and
@@ -31,7 +32,7 @@ struct CassandraIntegrationTests {
     /// suite runs against the cluster too: `AdminStoreConformanceTests`, backend `cassandraCluster`.)
     @Test func tenantIngestProcessWritesIntoAKeyspace() async throws {
         let scenarios = try scenarios()
-        let port = ServerProcessesOnFakeNodeTests.freePort()
+        let port = freeLoopbackPort()
         let process = Process()
         process.executableURL = ServerProcessesOnFakeNodeTests.binary("tenant-ingest")
         process.arguments = ["--provider", scenarios.keyspace.rawValue, "--store", "\(scenarios.url)", "--listen", "127.0.0.1:\(port)"]

@@ -2,6 +2,7 @@ import Foundation
 import GatewaySimulator
 import TenantCassandra
 import Testing
+import TenantTestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -31,18 +32,6 @@ import Glibc
         return Run(status: process.terminationStatus, stderr: String(decoding: data, as: UTF8.self))
     }
 
-    static func freePort() -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
-
     @Test func migrateOnlyCreatesTheKeyspaceForBothServers() async throws {
         let node = try await FakeStoreNode.start()
         defer { Task { await node.stop() } }
@@ -56,7 +45,7 @@ import Glibc
     }
 
     @Test func deadClusterIsOneLine() throws {
-        let port = Self.freePort()  // nothing listens there
+        let port = freeLoopbackPort()  // nothing listens there
         for name in ["tenant-ingest", "tenant-admin"] {
             let result = try Self.run(name, ["--provider", "x", "--store", "cassandra://127.0.0.1:\(port)/x", "--migrate-only"])
             let lines = result.stderr.split(separator: "\n")
@@ -69,7 +58,7 @@ import Glibc
     @Test func ingestProcessStoresEveryAcknowledgedReport() async throws {
         let node = try await FakeStoreNode.start()
         defer { Task { await node.stop() } }
-        let port = Self.freePort()
+        let port = freeLoopbackPort()
         let process = Process()
         process.executableURL = Self.binary("tenant-ingest")
         process.arguments = ["--provider", "acme", "--store", "cassandra://127.0.0.1:\(node.server.port)/acme", "--listen", "127.0.0.1:\(port)"]
