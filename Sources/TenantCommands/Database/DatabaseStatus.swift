@@ -37,8 +37,8 @@ extension TenantCtl {
         public func run() async throws {
             let client = try await global.client()
             async let summary = SharedDatabase.observe(client)
-            async let network = Self.present { try await client.inspectNetwork(id: SharedDatabaseNames.network) }
-            async let volume = Self.present { try await client.inspectVolume(name: SharedDatabaseNames.volume) }
+            async let network = objectExists { try await client.inspectNetwork(id: SharedDatabaseNames.network) }
+            async let volume = objectExists { try await client.inspectVolume(name: SharedDatabaseNames.volume) }
             let container = try await summary
             var status = Status(
                 container: container?.name ?? SharedDatabaseNames.container, state: container?.State ?? "absent", health: nil,
@@ -57,17 +57,6 @@ extension TenantCtl {
             }
             if container == nil {
                 throw TenantCtlError("no shared database container: run `tenantctl db start --image REF`", exitCode: ExitStatus.notFound)
-            }
-        }
-
-        private static func present(_ inspect: () async throws -> some Sendable) async throws -> Bool {
-            do {
-                _ = try await inspect()
-                return true
-            } catch DockerError.notFound {
-                return false
-            } catch {
-                throw TenantCtlError("inspecting", error)
             }
         }
     }

@@ -24,8 +24,8 @@ struct SharedDatabaseRunner: Sendable {
         let lock = useLock ? try await ProviderLock.acquire() : nil
         defer { lock?.release() }
         if lock != nil { observed = try await SharedDatabase.observe(client).map(ObservedContainer.init) }
-        async let networkExists = exists { try await client.inspectNetwork(id: SharedDatabaseNames.network) }
-        async let volumeExists = exists { try await client.inspectVolume(name: SharedDatabaseNames.volume) }
+        async let networkExists = objectExists { try await client.inspectNetwork(id: SharedDatabaseNames.network) }
+        async let volumeExists = objectExists { try await client.inspectVolume(name: SharedDatabaseNames.volume) }
         let steps = plan.actions(container: observed, networkExists: try await networkExists, volumeExists: try await volumeExists)
         var undos: [Undo] = []
         var done: [String] = []
@@ -74,16 +74,5 @@ struct SharedDatabaseRunner: Sendable {
             throw error
         }
         return done
-    }
-
-    private func exists(_ inspect: () async throws -> some Sendable) async throws -> Bool {
-        do {
-            _ = try await inspect()
-            return true
-        } catch DockerError.notFound {
-            return false
-        } catch {
-            throw TenantCtlError("inspecting", error)
-        }
     }
 }

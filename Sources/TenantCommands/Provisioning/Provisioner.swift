@@ -98,7 +98,7 @@ public struct Provisioner: Sendable {
                     adminPassword: nil, adminPasswordIfNoAccount: nil)
             }
         }
-        if let shared = request.store.sharedNetwork, !(try await exists { try await client.inspectNetwork(id: shared) }) {
+        if let shared = request.store.sharedNetwork, !(try await objectExists { try await client.inspectNetwork(id: shared) }) {
             throw TenantCtlError(
                 "--store cassandra without --cassandra uses the shared Cassandra container, but network \(shared) does not exist: "
                     + "run `tenantctl db start --image REF` first", exitCode: ExitStatus.notFound)
@@ -108,8 +108,8 @@ public struct Provisioner: Sendable {
         if lock != nil { observed = try await observe(id) }  // another run may have acted meanwhile
         let settings = try await settle(request, observed: observed)
         let plan = Planner.plan(settings)
-        async let networkExists = exists { try await client.inspectNetwork(id: plan.network.Name) }
-        async let volumeExists: Bool? = plan.volume == nil ? nil : exists { try await client.inspectVolume(name: plan.volume!.Name) }
+        async let networkExists = objectExists { try await client.inspectNetwork(id: plan.network.Name) }
+        async let volumeExists: Bool? = plan.volume == nil ? nil : objectExists { try await client.inspectVolume(name: plan.volume!.Name) }
         let steps = Reconciler.actions(plan: plan, observed: observed, networkExists: try await networkExists, volumeExists: try await volumeExists)
         let changes = try await execute(steps, plan: plan, observed: observed)
         return ProvisionResult(
@@ -171,17 +171,6 @@ public struct Provisioner: Sendable {
             }
         }
         return used
-    }
-
-    private func exists(_ inspect: () async throws -> some Sendable) async throws -> Bool {
-        do {
-            _ = try await inspect()
-            return true
-        } catch DockerError.notFound {
-            return false
-        } catch let error as DockerError {
-            throw TenantCtlError("inspecting", error)
-        }
     }
 
     /// Default bootstrap secret: a fresh password and its yescrypt hash, computed off the pool.
