@@ -45,14 +45,6 @@ public struct CassandraKeyspaceProvisioner: Sendable {
     private func withClient<T: Sendable>(
         _ contactPoints: [HostPort], _ logger: Logger, _ body: (CQLClient) async throws -> T
     ) async throws -> T {
-        let client = CassandraStore.client(contactPoints: contactPoints, credentials: settings.credentials, logger: logger)
-        do {
-            let value = try await body(client)
-            await client.close()
-            return value
-        } catch {
-            await client.close()
-            throw error
-        }
+        try await CassandraStore.withClient(contactPoints: contactPoints, credentials: settings.credentials, logger: logger, body)
     }
 }

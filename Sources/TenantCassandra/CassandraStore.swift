@@ -49,6 +49,22 @@ public enum CassandraStore {
         return CQLClient(configuration: configuration, logger: logger)
     }
 
+    /// Runs `body` with a fresh ``client(contactPoints:credentials:logger:)`` and closes it
+    /// afterwards, whether `body` returns or throws (for one-off admin work).
+    public static func withClient<T>(
+        contactPoints: [HostPort], credentials: CQLCredentials?, logger: Logger, _ body: (CQLClient) async throws -> T
+    ) async throws -> T {
+        let client = client(contactPoints: contactPoints, credentials: credentials, logger: logger)
+        do {
+            let value = try await body(client)
+            await client.close()
+            return value
+        } catch {
+            await client.close()
+            throw error
+        }
+    }
+
     /// The store of a `cassandra://` store URL, without any I/O: connections open on first
     /// use. For callers that cannot await at construction; call
     /// ``CassandraReadingStore/createSchemaIfMissing(replication:logger:)`` before serving.

@@ -98,15 +98,7 @@ struct CassandraScenarios {
     }
 
     func withAdminClient<T>(_ body: (CQLClient) async throws -> T) async throws -> T {
-        let client = CassandraStore.client(contactPoints: contactPoints, credentials: settings.credentials, logger: Self.logger)
-        do {
-            let value = try await body(client)
-            await client.close()
-            return value
-        } catch {
-            await client.close()
-            throw error
-        }
+        try await CassandraStore.withClient(contactPoints: contactPoints, credentials: settings.credentials, logger: Self.logger, body)
     }
 
     func dropKeyspace() async throws {
