@@ -15,6 +15,10 @@ var products: [Product] = []
 
 targets += [
     .target(name: "TenantModel", swiftSettings: swift6),
+    // Civil dates, IANA zones from the system tz database, RFC 3339/5322 text: what the admin
+    // app and the gateway protocol need of time, without Foundation's ICU.
+    .target(name: "TenantTime", swiftSettings: swift6),
+    .testTarget(name: "TenantTimeTests", dependencies: ["TenantTime"], swiftSettings: swift6),
     .systemLibrary(
         name: "CSQLite",
         pkgConfig: "sqlite3",
@@ -100,7 +104,7 @@ targets += [
     .target(
         name: "GatewayProtocol",
         // TenantStorage only for the Reading value type a report decodes into.
-        dependencies: ["TenantStorage", .product(name: "NIOCore", package: "swift-nio")],
+        dependencies: ["TenantStorage", "TenantTime", .product(name: "NIOCore", package: "swift-nio")],
         swiftSettings: swift6
     ),
     // Opens the stores a --store URL names (SQLite or Cassandra), for both servers.
@@ -185,7 +189,7 @@ targets += [
     .target(
         name: "TenantMailer",
         dependencies: [
-            "CCurl", "TenantStorage",
+            "CCurl", "TenantStorage", "TenantTime",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ],
@@ -194,7 +198,7 @@ targets += [
     .target(
         name: "AdminApp",
         dependencies: [
-            "TenantModel", "TenantStorage", "TenantSQLite", "TenantAuth", "TenantMailer", "CMalloc",
+            "TenantModel", "TenantStorage", "TenantSQLite", "TenantAuth", "TenantMailer", "TenantTime", "CMalloc",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -220,7 +224,7 @@ targets += [
     .testTarget(
         name: "AdminAppTests",
         dependencies: [
-            "AdminApp", "AdminTestSupport", "TenantSQLite", "TenantStorage", "TenantAuth", "TenantTestSupport",
+            "AdminApp", "AdminTestSupport", "TenantSQLite", "TenantStorage", "TenantAuth", "TenantTestSupport", "TenantTime",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ],
         swiftSettings: swift6
@@ -340,7 +344,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.5.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
-        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.20.0"),
+        // No default traits: "FullFoundation" links all of Foundation and ICU (~9 MB resident
+        // in every admin container) for URL-encoded date strategies we do not use, and
+        // "ConfigurationSupport" builds swift-configuration, which we do not use either.
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.20.0", traits: []),
     ],
     targets: targets
 )

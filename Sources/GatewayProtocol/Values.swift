@@ -1,3 +1,4 @@
+import TenantTime
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -119,74 +120,5 @@ public enum GatewayValues {
 
     /// An RFC 3339 timestamp (`YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)`) as UTC milliseconds
     /// since the epoch; fractions beyond milliseconds are truncated. Nil if invalid.
-    public static func parseTimestamp(_ b: UnsafeRawBufferPointer) -> Int64? {
-        let n = b.count
-        guard n >= 20, n <= 64 else { return nil }
-        func digits(_ at: Int, _ count: Int) -> Int? {
-            var v = 0
-            for k in at..<(at + count) {
-                guard k < n, b[k].isASCIIDigit else { return nil }
-                v = v * 10 + Int(b[k] &- 0x30)
-            }
-            return v
-        }
-        guard let year = digits(0, 4), b[4] == .dash, let month = digits(5, 2), b[7] == .dash,
-            let day = digits(8, 2), b[10] | 0x20 == UInt8(ascii: "t"),
-            let hour = digits(11, 2), b[13] == UInt8(ascii: ":"), let minute = digits(14, 2),
-            b[16] == UInt8(ascii: ":"), let second = digits(17, 2)
-        else { return nil }
-        guard (1...12).contains(month), day >= 1, day <= daysIn(month: month, year: year),
-            hour <= 23, minute <= 59, second <= 60
-        else { return nil }
-        var i = 19
-        var millis = 0
-        if i < n, b[i] == .dot {
-            i += 1
-            var fractionDigits = 0
-            while i < n, b[i].isASCIIDigit {
-                if fractionDigits < 3 { millis = millis * 10 + Int(b[i] &- 0x30) }
-                fractionDigits += 1
-                i += 1
-            }
-            guard fractionDigits > 0 else { return nil }
-            while fractionDigits < 3 { millis *= 10; fractionDigits += 1 }
-        }
-        guard i < n else { return nil }
-        var offsetMinutes = 0
-        if b[i] | 0x20 == UInt8(ascii: "z") {
-            i += 1
-        } else if b[i] == UInt8(ascii: "+") || b[i] == .dash {
-            let sign = b[i] == .dash ? -1 : 1
-            guard i + 6 == n, let oh = digits(i + 1, 2), b[i + 3] == UInt8(ascii: ":"), let om = digits(i + 4, 2),
-                oh <= 23, om <= 59
-            else { return nil }
-            offsetMinutes = sign * (oh * 60 + om)
-            i += 6
-        } else {
-            return nil
-        }
-        guard i == n else { return nil }
-        let days = daysFromCivil(year: year, month: month, day: day)
-        let seconds = Int64(days) * 86_400 + Int64(hour * 3600 + minute * 60 + second) - Int64(offsetMinutes * 60)
-        return seconds * 1000 + Int64(millis)
-    }
-
-    private static func daysIn(month: Int, year: Int) -> Int {
-        switch month {
-        case 2: return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
-        case 4, 6, 9, 11: return 30
-        default: return 31
-        }
-    }
-
-    /// Days since 1970-01-01 (Howard Hinnant's algorithm).
-    static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let mp = (month + 9) % 12
-        let doy = (153 * mp + 2) / 5 + day - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146_097 + doe - 719_468
-    }
+    public static func parseTimestamp(_ b: UnsafeRawBufferPointer) -> Int64? { Timestamp.parseRFC3339(b) }
 }

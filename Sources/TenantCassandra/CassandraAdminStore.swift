@@ -1,6 +1,6 @@
 import CQLClient
 import CQLProtocol
-import Foundation
+import FoundationEssentials
 import TenantModel
 import TenantStorage
 

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import TenantTime
 
 /// A mail with a plain-text and an HTML part, rendered as RFC 5322 / MIME
 /// `multipart/alternative` (text first, so clients that prefer HTML pick the last part).
@@ -28,7 +29,7 @@ public struct MailMessage: Sendable, Hashable {
             "From: \(Self.headerSafe(from))",
             "To: \(to.map(Self.headerSafe).joined(separator: ", "))",
             "Subject: \(Self.encodedWord(subject))",
-            "Date: \(Self.rfc5322Date(date))",
+            "Date: \(Timestamp.rfc5322(Int64((date.timeIntervalSince1970 * 1000).rounded(.down))))",
             "Message-ID: <\(Self.headerSafe(messageID))>",
             "MIME-Version: 1.0",
             "Content-Type: multipart/alternative; boundary=\"\(boundary)\"",
@@ -71,13 +72,5 @@ public struct MailMessage: Sendable, Hashable {
             index = end
         }
         return lines
-    }
-
-    static func rfc5322Date(_ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss '+0000'"
-        return formatter.string(from: date)
     }
 }

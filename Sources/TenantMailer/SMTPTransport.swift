@@ -1,6 +1,6 @@
 import CCurl
 import Dispatch
-import Foundation
+import FoundationEssentials
 
 /// Where and how to deliver mail.
 public struct SMTPConfiguration: Sendable, Hashable {

@@ -87,6 +87,15 @@ public final class SQLiteConnection {
         }
     }
 
+    /// Runs `body` in one read transaction: every query sees the same snapshot, and the
+    /// WAL read lock is taken once instead of once per statement (a dashboard over many
+    /// gateways runs hundreds of small queries).
+    public func snapshot<T>(_ body: () throws -> T) throws -> T {
+        try run("BEGIN DEFERRED")
+        defer { _ = try? run("COMMIT") }
+        return try body()
+    }
+
     /// Rows changed by the most recent statement.
     public var changes: Int { Int(sqlite3_changes(handle)) }
 

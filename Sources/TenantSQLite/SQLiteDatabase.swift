@@ -52,11 +52,23 @@ public final class SQLiteDatabase: @unchecked Sendable {
         try await run(on: writerQueue, writer, body)
     }
 
-    /// Runs `body` on one of the reader connections; readers see the last committed state
-    /// and never wait for the writer (WAL).
+    /// Runs `body` on one of the reader connections, in one read transaction: all its
+    /// queries see the same committed state, and readers never wait for the writer (WAL).
     public func read<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
         let reader = readers[nextReader.next(readers.count)]
-        return try await run(on: reader.queue, reader.connection, body)
+        return try await run(on: reader.queue, reader.connection) { connection in
+            try connection.snapshot { try body(connection) }
+        }
+    }
+
+    /// A passive checkpoint from a reader connection: copies committed WAL pages into the
+    /// database file beside the writer's commits (outside any transaction, which would
+    /// make SQLite refuse it).
+    public func checkpointPassively() async throws {
+        let reader = readers[nextReader.next(readers.count)]
+        try await run(on: reader.queue, reader.connection) { connection in
+            try connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        }
     }
 
     private func run<T: Sendable>(

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import Logging
 import TenantCassandra
 import TenantModel
@@ -72,7 +72,7 @@ public func openReadingStore(
             while !Task.isCancelled {
                 try? await Task.sleep(for: .milliseconds(200))
                 do {
-                    _ = try await database.read { db in try db.query("PRAGMA wal_checkpoint(PASSIVE)") }
+                    try await database.checkpointPassively()
                 } catch {
                     logger.warning("checkpoint failed", metadata: ["error": "\(error)"])
                 }

@@ -1,9 +1,12 @@
 import AdminApp
 import ArgumentParser
 import CCurl
-import Foundation
+import FoundationEssentials
 #if os(Linux)
 import CMalloc
+#if canImport(Glibc)
+import Glibc
+#endif
 #endif
 import Logging
 import TenantMailer
@@ -43,7 +46,8 @@ struct AdminMain: AsyncParsableCommand {
         do {
             try await start()
         } catch let error as SettingError {
-            FileHandle.standardError.write(Data("tenant-admin: error: \(error.description)\n".utf8))
+            var line = "tenant-admin: error: \(error.description)\n"
+            line.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
             throw ExitCode(2)
         }
     }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TenantStorage
+import TenantTime
 @testable import AdminApp
 import AdminTestSupport
 
@@ -15,7 +16,7 @@ import AdminTestSupport
         // Two full days of 1-minute data from two sensors, then 3 hours of a third day.
         try await SolarFixture.write(to: db.readings, gateway: "gw-r", from: Self.day0, to: Self.day0 + 2 * Self.dayMillis + 3 * 3_600_000, counters: counters)
         let reports = ReportService(store: db.store)
-        let utc = TimeZone(identifier: "UTC")!
+        let utc = TimeZoneRules.utc
         let expected = SolarExpectation.dayEnergy(sensors: 2, peak: 2000)
 
         let raw = try await reports.daily(gateway: "gw-r", from: Self.day0, to: Self.day0 + 3 * Self.dayMillis, zone: utc)
@@ -40,7 +41,7 @@ import AdminTestSupport
         let db = try TestDatabase()
         try await SolarFixture.write(to: db.readings, gateway: "gw-z", from: Self.day0 - Self.dayMillis, to: Self.day0 + 2 * Self.dayMillis)
         try await db.store.refreshRollup(gateway: "gw-z")
-        let tokyo = try #require(TimeZone(identifier: "Asia/Tokyo"))  // UTC+9: 06:00-18:00 UTC is 15:00-03:00 local
+        let tokyo = try #require(TimeZoneRules.named("Asia/Tokyo"))  // UTC+9: 06:00-18:00 UTC is 15:00-03:00 local
         let start = try #require(TimeFormat.parseDay("2026-11-28", in: tokyo))
         let days = try await ReportService(store: db.store).daily(gateway: "gw-z", from: start, to: TimeFormat.addDays(1, to: start, in: tokyo), zone: tokyo)
         #expect(days.count == 1)

@@ -1,5 +1,9 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationEssentials
 import TenantStorage
+import TenantTime
 
 /// Server-rendered SVG charts: axes with ticks, units and the time zone, no script.
 enum SVGChart {
@@ -19,7 +23,7 @@ enum SVGChart {
 
     /// Formats a value-axis label in W/kW or Wh/kWh.
     static func axisLabel(_ value: Double, unit: String, kilo: Bool) -> String {
-        kilo ? String(format: value / 1000 >= 10 || value == 0 ? "%.0f" : "%.1f", value / 1000) : String(format: "%.0f", value)
+        kilo ? fixed(value / 1000, value / 1000 >= 10 || value == 0 ? 0 : 1) : fixed(value, 0)
     }
 
     private static func frame(title: String, yUnit: String, yMax: Double, yStep: Double, kilo: Bool, xTicks: [(Double, String)], xCaption: String, content: String) -> String {
@@ -47,20 +51,18 @@ enum SVGChart {
         return svg
     }
 
-    static func f(_ value: Double) -> String { String(format: "%.1f", value) }
+    static func f(_ value: Double) -> String { fixed(value, 1) }
 
     /// Time ticks for `[from, to)`: hours for a day, days for a week, every few days for a month.
-    static func timeTicks(from: EpochMillis, to: EpochMillis, zone: TimeZone) -> [(Double, String)] {
+    static func timeTicks(from: EpochMillis, to: EpochMillis, zone: TimeZoneRules) -> [(Double, String)] {
         let span = Double(to - from)
         guard span > 0 else { return [] }
-        let calendar = TimeFormat.calendar(zone)
         var ticks: [(Double, String)] = []
         if to - from <= 26 * 3_600_000 {
             var t = TimeFormat.startOfDay(from, in: zone)
             while t <= to {
                 if t >= from {
-                    let hour = calendar.component(.hour, from: TimeFormat.date(t))
-                    ticks.append((Double(t - from) / span, String(format: "%02d:00", hour)))
+                    ticks.append((Double(t - from) / span, "\(pad(TimeFormat.hour(t, in: zone), 2)):00"))
                 }
                 t += 3 * 3_600_000
             }
@@ -70,8 +72,7 @@ enum SVGChart {
             var index = 0
             while t <= to {
                 if t >= from && index % stepDays == 0 {
-                    let c = calendar.dateComponents([.month, .day], from: TimeFormat.date(t))
-                    ticks.append((Double(t - from) / span, String(format: "%02d-%02d", c.month ?? 0, c.day ?? 0)))
+                    ticks.append((Double(t - from) / span, TimeFormat.monthDay(t, in: zone)))
                 }
                 t = TimeFormat.addDays(1, to: t, in: zone)
                 index += 1
@@ -81,7 +82,7 @@ enum SVGChart {
     }
 
     /// A power line chart over `[from, to)`; a gap longer than `gapMillis` breaks the line.
-    static func power(_ points: [(at: EpochMillis, power: Double)], from: EpochMillis, to: EpochMillis, zone: TimeZone, title: String, gapMillis: EpochMillis) -> String {
+    static func power(_ points: [(at: EpochMillis, power: Double)], from: EpochMillis, to: EpochMillis, zone: TimeZoneRules, title: String, gapMillis: EpochMillis) -> String {
         let peak = points.map(\.power).max() ?? 0
         let kilo = peak >= 10_000
         let (yMax, yStep) = niceScale(max(peak, 1))
@@ -103,7 +104,7 @@ enum SVGChart {
     }
 
     /// Energy per day as bars.
-    static func energyBars(_ days: [DayReport], zone: TimeZone, title: String) -> String {
+    static func energyBars(_ days: [DayReport], zone: TimeZoneRules, title: String) -> String {
         let peak = days.map(\.energy).max() ?? 0
         let kilo = peak >= 10_000
         let (yMax, yStep) = niceScale(max(peak, 1))

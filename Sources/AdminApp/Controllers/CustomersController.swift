@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import Hummingbird
 import TenantStorage
 
@@ -44,9 +44,9 @@ struct CustomersController {
 
     /// Validates the customer form (also used by the JSON API).
     static func draft(name: String?, email: String?, address: String?, recipients: [String]) throws(AdminError) -> CustomerDraft {
-        guard let name = name?.trimmingCharacters(in: .whitespacesAndNewlines), !name.isEmpty else { throw .badRequest("name is required") }
+        guard let name = name?.trimmed, !name.isEmpty else { throw .badRequest("name is required") }
         guard name.count <= 200 else { throw .badRequest("name is longer than 200 characters") }
-        let email = email?.trimmingCharacters(in: .whitespacesAndNewlines)
+        let email = email?.trimmed
         if let email, !email.isEmpty, !AdminSettings.isAddress(email) { throw .badRequest("'\(email)' is not a mail address") }
         if let bad = recipients.first(where: { !AdminSettings.isAddress($0) }) { throw .badRequest("recipient '\(bad)' is not a mail address") }
         guard (address ?? "").count <= 1000 else { throw .badRequest("address is longer than 1000 characters") }

@@ -1,7 +1,8 @@
-import Foundation
+import FoundationEssentials
 import Hummingbird
 import TenantAuth
 import TenantStorage
+import TenantTime
 
 /// Gateways: list, detail page with sensors and charts, assignment, gateway keys.
 struct GatewaysController {
@@ -81,7 +82,7 @@ struct GatewaysController {
     }
 
     /// The chart for `?range=day|week|month&end=YYYY-MM-DD` (defaults: a day, today).
-    func chart(gateway: String, query: FormData, zone: TimeZone) async throws -> Chart {
+    func chart(gateway: String, query: FormData, zone: TimeZoneRules) async throws -> Chart {
         let rangeText = query.text("range") ?? "day"
         guard let range = Range(rawValue: rangeText) else { throw AdminError.badRequest("range must be day, week or month") }
         let now = services.nowMillis

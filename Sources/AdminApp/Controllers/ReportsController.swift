@@ -1,6 +1,7 @@
-import Foundation
+import FoundationEssentials
 import Hummingbird
 import TenantStorage
+import TenantTime
 
 /// Power reports per gateway or per customer for a date range, as a page or CSV.
 struct ReportsController {
@@ -23,7 +24,7 @@ struct ReportsController {
     }
 
     /// Parses `from`/`to` local dates (both inclusive) into `[from, to)` day starts.
-    static func dateRange(_ query: FormData, zone: TimeZone, now: EpochMillis) throws(AdminError) -> (from: EpochMillis, to: EpochMillis) {
+    static func dateRange(_ query: FormData, zone: TimeZoneRules, now: EpochMillis) throws(AdminError) -> (from: EpochMillis, to: EpochMillis) {
         let today = TimeFormat.startOfDay(now, in: zone)
         var from = TimeFormat.addDays(-7, to: today, in: zone)
         var last = TimeFormat.addDays(-1, to: today, in: zone)
@@ -79,7 +80,7 @@ struct ReportsController {
         if format == "csv" {
             var csv = "gateway,customer,day,energy_wh,peak_w\r\n"
             for row in rows {
-                csv += [Self.csvField(row.gateway), Self.csvField(row.customer), row.day.day, String(format: "%.1f", row.day.energy), String(format: "%.1f", row.day.peakPower)].joined(separator: ",") + "\r\n"
+                csv += [Self.csvField(row.gateway), Self.csvField(row.customer), row.day.day, fixed(row.day.energy, 1), fixed(row.day.peakPower, 1)].joined(separator: ",") + "\r\n"
             }
             let name = "report-\(TimeFormat.day(from, in: zone))-\(TimeFormat.day(to - 1, in: zone)).csv"
             return Response(
@@ -95,14 +96,14 @@ struct ReportsController {
         var value = value
         if let first = value.first, "=+-@\t\r".contains(first) { value = "'" + value }
         if value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" || $0 == "'" }) {
-            return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+            return "\"" + value.replacing("\"", with: "\"\"") + "\""
         }
         return value
     }
 }
 
 extension Views {
-    static func reportForm(customers: [Customer], gateways: [GatewayInfo], query: FormData, from: Int64, to: Int64, zone: TimeZone) -> String {
+    static func reportForm(customers: [Customer], gateways: [GatewayInfo], query: FormData, from: Int64, to: Int64, zone: TimeZoneRules) -> String {
         var html = "<form method=\"get\" action=\"/reports\" class=\"row\"><label>Customer <select name=\"customer\"><option value=\"\">–</option>"
         for c in customers { html += "<option value=\"\(c.id)\"\(query["customer"] == String(c.id) ? " selected" : "")>\(h(c.name))</option>" }
         html += "</select></label><label>or gateway <select name=\"gateway\"><option value=\"\">–</option>"

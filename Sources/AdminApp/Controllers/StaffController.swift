@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import Hummingbird
 import TenantAuth
 
@@ -40,7 +40,7 @@ extension Views {
         for a in accounts {
             let remove = a.name == context.staff ? "<span class=\"muted\">you</span>"
                 : "<form method=\"post\" action=\"/staff/\(h(a.name))/delete\" class=\"inline\">\(Pages.csrfField(context))<button class=\"danger\">Remove</button></form>"
-            html += "<tr><td>\(h(a.name))</td><td>\(h(TimeFormat.day(a.createdAt, in: TimeZone(identifier: "UTC")!)))</td><td>\(a.hasAPIToken ? "yes" : "–")</td><td>\(remove)</td></tr>"
+            html += "<tr><td>\(h(a.name))</td><td>\(h(TimeFormat.day(a.createdAt, in: .utc)))</td><td>\(a.hasAPIToken ? "yes" : "–")</td><td>\(remove)</td></tr>"
         }
         html += "</table><h2>Add a staff account</h2><form method=\"post\" action=\"/staff\" class=\"stack\">\(Pages.csrfField(context))"
         html += "<label>Name <input name=\"name\" required maxlength=\"32\" pattern=\"[A-Za-z0-9._\\-]{1,32}\"></label>"

@@ -1,5 +1,6 @@
-import Foundation
+import FoundationEssentials
 import TenantStorage
+import TenantTime
 
 /// The text and HTML of report and alert mails.
 enum MailComposer {
@@ -22,7 +23,7 @@ enum MailComposer {
         case offline, online, lowProduction = "low-production"
     }
 
-    static func report(customer: Customer, lines: [ReportLine], from: EpochMillis, to: EpochMillis, zone: TimeZone, frequency: AdminSettings.ReportFrequency) -> Mail {
+    static func report(customer: Customer, lines: [ReportLine], from: EpochMillis, to: EpochMillis, zone: TimeZoneRules, frequency: AdminSettings.ReportFrequency) -> Mail {
         let period = frequency == .weekly
             ? "\(TimeFormat.day(from, in: zone)) to \(TimeFormat.day(to - 1, in: zone))"
             : TimeFormat.day(from, in: zone)
@@ -50,7 +51,7 @@ enum MailComposer {
         return Mail(subject: subject, text: text, html: html)
     }
 
-    static func alert(_ kind: AlertKind, gateway: GatewayInfo, customer: Customer?, now: EpochMillis, zone: TimeZone, detail: String?) -> Mail {
+    static func alert(_ kind: AlertKind, gateway: GatewayInfo, customer: Customer?, now: EpochMillis, zone: TimeZoneRules, detail: String?) -> Mail {
         let owner = customer.map { " (\($0.name))" } ?? ""
         let headline: String
         switch kind {

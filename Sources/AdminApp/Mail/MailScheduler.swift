@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import Logging
 import ServiceLifecycle
 import TenantStorage
@@ -36,16 +36,14 @@ struct MailScheduler: Service {
     /// The latest scheduled send time at or before `now` and the period it reports on.
     static func lastSchedule(now: EpochMillis, settings: AdminSettings) -> (sendAt: EpochMillis, from: EpochMillis, to: EpochMillis)? {
         let zone = settings.timeZone
-        let calendar = TimeFormat.calendar(zone)
         var day = TimeFormat.startOfDay(now, in: zone)
         for _ in 0..<8 {
-            let sendAt = TimeFormat.millis(calendar.date(bySettingHour: settings.reportHour, minute: 0, second: 0, of: TimeFormat.date(day)) ?? TimeFormat.date(day))
-            let weekday = calendar.component(.weekday, from: TimeFormat.date(day))  // 2 = Monday
+            let sendAt = TimeFormat.at(hour: settings.reportHour, onDayOf: day, in: zone)
             switch settings.reportFrequency {
             case .off: return nil
             case .daily where sendAt <= now:
                 return (sendAt, TimeFormat.addDays(-1, to: day, in: zone), day)
-            case .weekly where sendAt <= now && weekday == 2:
+            case .weekly where sendAt <= now && TimeFormat.isMonday(day, in: zone):
                 return (sendAt, TimeFormat.addDays(-7, to: day, in: zone), day)
             default: break
             }
@@ -127,6 +125,6 @@ struct MailScheduler: Service {
         let best = buckets.map(\.meanPower).max() ?? 0
         guard reference >= best / 10 else { return nil }
         guard current.meanPower < reference * Double(percent) / 100 else { return nil }
-        return String(format: "mean power %.0f W in the last hour, %.0f%% of %.0f W on a recent clear day", current.meanPower, current.meanPower / reference * 100, reference)
+        return "mean power \(fixed(current.meanPower, 0)) W in the last hour, \(fixed(current.meanPower / reference * 100, 0))% of \(fixed(reference, 0)) W on a recent clear day"
     }
 }

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import Hummingbird
 import Logging
 import TenantAuth
@@ -99,7 +99,7 @@ struct SessionMiddleware: RouterMiddleware {
         guard context.staff != nil else {
             var next = request.uri.path
             if let query = request.uri.query, !query.isEmpty { next += "?" + query }
-            let target = request.method == .get && next != "/" ? "/login?next=" + (next.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "") : "/login"
+            let target = request.method == .get && next != "/" ? "/login?next=" + next.percentEncoded : "/login"
             return Response(status: .seeOther, headers: [.location: target])
         }
         return try await next(request, context)
@@ -116,7 +116,7 @@ struct APITokenMiddleware: RouterMiddleware {
         guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") else {
             return JSONResponse.error(.unauthorized, "missing API token: send Authorization: Bearer TOKEN (create one on your account page)")
         }
-        let token = header.dropFirst("bearer ".count).trimmingCharacters(in: .whitespaces)
+        let token = header.dropFirst("bearer ".count).trimmed
         guard token.count == 64, let account = try await services.store.staffAccount(apiTokenHash: SHA256.hex(token)) else {
             return JSONResponse.error(.unauthorized, "invalid API token")
         }

@@ -1,5 +1,6 @@
-import Foundation
+import FoundationEssentials
 import TenantStorage
+import TenantTime
 
 /// One local day of one gateway.
 public struct DayReport: Sendable, Hashable {
@@ -25,7 +26,7 @@ public struct ReportService: Sendable {
     public init(store: any AdminStore) { self.store = store }
 
     /// The local days from `from` (inclusive) to `to` (exclusive), both local day starts.
-    static func dayStarts(from: EpochMillis, to: EpochMillis, zone: TimeZone) -> [EpochMillis] {
+    static func dayStarts(from: EpochMillis, to: EpochMillis, zone: TimeZoneRules) -> [EpochMillis] {
         var starts: [EpochMillis] = []
         var day = from
         while day < to && starts.count <= maxDays {
@@ -37,7 +38,7 @@ public struct ReportService: Sendable {
 
     /// Per-day energy and peak of `gateway` for the local days in `[from, to)`; every day
     /// of the range is present, days without readings with zeros.
-    public func daily(gateway: String, from: EpochMillis, to: EpochMillis, zone: TimeZone) async throws -> [DayReport] {
+    public func daily(gateway: String, from: EpochMillis, to: EpochMillis, zone: TimeZoneRules) async throws -> [DayReport] {
         let starts = Self.dayStarts(from: from, to: to, zone: zone)
         guard let first = starts.first else { return [] }
         var days = starts.map { DayReport(day: TimeFormat.day($0, in: zone), dayStart: $0, energy: 0, peakPower: 0, samples: 0) }

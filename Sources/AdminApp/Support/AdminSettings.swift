@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import TenantTime
 
 /// The provider's customizations, stored as strings in the settings table (shared with
 /// the ingest server, which reads `gateway_keys_required`).
@@ -35,7 +36,7 @@ public struct AdminSettings: Sendable, Hashable {
 
     public init() {}
 
-    public var timeZone: TimeZone { TimeZone(identifier: timeZoneID) ?? TimeZone(identifier: "UTC")! }
+    public var timeZone: TimeZoneRules { TimeZoneRules.named(timeZoneID) ?? .utc }
     public var offlineThresholdMillis: Int64 { Int64(offlineThresholdMinutes) * 60_000 }
 
     /// Reads stored values, keeping defaults for missing or unreadable ones.
@@ -44,7 +45,7 @@ public struct AdminSettings: Sendable, Hashable {
         if let v = stored[Key.lowProductionPercent].flatMap(Int.init), (0...100).contains(v) { lowProductionPercent = v }
         if let v = stored[Key.reportFrequency].flatMap(ReportFrequency.init(rawValue:)) { reportFrequency = v }
         if let v = stored[Key.reportHour].flatMap(Int.init), (0...23).contains(v) { reportHour = v }
-        if let v = stored[Key.timeZone], TimeZone(identifier: v) != nil { timeZoneID = v }
+        if let v = stored[Key.timeZone], TimeZoneRules.named(v) != nil { timeZoneID = v }
         gatewayKeysRequired = stored[Key.gatewayKeysRequired] == "true"
         alertRecipients = Self.addresses(stored[Key.alertRecipients] ?? "")
     }
@@ -77,7 +78,7 @@ public struct AdminSettings: Sendable, Hashable {
             throw .badRequest("report hour must be from 0 to 23")
         }
         let zone = form.text("time_zone") ?? "UTC"
-        guard TimeZone(identifier: zone) != nil else { throw .badRequest("unknown time zone '\(zone)' (use an IANA name such as Europe/Berlin)") }
+        guard TimeZoneRules.named(zone) != nil else { throw .badRequest("unknown time zone '\(zone)' (use an IANA name such as Europe/Berlin)") }
         let recipients = Self.addresses(form["alert_recipients"] ?? "")
         if let bad = recipients.first(where: { !Self.isAddress($0) }) { throw .badRequest("'\(bad)' is not a mail address") }
         offlineThresholdMinutes = threshold

@@ -17,7 +17,7 @@ public struct FormData: Sendable {
     }
 
     private static func decode(_ raw: Substring) throws(AdminError) -> String {
-        guard let decoded = raw.replacingOccurrences(of: "+", with: " ").removingPercentEncoding else {
+        guard let decoded = raw.replacing("+", with: " ").percentDecoded else {
             throw .badRequest("malformed form encoding")
         }
         return decoded
@@ -27,7 +27,7 @@ public struct FormData: Sendable {
 
     /// The trimmed value of `key`, nil when missing or blank.
     public func text(_ key: String) -> String? {
-        guard let value = fields[key]?.trimmingCharacters(in: .whitespacesAndNewlines), !value.isEmpty else { return nil }
+        guard let value = fields[key]?.trimmed, !value.isEmpty else { return nil }
         return value
     }
 

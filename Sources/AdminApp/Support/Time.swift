@@ -1,69 +1,64 @@
-import Foundation
+import FoundationEssentials
 import TenantStorage
+import TenantTime
 
-/// Conversions between stored UTC milliseconds and what people and scripts type.
+/// Conversions between stored UTC milliseconds and what people and scripts type, in the
+/// provider's time zone (read from the system tz database by TenantTime).
 enum TimeFormat {
     /// RFC 3339 in UTC with a `Z`, seconds precision (milliseconds when present).
-    static func rfc3339(_ millis: EpochMillis) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.formatOptions = millis % 1000 == 0 ? [.withInternetDateTime] : [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: date(millis))
-    }
+    static func rfc3339(_ millis: EpochMillis) -> String { Timestamp.rfc3339(millis) }
 
     /// Parses an RFC 3339 timestamp (`Z` or an offset, optional fraction).
-    static func parseRFC3339(_ text: String) -> EpochMillis? {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        if let date = formatter.date(from: text) { return millis(date) }
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.date(from: text).map(millis)
-    }
+    static func parseRFC3339(_ text: String) -> EpochMillis? { Timestamp.parseRFC3339(text) }
 
-    /// The zone's name for people; Foundation on Linux names UTC "GMT".
-    static func zoneName(_ zone: TimeZone) -> String { zone.identifier == "GMT" ? "UTC" : zone.identifier }
-
-    static func date(_ millis: EpochMillis) -> Date { Date(timeIntervalSince1970: Double(millis) / 1000) }
     static func millis(_ date: Date) -> EpochMillis { EpochMillis((date.timeIntervalSince1970 * 1000).rounded()) }
 
-    static func calendar(_ zone: TimeZone) -> Calendar {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = zone
-        return calendar
-    }
+    /// The zone's name for people.
+    static func zoneName(_ zone: TimeZoneRules) -> String { zone.identifier }
 
     /// `yyyy-MM-dd` of the local day containing `millis`.
-    static func day(_ millis: EpochMillis, in zone: TimeZone) -> String {
-        let c = calendar(zone).dateComponents([.year, .month, .day], from: date(millis))
-        return String(format: "%04d-%02d-%02d", c.year ?? 0, c.month ?? 0, c.day ?? 0)
-    }
+    static func day(_ millis: EpochMillis, in zone: TimeZoneRules) -> String { zone.local(millis).date.description }
 
     /// Start of the local day named `yyyy-MM-dd`, or nil when it is not a date.
-    static func parseDay(_ text: String, in zone: TimeZone) -> EpochMillis? {
-        let parts = text.split(separator: "-")
-        guard parts.count == 3, parts[0].count == 4, let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]),
-            (1...12).contains(m), (1...31).contains(d)
-        else { return nil }
-        let cal = calendar(zone)
-        guard let date = cal.date(from: DateComponents(year: y, month: m, day: d)),
-            cal.component(.day, from: date) == d
-        else { return nil }
-        return millis(date)
+    static func parseDay(_ text: String, in zone: TimeZoneRules) -> EpochMillis? {
+        CivilDate(text).map(zone.startOfDay)
     }
 
-    static func startOfDay(_ millis: EpochMillis, in zone: TimeZone) -> EpochMillis {
-        self.millis(calendar(zone).startOfDay(for: date(millis)))
+    static func startOfDay(_ millis: EpochMillis, in zone: TimeZoneRules) -> EpochMillis {
+        zone.startOfDay(zone.local(millis).date)
     }
 
-    static func addDays(_ days: Int, to millis: EpochMillis, in zone: TimeZone) -> EpochMillis {
-        self.millis(calendar(zone).date(byAdding: .day, value: days, to: date(millis)) ?? date(millis))
+    /// The same wall-clock time `days` days later; from the start of a day, the start of
+    /// that other day (which need not be at midnight either).
+    static func addDays(_ days: Int, to millis: EpochMillis, in zone: TimeZoneRules) -> EpochMillis {
+        var local = zone.local(millis)
+        let isDayStart = zone.startOfDay(local.date) == millis
+        local.date = local.date.adding(days: days)
+        return isDayStart ? zone.startOfDay(local.date) : zone.instant(local)
     }
+
+    /// `hour`:00 on the local day containing `millis`.
+    static func at(hour: Int, onDayOf millis: EpochMillis, in zone: TimeZoneRules) -> EpochMillis {
+        zone.instant(LocalDateTime(date: zone.local(millis).date, hour: hour))
+    }
+
+    /// The local hour of the day, 0...23.
+    static func hour(_ millis: EpochMillis, in zone: TimeZoneRules) -> Int { zone.local(millis).hour }
+
+    /// `MM-dd` of the local day containing `millis`.
+    static func monthDay(_ millis: EpochMillis, in zone: TimeZoneRules) -> String {
+        let date = zone.local(millis).date
+        return "\(pad(date.month, 2))-\(pad(date.day, 2))"
+    }
+
+    /// Whether the local day containing `millis` is a Monday.
+    static func isMonday(_ millis: EpochMillis, in zone: TimeZoneRules) -> Bool { zone.local(millis).date.weekdayFromSunday == 1 }
 
     /// "2026-11-24 10:15" local.
-    static func local(_ millis: EpochMillis, in zone: TimeZone, seconds: Bool = false) -> String {
-        let c = calendar(zone).dateComponents([.year, .month, .day, .hour, .minute, .second], from: date(millis))
-        let base = String(format: "%04d-%02d-%02d %02d:%02d", c.year ?? 0, c.month ?? 0, c.day ?? 0, c.hour ?? 0, c.minute ?? 0)
-        return seconds ? base + String(format: ":%02d", c.second ?? 0) : base
+    static func local(_ millis: EpochMillis, in zone: TimeZoneRules, seconds: Bool = false) -> String {
+        let t = zone.local(millis)
+        let base = "\(t.date) \(pad(t.hour, 2)):\(pad(t.minute, 2))"
+        return seconds ? base + ":\(pad(t.second, 2))" : base
     }
 
     /// "3 min ago", "2 h ago", "5 d ago".

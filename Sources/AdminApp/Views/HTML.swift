@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import Hummingbird
 
 /// HTML building with escaping: every value from the store or the request goes through
@@ -35,14 +35,14 @@ func h(_ text: String) -> String { HTML.escape(text) }
 /// Number formatting for people: "1 834 W", "15.2 kWh".
 enum Units {
     static func power(_ watts: Double) -> String {
-        abs(watts) >= 10_000 ? String(format: "%.1f kW", watts / 1000) : String(format: "%.0f W", watts)
+        abs(watts) >= 10_000 ? fixed(watts / 1000, 1) + " kW" : fixed(watts, 0) + " W"
     }
 
     static func energy(_ wh: Double) -> String {
-        abs(wh) >= 10_000 ? String(format: "%.1f kWh", wh / 1000) : String(format: "%.0f Wh", wh)
+        abs(wh) >= 10_000 ? fixed(wh / 1000, 1) + " kWh" : fixed(wh, 0) + " Wh"
     }
 
     static func optional(_ value: Double?, _ unit: String, digits: Int = 1) -> String {
-        value.map { String(format: "%.\(digits)f \(unit)", $0) } ?? "–"
+        value.map { fixed($0, digits) + " " + unit } ?? "–"
     }
 }
