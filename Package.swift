@@ -53,6 +53,8 @@ targets += [
         pkgConfig: "libcurl",
         providers: [.apt(["libcurl4-openssl-dev"])]
     ),
+    // The same library loaded on first use, for the admin app's mailer (see curl_loader.h).
+    .target(name: "CCurlLoader", linkerSettings: [.linkedLibrary("dl")]),
 ]
 
 // MARK: - Provisioning: Docker Engine client and tenantctl
@@ -189,7 +191,7 @@ targets += [
     .target(
         name: "TenantMailer",
         dependencies: [
-            "CCurl", "TenantStorage", "TenantTime",
+            "CCurlLoader", "TenantStorage", "TenantTime",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ],
@@ -208,7 +210,7 @@ targets += [
     .executableTarget(
         name: "tenant-admin",
         dependencies: [
-            "AdminApp", "TenantModel", "TenantSQLite", "TenantStoreFactory", "TenantMailer", "CCurl", "CMalloc",
+            "AdminApp", "TenantModel", "TenantSQLite", "TenantStoreFactory", "TenantMailer", "CMalloc",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ],

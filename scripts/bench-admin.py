@@ -2,10 +2,12 @@
 """Admin panel latency and memory benchmark (make bench-admin).
 
 Builds a provider database with one gateway holding a year of 1-minute readings plus
-20 gateways reporting recently, starts the release tenant-admin on it, waits for the
-lazy hourly rollup to catch up, signs in through the real form and measures the
-latency of the dashboard, the month chart (SVG) and the gateway page with a month
-chart over one keep-alive connection. Prints a Markdown table.
+200 gateways reporting recently (2 sensors each), starts the release tenant-admin on it,
+waits for the lazy hourly rollup to catch up, signs in through the real form and measures
+the latency of the dashboard, the month chart (SVG) and the gateway page with a month
+chart over one keep-alive connection. Then starts a second instance with an SMTP server
+(aiosmtpd) and one queued mail, to measure memory once libcurl has been loaded.
+Prints a Markdown table.
 
 usage: bench-admin.py PATH/TO/tenant-admin [requests] [recent-gateways]
 """
@@ -13,7 +15,7 @@ import crypt, http.client, math, os, re, shutil, socket, sqlite3, subprocess, sy
 
 binary = sys.argv[1]
 requests = int(sys.argv[2]) if len(sys.argv) > 2 else 2000
-recent = int(sys.argv[3]) if len(sys.argv) > 3 else 20
+recent = int(sys.argv[3]) if len(sys.argv) > 3 else 200
 work = tempfile.mkdtemp(prefix="bench-admin-")
 db_path = os.path.join(work, "bench.db")
 store = "sqlite:" + db_path
@@ -93,6 +95,11 @@ try:
     session = re.search(r"tc_session=([0-9a-f]+)", response.getheader("Set-Cookie")).group(1)
     cookie = {"Cookie": "tc_csrf=%s; tc_session=%s" % (csrf, session)}
 
+    t = time.perf_counter()
+    response, _ = request("GET", "/", headers=cookie)
+    first_dashboard_ms = (time.perf_counter() - t) * 1000
+    assert response.status == 200
+
     def measure(path, count):
         for _ in range(min(50, count)):
             request("GET", path, headers=cookie)
@@ -121,8 +128,42 @@ try:
     print()
     print("readings in the year gateway: %d (1 sensor, 1-minute); data generation %.1f s" % (365 * 24 * 60, rows_seconds))
     print("first lazy rollup of the year (8760 hours) done %.1f s after start" % rollup_seconds)
+    print("first dashboard request (power and energy totals computed, not shared): %.1f ms" % first_dashboard_ms)
     print("resident memory (VmRSS, of which private RssAnon): idle %.1f MB (%.1f MB), after the run %.1f MB (%.1f MB)" % (idle_rss + loaded_rss))
 finally:
     server.terminate()
     server.wait(timeout=30)
+
+# Memory once a mail went out: libcurl (and its TLS, Kerberos, LDAP... dependencies) is
+# loaded on first use and stays.
+try:
+    s = socket.socket(); s.bind(("127.0.0.1", 0)); smtp_port = s.getsockname()[1]; s.close()
+    sink = subprocess.Popen(["/usr/bin/python3", "-m", "aiosmtpd", "-n", "-l", "127.0.0.1:%d" % smtp_port, "-c", "aiosmtpd.handlers.Sink"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    db = sqlite3.connect(db_path)
+    db.execute("INSERT INTO outbox (dedupe_key, recipients, subject, text_body, html_body, created_at, next_attempt_at) VALUES ('bench', 'ops@example.com', 'bench', 'text', '<p>html</p>', ?, 0)", (now,))
+    db.commit()
+    db.close()
+    mail_env = dict(env, TENANT_SMTP_URL="smtp://127.0.0.1:%d" % smtp_port, TENANT_MAIL_FROM="panel@example.com")
+    time.sleep(0.5)
+    server = subprocess.Popen([binary, "--provider", "bench", "--store", store, "--listen", "127.0.0.1:%d" % port], env=mail_env, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        db = sqlite3.connect(db_path)
+        sent = db.execute("SELECT sent_at FROM outbox WHERE dedupe_key = 'bench'").fetchone()[0]
+        db.close()
+        if sent: break
+        time.sleep(0.2)
+    time.sleep(2)
+    fields = {}
+    for line in open("/proc/%d/status" % server.pid):
+        if line.startswith(("VmRSS:", "RssAnon:")):
+            key, value = line.split()[:2]
+            fields[key] = int(value) / 1024
+    print("resident memory after sending a mail (libcurl loaded): %.1f MB (%.1f MB)%s" % (
+        fields["VmRSS:"], fields["RssAnon:"], "" if sent else " -- the mail was NOT sent"))
+    server.terminate()
+    server.wait(timeout=30)
+    sink.terminate()
+finally:
     shutil.rmtree(work, ignore_errors=True)

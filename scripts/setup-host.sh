@@ -10,7 +10,7 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
 # Debian packages: build (libcurl, sqlite, libcrypt headers), engine (docker.io),
 # offline base image (debootstrap), browser and SMTP peers for the admin tests.
-PACKAGES=(make git pkg-config libcurl4-openssl-dev libsqlite3-dev libcrypt-dev docker.io debootstrap
+PACKAGES=(make git pkg-config libcurl4-openssl-dev libsqlite3-dev libcrypt-dev tzdata docker.io debootstrap
           ca-certificates curl sqlite3 iproute2 procps chromium python3-aiosmtpd python3-cassandra)
 missing=()
 for pkg in "${PACKAGES[@]}"; do

@@ -16,16 +16,25 @@ public struct AdminConfiguration: Sendable {
     public var bootstrapHash: String?
     /// Where mail goes; nil keeps mails queued in the outbox (shown on the dashboard).
     public var smtp: SMTPConfiguration?
+    /// Deliver each mail in a child process running this executable with `--deliver-mail`
+    /// (tenant-admin passes itself), so libcurl and its TLS stack never stay resident in the
+    /// app; nil delivers in this process.
+    public var mailDeliveryExecutable: String?
     /// How often the outbox, the scheduler and the alert monitor run.
     public var mailInterval: Duration
     /// How often closed hours are rolled up.
     public var rollupInterval: Duration
+    /// How long the dashboard's power and energy totals are served without recomputing,
+    /// and how long a stale total is still shown while the next one is computed.
+    public var dashboardFiguresFreshFor: Duration
+    public var dashboardFiguresUsableFor: Duration
     /// The clock; tests move it.
     public var now: @Sendable () -> Date
 
     public init(
         provider: ProviderID, host: String = "0.0.0.0", port: Int = 80, secureCookies: Bool = false, bootstrapHash: String? = nil,
         smtp: SMTPConfiguration? = nil, mailInterval: Duration = .seconds(30), rollupInterval: Duration = .seconds(300),
+        dashboardFiguresFreshFor: Duration = .seconds(5), dashboardFiguresUsableFor: Duration = .seconds(60),
         now: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.provider = provider
@@ -36,8 +45,14 @@ public struct AdminConfiguration: Sendable {
         self.smtp = smtp
         self.mailInterval = mailInterval
         self.rollupInterval = rollupInterval
+        self.dashboardFiguresFreshFor = dashboardFiguresFreshFor
+        self.dashboardFiguresUsableFor = dashboardFiguresUsableFor
         self.now = now
     }
+}
+
+extension Duration {
+    var milliseconds: Int64 { components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000 }
 }
 
 /// The dependencies every controller shares.
@@ -49,10 +64,28 @@ struct AdminServices: Sendable {
     let limiter: LoginLimiter
     let metrics: AdminMetrics
     let logger: Logger
+    let dashboardFigures: RefreshingValue<DashboardController.FiguresKey, DashboardController.Figures>
+
+    init(configuration: AdminConfiguration, store: any AdminStore, readings: any ReadingStore, logger: Logger) {
+        self.configuration = configuration
+        self.store = store
+        self.readings = readings
+        self.reports = ReportService(store: store)
+        self.limiter = LoginLimiter()
+        self.metrics = AdminMetrics()
+        self.logger = logger
+        self.dashboardFigures = RefreshingValue(
+            freshFor: configuration.dashboardFiguresFreshFor.milliseconds, usableFor: configuration.dashboardFiguresUsableFor.milliseconds)
+    }
 
     var nowMillis: EpochMillis { TimeFormat.millis(configuration.now()) }
 
     func settings() async throws -> AdminSettings { AdminSettings(stored: try await store.settings()) }
+}
+
+func mailTransport(_ smtp: SMTPConfiguration, executable: String?) -> any MailTransport {
+    guard let executable else { return CurlSMTPTransport(configuration: smtp) }
+    return DeliveryProcessTransport(configuration: smtp, executable: executable)
 }
 
 /// Builds the admin web app for one provider's store, with its background services
@@ -60,9 +93,7 @@ struct AdminServices: Sendable {
 public func buildApplication(
     configuration: AdminConfiguration, store: any AdminStore, readings: any ReadingStore, logger: Logger
 ) async throws -> some ApplicationProtocol {
-    let services = AdminServices(
-        configuration: configuration, store: store, readings: readings, reports: ReportService(store: store),
-        limiter: LoginLimiter(), metrics: AdminMetrics(), logger: logger)
+    let services = AdminServices(configuration: configuration, store: store, readings: readings, logger: logger)
     try await bootstrapStaff(services)
     let router = buildRouter(services)
     var background: [any Service] = [
@@ -72,7 +103,7 @@ public func buildApplication(
     if let smtp = configuration.smtp {
         background.append(
             OutboxProcessor(
-                store: store, transport: CurlSMTPTransport(configuration: smtp), from: smtp.from,
+                store: store, transport: mailTransport(smtp, executable: configuration.mailDeliveryExecutable), from: smtp.from,
                 pollInterval: configuration.mailInterval, logger: logger))
     } else {
         logger.info("no SMTP server configured: mails stay queued in the outbox")

@@ -1,9 +1,9 @@
-import CCurl
+import CCurlLoader
 import Dispatch
 import FoundationEssentials
 
 /// Where and how to deliver mail.
-public struct SMTPConfiguration: Sendable, Hashable {
+public struct SMTPConfiguration: Sendable, Hashable, Codable {
     /// `smtp://host[:port]` (STARTTLS when offered, or required with ``requireTLS``)
     /// or `smtps://host[:port]` (TLS from the first byte).
     public var url: String
@@ -44,10 +44,7 @@ public struct CurlSMTPTransport: MailTransport {
 
     public init(configuration: SMTPConfiguration) {
         self.configuration = configuration
-        _ = Self.globalInit
     }
-
-    private static let globalInit: Void = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) }()
 
     public func send(_ message: String, from: String, to recipients: [String]) async throws {
         guard !recipients.isEmpty else { throw MailError("no recipients") }
@@ -65,12 +62,15 @@ public struct CurlSMTPTransport: MailTransport {
         init(_ bytes: [UInt8]) { self.bytes = bytes }
     }
 
-    private static func perform(_ config: SMTPConfiguration, message: String, from: String, to recipients: [String]) throws {
-        guard let handle = curl_easy_init() else { throw MailError("cannot initialise libcurl") }
-        defer { curl_easy_cleanup(handle) }
+    /// Delivers synchronously on the calling thread (which it blocks for up to a minute).
+    public static func perform(_ config: SMTPConfiguration, message: String, from: String, to recipients: [String]) throws {
+        // libcurl is loaded the first time a mail goes out, not when the app starts.
+        if let failure = tcl_load() { throw MailError(String(cString: failure)) }
+        guard let handle = tcl_easy_init() else { throw MailError("cannot initialise libcurl") }
+        defer { tcl_easy_cleanup(handle) }
         var list: UnsafeMutablePointer<curl_slist>?
-        for recipient in recipients { list = curl_slist_append(list, "<\(recipient)>") }
-        defer { curl_slist_free_all(list) }
+        for recipient in recipients { list = tcl_slist_append(list, "<\(recipient)>") }
+        defer { tcl_slist_free_all(list) }
         let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
         errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
         defer { errorBuffer.deallocate() }
@@ -80,19 +80,19 @@ public struct CurlSMTPTransport: MailTransport {
 
         var rc = CURLE_OK
         func set(_ code: CURLcode) { if rc == CURLE_OK { rc = code } }
-        set(tc_setopt_string(handle, CURLOPT_URL, config.url))
-        set(tc_setopt_string(handle, CURLOPT_MAIL_FROM, "<\(from)>"))
-        set(tc_setopt_slist(handle, CURLOPT_MAIL_RCPT, list))
-        set(tc_setopt_long(handle, CURLOPT_UPLOAD, 1))
-        set(tc_setopt_long(handle, CURLOPT_USE_SSL, config.requireTLS ? Int(CURLUSESSL_ALL.rawValue) : Int(CURLUSESSL_TRY.rawValue)))
-        set(tc_setopt_long(handle, CURLOPT_CONNECTTIMEOUT, 10))
-        set(tc_setopt_long(handle, CURLOPT_TIMEOUT, 60))
-        set(tc_setopt_long(handle, CURLOPT_NOSIGNAL, 1))
-        set(tc_setopt_pointer(handle, CURLOPT_ERRORBUFFER, errorBuffer))
-        if let user = config.username { set(tc_setopt_string(handle, CURLOPT_USERNAME, user)) }
-        if let password = config.password { set(tc_setopt_string(handle, CURLOPT_PASSWORD, password)) }
-        set(tc_setopt_pointer(handle, CURLOPT_READDATA, uploadPointer.toOpaque()))
-        set(tc_setopt_data_callback(handle, CURLOPT_READFUNCTION) { buffer, size, count, userdata in
+        set(tcl_setopt_string(handle, CURLOPT_URL, config.url))
+        set(tcl_setopt_string(handle, CURLOPT_MAIL_FROM, "<\(from)>"))
+        set(tcl_setopt_slist(handle, CURLOPT_MAIL_RCPT, list))
+        set(tcl_setopt_long(handle, CURLOPT_UPLOAD, 1))
+        set(tcl_setopt_long(handle, CURLOPT_USE_SSL, config.requireTLS ? Int(CURLUSESSL_ALL.rawValue) : Int(CURLUSESSL_TRY.rawValue)))
+        set(tcl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT, 10))
+        set(tcl_setopt_long(handle, CURLOPT_TIMEOUT, 60))
+        set(tcl_setopt_long(handle, CURLOPT_NOSIGNAL, 1))
+        set(tcl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, errorBuffer))
+        if let user = config.username { set(tcl_setopt_string(handle, CURLOPT_USERNAME, user)) }
+        if let password = config.password { set(tcl_setopt_string(handle, CURLOPT_PASSWORD, password)) }
+        set(tcl_setopt_pointer(handle, CURLOPT_READDATA, uploadPointer.toOpaque()))
+        set(tcl_setopt_data_callback(handle, CURLOPT_READFUNCTION) { buffer, size, count, userdata in
             guard let buffer, let userdata else { return 0 }
             let upload = Unmanaged<Upload>.fromOpaque(userdata).takeUnretainedValue()
             let n = min(size * count, upload.bytes.count - upload.offset)
@@ -102,11 +102,11 @@ public struct CurlSMTPTransport: MailTransport {
             upload.offset += n
             return n
         })
-        guard rc == CURLE_OK else { throw MailError("smtp setup failed: \(String(cString: curl_easy_strerror(rc)))") }
-        let result = curl_easy_perform(handle)
+        guard rc == CURLE_OK else { throw MailError("smtp setup failed: \(String(cString: tcl_easy_strerror(rc)))") }
+        let result = tcl_easy_perform(handle)
         guard result == CURLE_OK else {
             let detail = String(cString: errorBuffer)
-            let reason = detail.isEmpty ? String(cString: curl_easy_strerror(result)) : detail
+            let reason = detail.isEmpty ? String(cString: tcl_easy_strerror(result)) : detail
             throw MailError("smtp delivery failed: \(reason)")
         }
     }

@@ -96,6 +96,9 @@ public final class SQLiteConnection {
         return try body()
     }
 
+    /// Frees what this connection's page cache holds beyond what is in use.
+    public func releaseMemory() { sqlite3_db_release_memory(handle) }
+
     /// Rows changed by the most recent statement.
     public var changes: Int { Int(sqlite3_changes(handle)) }
 

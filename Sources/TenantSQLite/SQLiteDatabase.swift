@@ -71,6 +71,12 @@ public final class SQLiteDatabase: @unchecked Sendable {
         }
     }
 
+    /// Empties every connection's page cache (each on its own queue); SQLite refills it on demand.
+    public func releaseMemory() async {
+        _ = try? await run(on: writerQueue, writer) { $0.releaseMemory() }
+        for reader in readers { _ = try? await run(on: reader.queue, reader.connection) { $0.releaseMemory() } }
+    }
+
     private func run<T: Sendable>(
         on queue: DispatchQueue, _ connection: SQLiteConnection,
         _ body: @escaping @Sendable (SQLiteConnection) throws -> T

@@ -95,3 +95,9 @@ public protocol AlertStateStore: Sendable {
     func alertStates() async throws -> [String: GatewayAlertState]
     func setAlertState(_ state: GatewayAlertState) async throws
 }
+
+/// A store that keeps caches it can give back after a burst of work (the first rollup of
+/// a year of readings fills every connection's page cache), so an idle app stays small.
+public protocol MemoryReleasing: Sendable {
+    func releaseMemory() async
+}

@@ -1,6 +1,5 @@
 import AdminApp
 import ArgumentParser
-import CCurl
 import FoundationEssentials
 #if os(Linux)
 import CMalloc
@@ -30,6 +29,8 @@ struct AdminMain: AsyncParsableCommand {
     @Option(help: "SMTP login name [environment: TENANT_SMTP_USER]; the password only from TENANT_SMTP_PASSWORD.") var smtpUser: String?
     @Option(help: "Sender address of mails [environment: TENANT_MAIL_FROM].") var mailFrom: String?
     @Flag(help: "Refuse to send over smtp:// without STARTTLS [environment: TENANT_SMTP_REQUIRE_TLS=1].") var smtpRequireTLS = false
+    /// The mailer's child process: one delivery read from stdin (DeliveryProcessTransport).
+    @Flag(name: .customLong("deliver-mail"), help: .hidden) var deliverMail = false
 
     /// A setting that cannot be used: one line on stderr, exit 2.
     struct SettingError: Error, CustomStringConvertible {
@@ -38,6 +39,7 @@ struct AdminMain: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if deliverMail { throw ExitCode(DeliveryProcessTransport.runChild()) }
         #if os(Linux)
         // Two malloc arenas instead of eight per core: the app is I/O bound, and idle
         // memory matters more than allocator contention here.
@@ -59,7 +61,7 @@ struct AdminMain: AsyncParsableCommand {
         do { address = try HostPort(parsing: listenText, defaultPort: 80) } catch { throw SettingError("bad --listen: \(error)") }
         if healthCheck {
             let host = address.host == "0.0.0.0" || address.host == "::" ? "127.0.0.1" : address.host
-            throw ExitCode(HealthCheck.get("http://\(host.contains(":") ? "[\(host)]" : host):\(address.port)/health") ? 0 : 1)
+            throw ExitCode(HealthCheck.get(host: host, port: address.port) ? 0 : 1)
         }
 
         guard let providerText = provider ?? env["TENANT_PROVIDER"] else { throw SettingError("no provider: pass --provider ID or set TENANT_PROVIDER") }
@@ -101,9 +103,10 @@ struct AdminMain: AsyncParsableCommand {
             return
         }
 
-        let configuration = AdminConfiguration(
+        var configuration = AdminConfiguration(
             provider: providerID, host: address.host, port: address.port,
             secureCookies: secureCookies || env["TENANT_SECURE_COOKIES"] == "1", bootstrapHash: bootstrapHash, smtp: smtp)
+        configuration.mailDeliveryExecutable = "/proc/self/exe"
         let app = try await buildApplication(
             configuration: configuration, store: adminStore, readings: opened.readings, logger: logger)
         logger.info("starting", metadata: ["store": "\(storeURL)", "listen": "\(address)", "smtp": "\(smtp.map { $0.url } ?? "none")"])
@@ -117,18 +120,33 @@ struct AdminMain: AsyncParsableCommand {
     }
 }
 
-/// `--health-check`: one GET through libcurl, no extra packages.
+/// `--health-check`: one `GET /health` over a plain socket. Docker runs this every few
+/// seconds, so it stays tiny: no HTTP client library is loaded for it.
 enum HealthCheck {
-    static func get(_ url: String) -> Bool {
-        guard let handle = curl_easy_init() else { return false }
-        defer { curl_easy_cleanup(handle) }
-        _ = tc_setopt_string(handle, CURLOPT_URL, url)
-        _ = tc_setopt_long(handle, CURLOPT_TIMEOUT, 5)
-        _ = tc_setopt_long(handle, CURLOPT_NOSIGNAL, 1)
-        _ = tc_setopt_data_callback(handle, CURLOPT_WRITEFUNCTION) { _, size, count, _ in size * count }
-        guard curl_easy_perform(handle) == CURLE_OK else { return false }
-        var status = 0
-        _ = tc_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
-        return status == 200
+    static func get(host: String, port: Int) -> Bool {
+        var hints = addrinfo()
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        var found: UnsafeMutablePointer<addrinfo>?
+        guard getaddrinfo(host, String(port), &hints, &found) == 0, let address = found else { return false }
+        defer { freeaddrinfo(found) }
+        let fd = socket(address.pointee.ai_family, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var timeout = timeval(tv_sec: 5, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        guard connect(fd, address.pointee.ai_addr, address.pointee.ai_addrlen) == 0 else { return false }
+        let request = Array("GET /health HTTP/1.1\r\nHost: \(host.contains(":") ? "[\(host)]" : host)\r\nConnection: close\r\n\r\n".utf8)
+        guard send(fd, request, request.count, Int32(MSG_NOSIGNAL)) == request.count else { return false }
+        // The status line is all we need: "HTTP/1.1 200 ...".
+        var response: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 512)
+        while response.count < 12 {
+            let n = recv(fd, &buffer, buffer.count, 0)
+            guard n > 0 else { break }
+            response += buffer[0..<n]
+        }
+        let status = response.count >= 12 ? String(decoding: response[9..<12], as: UTF8.self) : ""
+        return response.starts(with: Array("HTTP/1.".utf8)) && status == "200"
     }
 }

@@ -1,5 +1,7 @@
 import Foundation
 import Testing
+import AdminTestSupport
+import TenantMailer
 import TenantTestSupport
 #if canImport(Glibc)
 import Glibc
@@ -89,5 +91,35 @@ import Glibc
             #expect(process.terminationReason == .exit && process.terminationStatus == 0)
         }
         #expect(try Self.run(["--health-check"], environment: ["TENANT_LISTEN": "127.0.0.1:\(port)"]).status == 1)
+    }
+
+    /// The production mail path: each mail handed to a `tenant-admin --deliver-mail` child,
+    /// which loads libcurl, delivers and exits.
+    @Test func mailIsDeliveredByAChildProcess() async throws {
+        let sink = try SMTPSink()
+        defer { sink.stop() }
+        let transport = DeliveryProcessTransport(
+            configuration: SMTPConfiguration(url: "smtp://127.0.0.1:\(sink.port)", from: "panel@example.com"), executable: Self.binary)
+        let message = MailMessage(from: "panel@example.com", to: ["ops@example.com"], subject: "Child delivery", text: "text part", html: "<i>html part</i>", messageID: "c1@tenantctl", date: Date())
+        try await transport.send(message.rendered(), from: "panel@example.com", to: message.to)
+        let received = try await sink.waitForMessages(1)
+        #expect(received.count == 1)
+        #expect(received.first.map { SMTPSink.part("text/plain", of: $0) } == "text part")
+
+        // A server that is gone: curl's reason comes back from the child as the error.
+        sink.stop()
+        let error = await #expect(throws: MailError.self) { try await transport.send(message.rendered(), from: "panel@example.com", to: message.to) }
+        #expect(error?.description.contains("smtp delivery failed") == true, "\(String(describing: error))")
+        // A child that cannot run is an error too, not a hang.
+        let missing = DeliveryProcessTransport(configuration: transport.configuration, executable: "/nonexistent/tenant-admin")
+        await #expect(throws: MailError.self) { try await missing.send("x", from: "panel@example.com", to: ["ops@example.com"]) }
+        // A child that hangs is killed at the timeout.
+        let script = FileManager.default.temporaryDirectory.appendingPathComponent("hang-\(UUID().uuidString).sh").path
+        try "#!/bin/sh\nexec sleep 30\n".write(toFile: script, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: script) }
+        chmod(script, 0o755)
+        let hanging = DeliveryProcessTransport(configuration: transport.configuration, executable: script, timeout: .milliseconds(300))
+        let hung = await #expect(throws: MailError.self) { try await hanging.send("x", from: "panel@example.com", to: ["ops@example.com"]) }
+        #expect(hung?.description.contains("killed") == true, "\(String(describing: hung))")
     }
 }

@@ -47,9 +47,7 @@ struct Harness {
     var services: AdminServices {
         var logger = Logger(label: "admin-test")
         logger.logLevel = .warning
-        return AdminServices(
-            configuration: configuration, store: db.store, readings: db.readings, reports: ReportService(store: db.store),
-            limiter: LoginLimiter(), metrics: AdminMetrics(), logger: logger)
+        return AdminServices(configuration: configuration, store: db.store, readings: db.readings, logger: logger)
     }
 }
 

@@ -14,6 +14,14 @@ struct DashboardController {
         var attention: [(gateway: String, reason: String)] = []
         var failingMails: [OutboxMail] = []
         var pendingMails = 0
+        /// When `currentPower` and `todayEnergy` were computed (they may be a few seconds old), local.
+        var figuresAt = ""
+    }
+
+    /// The figures summed over every gateway's readings: the costly part of the page.
+    struct Figures: Sendable {
+        var currentPower = 0.0
+        var todayEnergy = 0.0
     }
 
     func register(on router: some RouterMethods<AdminRequestContext>) {
@@ -21,6 +29,22 @@ struct DashboardController {
             let summary = try await summarize()
             return Pages.page("Dashboard", context: context, active: "Dashboard", Views.dashboard(summary, flash: Pages.flash(try request.query)))
         }
+    }
+
+    struct FiguresKey: Hashable, Sendable {
+        var zone: String
+        var offlineThreshold: Int64
+        var day: EpochMillis
+    }
+
+    static func figures(services: AdminServices, gateways: [GatewayInfo], now: EpochMillis, dayStart: EpochMillis, offlineThreshold: Int64) async throws -> Figures {
+        let online = gateways.filter { now - $0.lastSeen <= offlineThreshold }
+        // Two batched reads instead of a few queries per gateway, on two reader connections at once.
+        async let latest = services.store.latestReadings(gateways: online.map(\.id), since: now - offlineThreshold)
+        async let energy = services.store.energy(gateways: gateways.filter { $0.lastSeen >= dayStart }.map(\.id), from: dayStart, to: now + 3_600_000)
+        return Figures(
+            currentPower: try await latest.values.joined().reduce(0) { $0 + $1.power },
+            todayEnergy: try await energy.values.reduce(0, +))
     }
 
     func summarize() async throws -> Summary {
@@ -32,12 +56,15 @@ struct DashboardController {
         let alerts = try await services.store.alertStates()
         let today = TimeFormat.day(now, in: zone)
         var summary = Summary()
-        let online = gateways.filter { now - $0.lastSeen <= settings.offlineThresholdMillis }
-        // Two batched reads instead of a few queries per gateway, on two reader connections at once.
-        async let latest = services.store.latestReadings(gateways: online.map(\.id), since: now - settings.offlineThresholdMillis)
-        async let energy = services.store.energy(gateways: gateways.filter { $0.lastSeen >= dayStart }.map(\.id), from: dayStart, to: now + 3_600_000)
-        summary.currentPower = try await latest.values.joined().reduce(0) { $0 + $1.power }
-        summary.todayEnergy = try await energy.values.reduce(0, +)
+        // Power and energy over all gateways cost a few hundred small queries with a few
+        // hundred gateways; they are shared by every request for a few seconds.
+        let key = FiguresKey(zone: zone.identifier, offlineThreshold: settings.offlineThresholdMillis, day: dayStart)
+        let figures = try await services.dashboardFigures.get(key: key, now: now) { [services] in
+            try await Self.figures(services: services, gateways: gateways, now: now, dayStart: dayStart, offlineThreshold: settings.offlineThresholdMillis)
+        }
+        summary.currentPower = figures.value.currentPower
+        summary.todayEnergy = figures.value.todayEnergy
+        summary.figuresAt = TimeFormat.local(figures.at, in: zone, seconds: true)
         for gateway in gateways {
             let isOnline = now - gateway.lastSeen <= settings.offlineThresholdMillis
             if isOnline { summary.online += 1 } else { summary.offline += 1 }
@@ -65,6 +92,7 @@ extension Views {
               <div class="card"><div class="value" id="current-power">\(h(Units.power(s.currentPower)))</div><div class="label">current total power</div></div>
               <div class="card"><div class="value" id="today-energy">\(h(Units.energy(s.todayEnergy)))</div><div class="label">energy today</div></div>
             </div>
+            <p class="muted" id="figures-at">Power and energy as of \(h(s.figuresAt)).</p>
             <h2>Needs attention</h2>
             """
         if s.attention.isEmpty {

@@ -25,13 +25,15 @@ struct RollupService: Service {
                     if Task.isShuttingDownGracefully { break }
                     hours += try await store.refreshRollup(gateway: gateway.id)
                 }
-                if hours > 0 {
-                    logger.info("rolled up closed hours", metadata: ["hours": "\(hours)"])
-                    // A big first rollup leaves freed heap behind; give it back to the system.
-                    #if os(Linux)
-                    malloc_trim(0)
-                    #endif
-                }
+                if hours > 0 { logger.info("rolled up closed hours", metadata: ["hours": "\(hours)"]) }
+                // A rollup (the first one reads a year of readings) and the page views since
+                // the last pass fill SQLite's page caches and leave freed heap behind; give
+                // both back every pass (every few minutes), so an idle panel stays small.
+                // Pages come back from the OS page cache on demand.
+                if let releasing = store as? any MemoryReleasing { await releasing.releaseMemory() }
+                #if os(Linux)
+                malloc_trim(0)
+                #endif
             } catch {
                 logger.warning("rollup pass failed", metadata: ["error": "\(error)"])
             }

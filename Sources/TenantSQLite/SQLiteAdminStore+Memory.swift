@@ -1,0 +1,5 @@
+import TenantStorage
+
+extension SQLiteAdminStore: MemoryReleasing {
+    public func releaseMemory() async { await database.releaseMemory() }
+}
