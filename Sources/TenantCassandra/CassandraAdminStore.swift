@@ -499,19 +499,25 @@ public struct CassandraAdminStore: AdminStore {
         return r >= 0 ? t - r : t - r - hourMillis
     }
 
+    /// The cap of one integration step (as in the SQLite store).
+    static let stepCap: EpochMillis = 600_000
+
     /// The SQLite store's two aggregate queries, in Swift over `readings` (which must cover
-    /// `[from - 1 h, to)`: the hour before `from` gives each energy counter its previous value).
-    static func computeHours(_ readings: [Reading], from: EpochMillis, to: EpochMillis) -> [RawHour] {
+    /// `[from - 1 h, to + 10 min)`: the hour before `from` gives each energy counter its
+    /// previous value, the minutes after `to` the last steps of the range). `laterExists`:
+    /// whether the gateway has readings at or after `to + 10 min`.
+    static func computeHours(_ readings: [Reading], from: EpochMillis, to: EpochMillis, laterExists: Bool) -> [RawHour] {
         guard from < to else { return [] }
         // Instants: total power summed over sensors; each is a left rectangle up to the next
-        // instant (60 s for the last), capped at 10 minutes so that gaps are not production.
+        // instant, capped at 10 minutes so that gaps are not production (60 s for the newest
+        // of all). Instants past `to` only end steps, so no range boundary changes an hour.
         var totals: [EpochMillis: Double] = [:]
-        for reading in readings where reading.at >= from && reading.at < to { totals[reading.at, default: 0] += reading.power }
+        for reading in readings where reading.at >= from && reading.at < to + stepCap { totals[reading.at, default: 0] += reading.power }
         let instants = totals.keys.sorted()
         var hours: [EpochMillis: RawHour] = [:]
-        for (index, at) in instants.enumerated() {
+        for (index, at) in instants.enumerated() where at < to {
             let total = totals[at]!
-            let dt = Swift.min(index + 1 < instants.count ? instants[index + 1] - at : 60_000, 600_000)
+            let dt = Swift.min(index + 1 < instants.count ? instants[index + 1] - at : (laterExists ? stepCap : 60_000), stepCap)
             let hour = floorHour(at)
             var h = hours[hour] ?? RawHour(hour: hour, samples: 0, sum: 0, max: -.infinity, powerWh: 0, counterWh: nil)
             h.samples += 1
@@ -537,10 +543,21 @@ public struct CassandraAdminStore: AdminStore {
         return hours.values.sorted { $0.hour < $1.hour }
     }
 
-    private func computeHours(gateway: String, from: EpochMillis, to: EpochMillis) async throws -> [RawHour] {
+    /// ``computeHours(_:from:to:laterExists:)`` over the readings of `gateway`; `newest`, when
+    /// the caller knows it, spares the look past the range.
+    private func computeHours(gateway: String, from: EpochMillis, to: EpochMillis, newest: EpochMillis? = nil) async throws -> [RawHour] {
         guard from < to else { return [] }
-        let readings = try await readingStore.readings(gateway: gateway, from: from - Self.hourMillis, to: to)
-        return Self.computeHours(readings, from: from, to: to)
+        let readings = try await readingStore.readings(gateway: gateway, from: from - Self.hourMillis, to: to + Self.stepCap)
+        // What follows the window matters only when the window's last instant is in the range.
+        var laterExists = false
+        if let last = readings.last?.at, last >= from, last < to {
+            if let newest {
+                laterExists = newest >= to + Self.stepCap
+            } else {
+                laterExists = try await !readingStore.readings(gateway: gateway, from: to + Self.stepCap, to: Self.farFuture).isEmpty
+            }
+        }
+        return Self.computeHours(readings, from: from, to: to, laterExists: laterExists)
     }
 
     private func rolledThrough(_ gateway: String) async throws -> EpochMillis? {
@@ -608,7 +625,7 @@ public struct CassandraAdminStore: AdminStore {
             let insert = try await insertStatement()
             while chunkStart < cutoff {
                 let chunkEnd = Swift.min(cutoff, chunkStart + 31 * 24 * Self.hourMillis)
-                let hours = try await computeHours(gateway: gateway, from: chunkStart, to: chunkEnd)
+                let hours = try await computeHours(gateway: gateway, from: chunkStart, to: chunkEnd, newest: newest)
                 // One partition (the gateway's rollups): unlogged batches are atomic within it.
                 for chunk in try hours.map({ h -> (CQLPreparedStatement, [CQLValue]) in
                     (insert, [.text("rollup"), .text(gateway), .text(Self.numericKey(h.hour)), .text(try Self.encode(h))])

@@ -313,21 +313,31 @@ public struct SQLiteAdminStore: AdminStore {
 
     // MARK: Rollups
 
-    /// Per-hour aggregates straight from readings: instants are summed over sensors,
-    /// power is integrated as left rectangles (a step to the next instant, capped at
-    /// 10 minutes so that gaps do not count as production).
+    /// The cap of one integration step: a reading changes the step of the instant before it
+    /// only if that instant is at most this much earlier.
+    static let stepCap: EpochMillis = 600_000
+
+    /// Per-hour aggregates of `[?2, ?3)` straight from readings: instants are summed over
+    /// sensors, power is integrated as left rectangles (a step to the next instant, capped at
+    /// 10 minutes so that gaps do not count as production; the newest instant of all counts
+    /// 60 s). Instants up to 10 minutes past `?3` are read and, past them, only whether any
+    /// later reading exists, so an hour's integral does not depend on where the range ends:
+    /// rollups written in chunks, passes or recomputations equal one computation.
     private static let hourlyFromReadings = """
         WITH inst AS (
-            SELECT at, SUM(power) AS total FROM readings WHERE gateway = ?1 AND at >= ?2 AND at < ?3 GROUP BY at
+            SELECT at, SUM(power) AS total FROM readings WHERE gateway = ?1 AND at >= ?2 AND at < ?3 + 600000 GROUP BY at
         ), steps AS (
-            SELECT at, total, MIN(COALESCE(LEAD(at) OVER (ORDER BY at) - at, 60000), 600000) AS dt FROM inst
+            SELECT at, total, MIN(COALESCE(LEAD(at) OVER (ORDER BY at) - at,
+                CASE WHEN EXISTS (SELECT 1 FROM readings WHERE gateway = ?1 AND at >= ?3 + 600000) THEN 600000 ELSE 60000 END), 600000) AS dt
+            FROM inst
         )
         SELECT (at / 3600000) * 3600000 AS hour, COUNT(*), SUM(total), MAX(total), SUM(total * dt) / 3600000.0
-        FROM steps GROUP BY hour ORDER BY hour
+        FROM steps WHERE at < ?3 GROUP BY hour ORDER BY hour
         """
 
     /// Per-hour energy from the sensors' cumulative counters: each delta is credited to the
-    /// hour of its later reading; a counter that went backwards (reset) credits nothing.
+    /// hour of its later reading; a counter that went backwards (reset) credits nothing. The
+    /// hour before `?2` gives each counter its previous value.
     private static let counterFromReadings = """
         WITH c AS (
             SELECT at, energy - LAG(energy) OVER (PARTITION BY sensor ORDER BY at) AS d

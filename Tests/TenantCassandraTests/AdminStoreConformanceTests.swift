@@ -30,6 +30,18 @@ enum AdminBackend: String, CaseIterable, Sendable, CustomTestStringConvertible {
         let readings: any ReadingStore
         let node: FakeStoreNode?
         let finish: @Sendable () async -> Void
+
+        /// Runs `body`, then ``finish``, also when `body` throws.
+        func withFinish<T>(_ body: (Opened) async throws -> T) async throws -> T {
+            do {
+                let value = try await body(self)
+                await finish()
+                return value
+            } catch {
+                await finish()
+                throw error
+            }
+        }
     }
 
     /// Runs `body` on a fresh store and cleans up afterwards, also when it throws (on a
@@ -281,6 +293,31 @@ enum AdminBackend: String, CaseIterable, Sendable, CustomTestStringConvertible {
             let series = try await store.powerSeries(gateway: "g", from: Self.t0, to: Self.t0 + 900_000)
             #expect(series.map(\.at) == [Self.t0, Self.t0 + 300_000, Self.t0 + 600_000])
             #expect(series.map(\.power) == [14, 88, 162])
+        }
+    }
+
+    /// Readings every five minutes without energy counters, rolled up by a pass after each
+    /// hour as the admin app does: the last step of each pass's last hour reaches into the
+    /// next hour and must count as in one computation over the whole range.
+    @Test(arguments: AdminBackend.available) func rollupPassesEqualOneComputation(_ backend: AdminBackend) async throws {
+        let reports = stride(from: Self.t0, to: Self.t0 + 6 * 3_600_000, by: 300_000).map { at in
+            GatewayReport(gateway: "g", readings: [Reading(sensor: "s", at: at, power: Double((at - Self.t0) / 300_000 % 7 * 100))], receivedAt: at)
+        }
+        let end = Self.t0 + 7 * 3_600_000
+        let expected = try await AdminBackend.sqlite.open().withFinish { reference in
+            _ = try await reference.readings.commit(reports)
+            return try await reference.admin.hourly(gateway: "g", from: Self.t0, to: end)
+        }
+        #expect(expected.count == 6)
+        // Five-minute left rectangles: 300 s of each power, the hour's last one included.
+        let firstHour: [Double] = (0..<12).map { Double($0 % 7 * 100) * 300 / 3600 }
+        #expect(expected.first?.energy == firstHour.reduce(0, +))
+        try await backend.with { opened in
+            for start in stride(from: 0, to: reports.count, by: 12) {
+                _ = try await opened.readings.commit(Array(reports[start..<start + 12]))
+                try await opened.admin.refreshRollup(gateway: "g")
+            }
+            #expect(try await opened.admin.hourly(gateway: "g", from: Self.t0, to: end) == expected)
         }
     }
 
