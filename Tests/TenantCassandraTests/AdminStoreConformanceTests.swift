@@ -321,6 +321,101 @@ enum AdminBackend: String, CaseIterable, Sendable, CustomTestStringConvertible {
         }
     }
 
+    /// One report per instant of `readings`, received half a second after it.
+    static func reports(of readings: [Reading], gateway: String = "g") -> [GatewayReport] {
+        Dictionary(grouping: readings, by: \.at).sorted { $0.key < $1.key }.map { at, readings in
+            GatewayReport(gateway: gateway, readings: readings.sorted { $0.sensor < $1.sensor }, receivedAt: at + 500)
+        }
+    }
+
+    /// The hourly buckets of exactly `readings`, computed from raw readings by a fresh SQLite
+    /// store (the reference semantics; the stores agree, see below).
+    static func freshHourly(_ readings: [Reading], from: EpochMillis, to: EpochMillis) async throws -> [HourBucket] {
+        try await AdminBackend.sqlite.open().withFinish { reference in
+            _ = try await reference.readings.commit(reports(of: readings))
+            return try await reference.admin.hourly(gateway: "g", from: from, to: to)
+        }
+    }
+
+    /// Two sensors every `step`: integer powers, and (when `counters`) integer energy
+    /// counters of sensor `a` derived from the time alone, so any subset is consistent.
+    static func steadyReadings(from: EpochMillis, to: EpochMillis, step: EpochMillis, counters: Bool) -> [Reading] {
+        stride(from: from, to: to, by: Int(step)).flatMap { at in
+            let minute = (at - t0) / 60_000
+            return ["a", "b"].map { sensor in
+                Reading(
+                    sensor: sensor, at: at, power: Double((minute * 37 + (sensor == "a" ? 11 : 3)) % 400),
+                    energy: counters && sensor == "a" ? Double(minute * 7) : nil)
+            }
+        }
+    }
+
+    /// Readings of 02:00-02:15 reach the store (through the ingest path) after 02:00 was
+    /// rolled up: the next pass recomputes the hours they change.
+    @Test(arguments: AdminBackend.available) func lateReadingsReopenRolledUpHours(_ backend: AdminBackend) async throws {
+        let all = Self.rollupReadings()
+        let late = (Self.t0 + 2 * 3_600_000)..<(Self.t0 + 2 * 3_600_000 + 20 * 60_000)
+        let end = Self.t0 + 7 * 3_600_000
+        let expected = try await Self.freshHourly(all, from: Self.t0, to: end)
+        try await backend.with { opened in
+            let (store, readings) = (opened.admin, opened.readings)
+            _ = try await readings.commit(Self.reports(of: all.filter { !late.contains($0.at) }))
+            #expect(try await store.refreshRollup(gateway: "g") == 5)
+            let stale = try await store.hourly(gateway: "g", from: Self.t0, to: end)
+            #expect(stale != expected)
+            let outcomes = try await readings.commit(Self.reports(of: all.filter { late.contains($0.at) }))
+            #expect(outcomes == Array(repeating: ReportOutcome(stored: 2, duplicates: 0), count: 4))
+            // 02:00's first reading ends the step of 01:55: 01:00 to 04:00 are recomputed.
+            #expect(try await store.refreshRollup(gateway: "g") == 4)
+            #expect(try await store.hourly(gateway: "g", from: Self.t0, to: end) == expected)
+            #expect(try await store.energy(gateways: ["g"], from: Self.t0, to: end)["g"] == expected.reduce(0) { $0 + $1.energy })
+            #expect(try await store.refreshRollup(gateway: "g") == 0, "nothing left to recompute")
+        }
+    }
+
+    /// Offline for two days, back with live data, then the backlog in chunks while passes
+    /// run: every hour ends up as one computation over all the readings.
+    @Test(arguments: AdminBackend.available, [true, false])
+    func aBacklogDaysBackIsCounted(_ backend: AdminBackend, counters: Bool) async throws {
+        let day: EpochMillis = 86_400_000, hour: EpochMillis = 3_600_000
+        let all = Self.steadyReadings(from: Self.t0, to: Self.t0 + 2 * day + 4 * hour, step: 300_000, counters: counters)
+        let offline = (Self.t0 + 4 * hour)..<(Self.t0 + 2 * day + 2 * hour)
+        let end = Self.t0 + 3 * day
+        let expected = try await Self.freshHourly(all, from: Self.t0, to: end)
+        #expect(expected.count == 52)
+        try await backend.with { opened in
+            let (store, readings) = (opened.admin, opened.readings)
+            _ = try await readings.commit(Self.reports(of: all.filter { !offline.contains($0.at) }))
+            #expect(try await store.refreshRollup(gateway: "g") > 0)
+            let backlog = Self.reports(of: all.filter { offline.contains($0.at) })
+            for (index, start) in stride(from: 0, to: backlog.count, by: 100).enumerated() {
+                _ = try await readings.commit(Array(backlog[start..<min(start + 100, backlog.count)]))
+                if index % 2 == 0 { try await store.refreshRollup(gateway: "g") }
+            }
+            try await store.refreshRollup(gateway: "g")
+            #expect(try await store.hourly(gateway: "g", from: Self.t0, to: end) == expected)
+            #expect(try await store.energy(gateways: ["g"], from: Self.t0 + day, to: Self.t0 + 2 * day)["g"]
+                == expected.filter { $0.hour >= Self.t0 + day && $0.hour < Self.t0 + 2 * day }.reduce(0) { $0 + $1.energy })
+        }
+    }
+
+    /// A gateway resending reports of rolled-up hours (acks it missed), even with other
+    /// values: duplicates, and the rollup does not change.
+    @Test(arguments: AdminBackend.available) func resentDuplicatesLeaveTheRollupAlone(_ backend: AdminBackend) async throws {
+        let all = Self.rollupReadings()
+        let end = Self.t0 + 7 * 3_600_000
+        try await backend.with { opened in
+            let (store, readings) = (opened.admin, opened.readings)
+            _ = try await readings.commit(Self.reports(of: all))
+            try await store.refreshRollup(gateway: "g")
+            let before = try await store.hourly(gateway: "g", from: Self.t0, to: end)
+            let resent = Self.reports(of: all.filter { $0.at < Self.t0 + 3_600_000 }.map { var r = $0; r.power += 1; return r })
+            #expect(try await readings.commit(resent).allSatisfy { $0.stored == 0 && $0.duplicates == 2 })
+            try await store.refreshRollup(gateway: "g")
+            #expect(try await store.hourly(gateway: "g", from: Self.t0, to: end) == before)
+        }
+    }
+
     /// The strongest check of the client-side aggregation: the same readings give the same
     /// hourly buckets, energy and power series in both stores, before and after rollups.
     @Test func cassandraAggregatesEqualSQLiteAggregates() async throws {
