@@ -23,6 +23,7 @@ import TenantStorage
 /// | `outbox_dedupe` / `all` | dedupe key | mail id |
 /// | `rollup` / gateway | hour (19 digits) | closed hour's aggregates |
 /// | `rollup_state` / `all` | gateway | hour through which rollups exist |
+/// | `rollup_late` / gateway | first hour to recompute (19 digits) | "" (written by ingest, see ``LateReadings``) |
 /// | `alert` / `all` | gateway | alert state |
 ///
 /// Aggregates that SQLite computes in SQL (hourly buckets, latest readings, power series) are
@@ -499,19 +500,25 @@ public struct CassandraAdminStore: AdminStore {
         return r >= 0 ? t - r : t - r - hourMillis
     }
 
+    /// The cap of one integration step (as in the SQLite store).
+    static let stepCap: EpochMillis = 600_000
+
     /// The SQLite store's two aggregate queries, in Swift over `readings` (which must cover
-    /// `[from - 1 h, to)`: the hour before `from` gives each energy counter its previous value).
-    static func computeHours(_ readings: [Reading], from: EpochMillis, to: EpochMillis) -> [RawHour] {
+    /// `[from - 1 h, to + 10 min)`: the hour before `from` gives each energy counter its
+    /// previous value, the minutes after `to` the last steps of the range). `laterExists`:
+    /// whether the gateway has readings at or after `to + 10 min`.
+    static func computeHours(_ readings: [Reading], from: EpochMillis, to: EpochMillis, laterExists: Bool) -> [RawHour] {
         guard from < to else { return [] }
         // Instants: total power summed over sensors; each is a left rectangle up to the next
-        // instant (60 s for the last), capped at 10 minutes so that gaps are not production.
+        // instant, capped at 10 minutes so that gaps are not production (60 s for the newest
+        // of all). Instants past `to` only end steps, so no range boundary changes an hour.
         var totals: [EpochMillis: Double] = [:]
-        for reading in readings where reading.at >= from && reading.at < to { totals[reading.at, default: 0] += reading.power }
+        for reading in readings where reading.at >= from && reading.at < to + stepCap { totals[reading.at, default: 0] += reading.power }
         let instants = totals.keys.sorted()
         var hours: [EpochMillis: RawHour] = [:]
-        for (index, at) in instants.enumerated() {
+        for (index, at) in instants.enumerated() where at < to {
             let total = totals[at]!
-            let dt = Swift.min(index + 1 < instants.count ? instants[index + 1] - at : 60_000, 600_000)
+            let dt = Swift.min(index + 1 < instants.count ? instants[index + 1] - at : (laterExists ? stepCap : 60_000), stepCap)
             let hour = floorHour(at)
             var h = hours[hour] ?? RawHour(hour: hour, samples: 0, sum: 0, max: -.infinity, powerWh: 0, counterWh: nil)
             h.samples += 1
@@ -537,10 +544,21 @@ public struct CassandraAdminStore: AdminStore {
         return hours.values.sorted { $0.hour < $1.hour }
     }
 
-    private func computeHours(gateway: String, from: EpochMillis, to: EpochMillis) async throws -> [RawHour] {
+    /// ``computeHours(_:from:to:laterExists:)`` over the readings of `gateway`; `newest`, when
+    /// the caller knows it, spares the look past the range.
+    private func computeHours(gateway: String, from: EpochMillis, to: EpochMillis, newest: EpochMillis? = nil) async throws -> [RawHour] {
         guard from < to else { return [] }
-        let readings = try await readingStore.readings(gateway: gateway, from: from - Self.hourMillis, to: to)
-        return Self.computeHours(readings, from: from, to: to)
+        let readings = try await readingStore.readings(gateway: gateway, from: from - Self.hourMillis, to: to + Self.stepCap)
+        // What follows the window matters only when the window's last instant is in the range.
+        var laterExists = false
+        if let last = readings.last?.at, last >= from, last < to {
+            if let newest {
+                laterExists = newest >= to + Self.stepCap
+            } else {
+                laterExists = try await !readingStore.readings(gateway: gateway, from: to + Self.stepCap, to: Self.farFuture).isEmpty
+            }
+        }
+        return Self.computeHours(readings, from: from, to: to, laterExists: laterExists)
     }
 
     private func rolledThrough(_ gateway: String) async throws -> EpochMillis? {
@@ -572,56 +590,85 @@ public struct CassandraAdminStore: AdminStore {
         }
     }
 
-    /// The days that hold readings of `gateway` (from its index rows), ascending.
-    private func readingDays(_ gateway: String) async throws -> [Int32] {
-        let statement = try await client.prepare("SELECT sensor, day FROM \(ks).gateways WHERE id = ?")
-        let rows = try await client.executeAll(statement, [.text(gateway)], consistency: consistency)
-        return Set(rows.rows.compactMap { row -> Int32? in
-            if row.count == 2, case .date(let day) = row[1] { day } else { nil }
-        }).sorted()
-    }
-
-    /// The first (or last) reading time of `gateway`, visiting indexed days from that end.
-    private func edgeReading(_ gateway: String, days: [Int32], newest: Bool) async throws -> EpochMillis? {
-        for day in newest ? days.reversed() : days {
+    /// The first reading time of `gateway`, visiting its indexed days from the oldest.
+    private func oldestReading(_ gateway: String) async throws -> EpochMillis? {
+        for day in Set(try await readingStore.indexedPartitions(gateway: gateway).map(\.day)).sorted() {
             let start = Int64(day) * 86_400_000
-            let ats = try await readingStore.readings(gateway: gateway, from: start, to: start + 86_400_000).map(\.at)
-            if let edge = newest ? ats.max() : ats.min() { return edge }
+            if let oldest = try await readingStore.readings(gateway: gateway, from: start, to: start + 86_400_000).first?.at { return oldest }
         }
         return nil
     }
 
+    /// The late-reading markers of `gateway` (see ``LateReadings``): the first hour each
+    /// asks to recompute, and its write timestamp.
+    private func lateMarkers(_ gateway: String) async throws -> [(hour: EpochMillis, stamp: Int64)] {
+        let statement = try await client.prepare("SELECT key, writetime(value) FROM \(ks).admin WHERE kind = ? AND part = ?")
+        return try await client.executeAll(statement, [.text(LateReadings.kind), .text(gateway)], consistency: consistency).rows.compactMap { row in
+            guard row.count == 2, let hour = row[0].string.flatMap({ Int64($0) }), let stamp = row[1].int64 else { return nil }
+            return (hour, stamp)
+        }
+    }
+
     @discardableResult
     public func refreshRollup(gateway: String) async throws -> Int {
+        try await refreshRollup(gateway: gateway, afterReadingMarkers: {})
+    }
+
+    /// ``refreshRollup(gateway:)``; `afterReadingMarkers` runs between reading the late-reading
+    /// markers and the reads that recompute (tests commit there to race a pass).
+    func refreshRollup(gateway: String, afterReadingMarkers: @Sendable () async throws -> Void) async throws -> Int {
         try await wrap("rollup refresh") {
-            let days = try await readingDays(gateway)
-            guard let newest = try await edgeReading(gateway, days: days, newest: true) else { return 0 }
+            // Markers first: each was written after its readings, so the reads below see them.
+            let markers = try await lateMarkers(gateway)
+            try await afterReadingMarkers()
+            guard let newest = try await readingStore.newestReading(gateway: gateway) else { return 0 }
             let cutoff = Self.floorHour(newest - rollupGrace)
+            let through = try await rolledThrough(gateway)
+            var written = 0
+            // Hours late readings reopened, up to where the rollup stands; later hours are
+            // rolled up fresh below.
+            if let through, let redo = markers.map(\.hour).min(), redo < through {
+                written += try await rollUp(gateway: gateway, from: redo, to: through, newest: newest)
+            }
             let start: EpochMillis
-            if let through = try await rolledThrough(gateway) {
+            if let through {
                 start = through
             } else {
-                start = Self.floorHour(try await edgeReading(gateway, days: days, newest: false) ?? cutoff)
+                start = Self.floorHour(try await oldestReading(gateway) ?? cutoff)
             }
-            var written = 0
-            var chunkStart = start
-            let insert = try await insertStatement()
-            while chunkStart < cutoff {
-                let chunkEnd = Swift.min(cutoff, chunkStart + 31 * 24 * Self.hourMillis)
-                let hours = try await computeHours(gateway: gateway, from: chunkStart, to: chunkEnd)
-                // One partition (the gateway's rollups): unlogged batches are atomic within it.
-                for chunk in try hours.map({ h -> (CQLPreparedStatement, [CQLValue]) in
-                    (insert, [.text("rollup"), .text(gateway), .text(Self.numericKey(h.hour)), .text(try Self.encode(h))])
-                }).chunked(100) {
-                    try await client.batch(.unlogged, chunk, consistency: consistency)
-                }
-                // After the hours: a state ahead of its rows would hide hours from `hourly`.
-                if (try await rolledThrough(gateway) ?? .min) < chunkEnd { try await put("rollup_state", Self.single, gateway, String(chunkEnd)) }
-                written += hours.count
-                chunkStart = chunkEnd
+            written += try await rollUp(gateway: gateway, from: start, to: cutoff, newest: newest)
+            // Compare-and-clear: a partition deletion at the newest timestamp read removes the
+            // markers acted on; one written since has a later timestamp and stays.
+            if let stamp = markers.map(\.stamp).max() {
+                let clear = try await client.prepare("DELETE FROM \(ks).admin USING TIMESTAMP ? WHERE kind = ? AND part = ?")
+                _ = try await client.execute(clear, [.bigint(stamp), .text(LateReadings.kind), .text(gateway)], consistency: consistency)
             }
             return written
         }
+    }
+
+    /// Computes and writes the hours of `[from, to)` a month at a time, then moves
+    /// `rollup_state` to `to` if it was behind; returns the hours written.
+    private func rollUp(gateway: String, from: EpochMillis, to: EpochMillis, newest: EpochMillis) async throws -> Int {
+        var written = 0
+        var chunkStart = from
+        let insert = try await insertStatement()
+        while chunkStart < to {
+            let chunkEnd = Swift.min(to, chunkStart + 31 * 24 * Self.hourMillis)
+            let hours = try await computeHours(gateway: gateway, from: chunkStart, to: chunkEnd, newest: newest)
+            // One partition (the gateway's rollups): unlogged batches are atomic within it.
+            // Hours only gain readings, so overwriting them leaves no stale row behind.
+            for chunk in try hours.map({ h -> (CQLPreparedStatement, [CQLValue]) in
+                (insert, [.text("rollup"), .text(gateway), .text(Self.numericKey(h.hour)), .text(try Self.encode(h))])
+            }).chunked(100) {
+                try await client.batch(.unlogged, chunk, consistency: consistency)
+            }
+            // After the hours: a state ahead of its rows would hide hours from `hourly`.
+            if (try await rolledThrough(gateway) ?? .min) < chunkEnd { try await put("rollup_state", Self.single, gateway, String(chunkEnd)) }
+            written += hours.count
+            chunkStart = chunkEnd
+        }
+        return written
     }
 
     public func powerSeries(gateway: String, from: EpochMillis, to: EpochMillis) async throws -> [(at: EpochMillis, power: Double)] {

@@ -28,6 +28,11 @@ public struct CassandraStoreOptions: Sendable, Hashable {
     public var maxStatementsPerBatch = 100
     /// Partitions read or written at once by one call.
     public var concurrency = 16
+    /// Readings whose hour ends this long before the gateway's newest reading may be in an
+    /// hour the admin app has rolled up: a commit holding such readings leaves a marker that
+    /// makes the next rollup pass recompute them. Keep it at most the admin store's
+    /// `rollupGrace` (both default to 15 minutes).
+    public var rollupGrace: EpochMillis = 15 * 60_000
 
     /// The defaults: LOCAL_QUORUM both ways, unlogged per-partition batches.
     public init() {}
@@ -41,6 +46,8 @@ public struct CassandraStoreOptions: Sendable, Hashable {
 /// between two writers of the same reading stores it once; both may count it as stored.
 /// A resend whose values differ from the stored reading changes nothing and counts as a
 /// duplicate, except when it races with the first write, where the last write wins.
+/// A commit holding readings old enough to be in an hour the admin app may have rolled up
+/// writes one marker row after them, for the next rollup pass (see ``LateReadings``).
 public struct CassandraReadingStore: ReadingStore {
     /// The client this store sends through (shared, pooled).
     public let client: CQLClient
@@ -48,6 +55,8 @@ public struct CassandraReadingStore: ReadingStore {
     public let keyspace: ProviderID
     /// Consistency and batching choices.
     public let options: CassandraStoreOptions
+    /// Each gateway's newest reading time and the marker timestamps (see ``LateReadings``).
+    let lateReadings = LateReadingTracker()
 
     private var ks: String { CassandraSchema.quoted(keyspace.rawValue) }
 
@@ -91,7 +100,10 @@ public struct CassandraReadingStore: ReadingStore {
                 seen.insert(Key(gateway: report.gateway, sensor: reading.sensor, at: reading.at)).inserted
             })
         }
-        // 2. Which candidates exist already: one slice read per partition.
+        // 2. Readings old enough to be in hours the admin app may have rolled up (duplicates
+        //    too: a resend after a failed commit must mark what the failed one could not).
+        let late = try await lateHours(reports)
+        // 3. Which candidates exist already: one slice read per partition.
         var slices: [Partition: (min: EpochMillis, max: EpochMillis)] = [:]
         for (report, readings) in zip(reports, candidates) {
             for reading in readings {
@@ -110,7 +122,7 @@ public struct CassandraReadingStore: ReadingStore {
             return Set(rows.rows.compactMap { $0.first?.int64 }.map { Key(gateway: partition.gateway, sensor: partition.sensor, at: $0) })
         }
         let existing = existingSets.reduce(into: Set<Key>()) { $0.formUnion($1) }
-        // 3. Outcomes, and the readings to write.
+        // 4. Outcomes, and the readings to write.
         var outcomes: [ReportOutcome] = []
         var fresh: [[Reading]] = []
         for (report, readings) in zip(reports, candidates) {
@@ -118,13 +130,45 @@ public struct CassandraReadingStore: ReadingStore {
             fresh.append(new)
             outcomes.append(ReportOutcome(stored: new.count, duplicates: report.readings.count - new.count))
         }
-        // 4. Gateways first: registration, last-seen, and the index rows of the partitions about
+        // 5. Gateways first: registration, last-seen, and the index rows of the partitions about
         //    to be written. Index rows before readings: an index row without readings is
         //    harmless; readings without an index row would be invisible to reads.
         try await writeGateways(reports, fresh: fresh)
-        // 5. The readings.
+        // 6. The readings.
         try await writeReadings(reports, fresh: fresh)
+        // 7. Late markers after the readings: a rollup pass that sees a marker sees its readings.
+        try await writeLateMarkers(late)
         return outcomes
+    }
+
+    /// Per gateway whose readings in `reports` are late, the first hour to recompute. The
+    /// first commit of a gateway in this store instance reads its stored newest reading.
+    private func lateHours(_ reports: [GatewayReport]) async throws -> [String: EpochMillis] {
+        var spans: [String: (min: EpochMillis, max: EpochMillis)] = [:]
+        for report in reports {
+            for reading in report.readings {
+                let span = spans[report.gateway] ?? (reading.at, reading.at)
+                spans[report.gateway] = (Swift.min(span.min, reading.at), Swift.max(span.max, reading.at))
+            }
+        }
+        let unseeded = spans.keys.filter { lateReadings.newest($0) == nil }
+        let seeds = try await concurrently(unseeded, limit: options.concurrency) { gateway in
+            (gateway, try await newestReading(gateway: gateway))
+        }
+        return lateReadings.lateHours(
+            spans: spans, seeds: Dictionary(seeds.compactMap { gateway, newest in newest.map { (gateway, $0) } }, uniquingKeysWith: Swift.max),
+            grace: options.rollupGrace)
+    }
+
+    private func writeLateMarkers(_ late: [String: EpochMillis]) async throws {
+        guard !late.isEmpty else { return }
+        let insert = try await client.prepare("INSERT INTO \(ks).admin (kind, part, key, value) VALUES (?, ?, ?, ?) USING TIMESTAMP ?")
+        _ = try await concurrently(Array(late), limit: options.concurrency) { gateway, hour in
+            _ = try await client.execute(
+                insert,
+                [.text(LateReadings.kind), .text(gateway), .text(CassandraAdminStore.numericKey(hour)), .text(""), .bigint(lateReadings.nextStamp())],
+                consistency: options.writeConsistency)
+        }
     }
 
     private func writeGateways(_ reports: [GatewayReport], fresh: [[Reading]]) async throws {
@@ -203,18 +247,23 @@ public struct CassandraReadingStore: ReadingStore {
         }
     }
 
+    /// The `readings` partitions of `gateway` that its index rows name, as (sensor, day).
+    func indexedPartitions(gateway: String) async throws -> [(sensor: String, day: Int32)] {
+        let partitionsQuery = try await client.prepare("SELECT sensor, day FROM \(ks).gateways WHERE id = ?")
+        let index = try await client.executeAll(partitionsQuery, [.text(gateway)], consistency: options.readConsistency)
+        return index.rows.compactMap { row in
+            guard row.count == 2, let sensor = row[0].string, case .date(let day) = row[1] else {
+                return nil  // the static-only row of a gateway without readings
+            }
+            return (sensor, day)
+        }
+    }
+
     public func readings(gateway: String, from: EpochMillis, to: EpochMillis) async throws -> [Reading] {
         guard from < to else { return [] }
         do {
             let firstDay = CassandraSchema.day(of: from), lastDay = CassandraSchema.day(of: to - 1)
-            let partitionsQuery = try await client.prepare("SELECT sensor, day FROM \(ks).gateways WHERE id = ?")
-            let index = try await client.executeAll(partitionsQuery, [.text(gateway)], consistency: options.readConsistency)
-            let partitions: [(String, Int32)] = index.rows.compactMap { row in
-                guard row.count == 2, let sensor = row[0].string, case .date(let day) = row[1], (firstDay...lastDay).contains(day) else {
-                    return nil  // the static-only row of a gateway without readings, or another day
-                }
-                return (sensor, day)
-            }
+            let partitions = try await indexedPartitions(gateway: gateway).filter { (firstDay...lastDay).contains($0.day) }
             let select = try await client.prepare(
                 """
                 SELECT sensor, at, power, energy, voltage, current, temperature FROM \(ks).readings
@@ -236,6 +285,24 @@ public struct CassandraReadingStore: ReadingStore {
         } catch {
             throw StorageError("cassandra read of gateway \(gateway) failed: \(error)")
         }
+    }
+
+    /// The time of the newest stored reading of `gateway`, nil without readings: the index
+    /// names the newest day, and one single-row read per sensor of that day (partitions are
+    /// clustered newest first) finds it. A day whose readings never made it (index rows are
+    /// written first) gives way to the day before.
+    func newestReading(gateway: String) async throws -> EpochMillis? {
+        let byDay = Dictionary(grouping: try await indexedPartitions(gateway: gateway), by: \.day)
+        let newestQuery = try await client.prepare("SELECT at FROM \(ks).readings WHERE gateway = ? AND sensor = ? AND day = ? LIMIT 1")
+        for day in byDay.keys.sorted(by: >) {
+            let newest = try await concurrently(byDay[day]!.map(\.sensor), limit: options.concurrency) { sensor -> EpochMillis? in
+                let result = try await client.execute(newestQuery, [.text(gateway), .text(sensor), .date(day)], consistency: options.readConsistency)
+                guard case .rows(let rows) = result else { return nil }
+                return rows.rows.first?.first?.int64
+            }
+            if let time = newest.compactMap({ $0 }).max() { return time }
+        }
+        return nil
     }
 
     public func ping() async throws {

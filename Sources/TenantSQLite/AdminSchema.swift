@@ -1,5 +1,6 @@
 /// The admin panel's tables, appended to ``Schema/migrations`` (versions 2...9 are the
-/// admin area's). Append new migrations; never edit one that has shipped.
+/// admin area's; version 3 adds the late-reading markers of the hourly rollup). Append new
+/// migrations; never edit one that has shipped.
 public enum AdminSchema {
     /// The admin area's migrations, oldest first.
     public static let migrations: [Migration] = [
@@ -55,6 +56,15 @@ public enum AdminSchema {
                 offline INTEGER NOT NULL,
                 low_day TEXT
             ) WITHOUT ROWID;
-            """)
+            """),
+        // Readings that arrive after their hour was rolled up (a gateway uploading a backlog).
+        // Ingest lowers `gateways.changed_from` to the oldest reading it newly stored, in the
+        // upsert of `last_seen` it runs anyway; the rollup pass takes the marker and, when it
+        // reaches back before `through`, records in `rollup_state.redo_from` the first hour to
+        // recompute, so that a crash between taking and recomputing loses nothing.
+        Migration(version: 3, sql: """
+            ALTER TABLE gateways ADD COLUMN changed_from INTEGER;
+            ALTER TABLE rollup_state ADD COLUMN redo_from INTEGER;
+            """),
     ]
 }

@@ -20,18 +20,13 @@ public struct SQLiteReadingStore: ReadingStore {
     /// Stores one report inside the caller's transaction. A report's readings are validated
     /// before they get here, so the only failures left are I/O ones, which abort the commit.
     private static func store(_ report: GatewayReport, in db: SQLiteConnection) throws -> ReportOutcome {
-        try db.run(
-            """
-            INSERT INTO gateways (id, first_seen, last_seen) VALUES (?1, ?2, ?2)
-            ON CONFLICT (id) DO UPDATE SET last_seen = max(last_seen, excluded.last_seen)
-            """,
-            [.text(report.gateway), .integer(report.receivedAt)])
         let insert = try db.statement(
             """
             INSERT OR IGNORE INTO readings (gateway, at, sensor, power, energy, voltage, current, temperature)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             """)
         var stored = 0
+        var oldestStored: EpochMillis?
         for reading in report.readings {
             insert.reset()
             try insert.bind(.text(report.gateway), at: 1)
@@ -43,8 +38,21 @@ public struct SQLiteReadingStore: ReadingStore {
             try insert.bind(.real(reading.current), at: 7)
             try insert.bind(.real(reading.temperature), at: 8)
             while try insert.step() {}
-            stored += db.changes
+            if db.changes > 0 {
+                stored += 1
+                oldestStored = min(oldestStored ?? reading.at, reading.at)
+            }
         }
+        // The same upsert as ever, plus one column: `changed_from` keeps the oldest reading
+        // stored since the admin app's last rollup pass, which recomputes rolled-up hours from
+        // there (a backlog arriving after its hours were closed). Duplicates change nothing.
+        try db.run(
+            """
+            INSERT INTO gateways (id, first_seen, last_seen, changed_from) VALUES (?1, ?2, ?2, ?3)
+            ON CONFLICT (id) DO UPDATE SET last_seen = max(last_seen, excluded.last_seen),
+                changed_from = min(coalesce(changed_from, ?3), coalesce(?3, changed_from))
+            """,
+            [.text(report.gateway), .integer(report.receivedAt), .integer(oldestStored)])
         return ReportOutcome(stored: stored, duplicates: report.readings.count - stored)
     }
 

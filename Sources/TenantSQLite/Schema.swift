@@ -41,10 +41,14 @@ public enum Schema {
     ]
 
     /// Runs the migrations newer than the database's `user_version`, each in its own transaction.
+    /// tenant-ingest and tenant-admin open the same file and may start at the same moment:
+    /// the version is read again under the write lock, so whichever comes second skips the
+    /// steps the first one applied instead of failing on them.
     static func migrate(_ connection: SQLiteConnection, migrations: [Migration]) throws {
-        let current = try connection.userVersion
-        for migration in migrations.sorted(by: { $0.version < $1.version }) where migration.version > current {
+        for migration in migrations.sorted(by: { $0.version < $1.version }) {
+            guard migration.version > (try connection.userVersion) else { continue }
             try connection.transaction {
+                guard try connection.userVersion < migration.version else { return }
                 try connection.execute(migration.sql)
                 try connection.execute("PRAGMA user_version = \(migration.version)")
             }

@@ -68,4 +68,40 @@ import AdminTestSupport
         let expectedPeak = (0..<60).map { SolarFixture.power(at: Self.day0 + 9 * 3_600_000 + Int64($0) * 60_000, peak: 2000) * 2 + ($0 == 30 ? 600 : 0) }.max()
         #expect(nine.peakPower == expectedPeak)
     }
+
+    /// A gateway offline from noon of day 1 to 06:00 of day 3 comes back live, then uploads
+    /// its backlog through the ingest path while the rollup keeps running: the daily report
+    /// is the one a database that always had every reading gives.
+    @Test(arguments: [true, false])
+    func aBacklogArrivingAfterTheRollupIsCounted(counters: Bool) async throws {
+        let reference = try TestDatabase()
+        let end = Self.day0 + 2 * Self.dayMillis + 9 * 3_600_000
+        try await SolarFixture.write(to: reference.readings, gateway: "gw-b", from: Self.day0, to: end, counters: counters)
+        let all = try await reference.readings.readings(gateway: "gw-b", from: Self.day0, to: end)
+        func reports(_ range: Range<Int64>) -> [GatewayReport] {
+            Dictionary(grouping: all.filter { range.contains($0.at) }, by: \.at).sorted { $0.key < $1.key }.map { at, readings in
+                GatewayReport(gateway: "gw-b", readings: readings, receivedAt: end + 60_000)
+            }
+        }
+        let offline = (Self.day0 + 12 * 3_600_000)..<(Self.day0 + 2 * Self.dayMillis + 6 * 3_600_000)
+
+        let db = try TestDatabase()
+        _ = try await db.readings.commit(reports(Self.day0..<offline.lowerBound) + reports(offline.upperBound..<end))
+        #expect(try await db.store.refreshRollup(gateway: "gw-b") > 0)
+        let backlog = reports(offline)
+        for (index, start) in stride(from: 0, to: backlog.count, by: 300).enumerated() {
+            _ = try await db.readings.commit(Array(backlog[start..<min(start + 300, backlog.count)]))
+            if index % 3 == 0 { try await db.store.refreshRollup(gateway: "gw-b") }
+        }
+        try await db.store.refreshRollup(gateway: "gw-b")
+
+        let utc = TimeZone(identifier: "UTC")!
+        try await reference.store.refreshRollup(gateway: "gw-b")
+        let expected = try await ReportService(store: reference.store).daily(gateway: "gw-b", from: Self.day0, to: end, zone: utc)
+        let days = try await ReportService(store: db.store).daily(gateway: "gw-b", from: Self.day0, to: end, zone: utc)
+        #expect(days == expected)
+        #expect(abs(days[1].energy - SolarExpectation.dayEnergy(sensors: 2, peak: 2000)) < 0.01, "the whole offline day counts")
+        #expect(days[1].samples == 1440)
+    }
 }
+

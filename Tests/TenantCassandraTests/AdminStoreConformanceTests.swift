@@ -30,6 +30,18 @@ enum AdminBackend: String, CaseIterable, Sendable, CustomTestStringConvertible {
         let readings: any ReadingStore
         let node: FakeStoreNode?
         let finish: @Sendable () async -> Void
+
+        /// Runs `body`, then ``finish``, also when `body` throws.
+        func withFinish<T>(_ body: (Opened) async throws -> T) async throws -> T {
+            do {
+                let value = try await body(self)
+                await finish()
+                return value
+            } catch {
+                await finish()
+                throw error
+            }
+        }
     }
 
     /// Runs `body` on a fresh store and cleans up afterwards, also when it throws (on a
@@ -281,6 +293,126 @@ enum AdminBackend: String, CaseIterable, Sendable, CustomTestStringConvertible {
             let series = try await store.powerSeries(gateway: "g", from: Self.t0, to: Self.t0 + 900_000)
             #expect(series.map(\.at) == [Self.t0, Self.t0 + 300_000, Self.t0 + 600_000])
             #expect(series.map(\.power) == [14, 88, 162])
+        }
+    }
+
+    /// Readings every five minutes without energy counters, rolled up by a pass after each
+    /// hour as the admin app does: the last step of each pass's last hour reaches into the
+    /// next hour and must count as in one computation over the whole range.
+    @Test(arguments: AdminBackend.available) func rollupPassesEqualOneComputation(_ backend: AdminBackend) async throws {
+        let reports = stride(from: Self.t0, to: Self.t0 + 6 * 3_600_000, by: 300_000).map { at in
+            GatewayReport(gateway: "g", readings: [Reading(sensor: "s", at: at, power: Double((at - Self.t0) / 300_000 % 7 * 100))], receivedAt: at)
+        }
+        let end = Self.t0 + 7 * 3_600_000
+        let expected = try await AdminBackend.sqlite.open().withFinish { reference in
+            _ = try await reference.readings.commit(reports)
+            return try await reference.admin.hourly(gateway: "g", from: Self.t0, to: end)
+        }
+        #expect(expected.count == 6)
+        // Five-minute left rectangles: 300 s of each power, the hour's last one included.
+        let firstHour: [Double] = (0..<12).map { Double($0 % 7 * 100) * 300 / 3600 }
+        #expect(expected.first?.energy == firstHour.reduce(0, +))
+        try await backend.with { opened in
+            for start in stride(from: 0, to: reports.count, by: 12) {
+                _ = try await opened.readings.commit(Array(reports[start..<start + 12]))
+                try await opened.admin.refreshRollup(gateway: "g")
+            }
+            #expect(try await opened.admin.hourly(gateway: "g", from: Self.t0, to: end) == expected)
+        }
+    }
+
+    /// One report per instant of `readings`, received half a second after it.
+    static func reports(of readings: [Reading], gateway: String = "g") -> [GatewayReport] {
+        Dictionary(grouping: readings, by: \.at).sorted { $0.key < $1.key }.map { at, readings in
+            GatewayReport(gateway: gateway, readings: readings.sorted { $0.sensor < $1.sensor }, receivedAt: at + 500)
+        }
+    }
+
+    /// The hourly buckets of exactly `readings`, computed from raw readings by a fresh SQLite
+    /// store (the reference semantics; the stores agree, see below).
+    static func freshHourly(_ readings: [Reading], from: EpochMillis, to: EpochMillis) async throws -> [HourBucket] {
+        try await AdminBackend.sqlite.open().withFinish { reference in
+            _ = try await reference.readings.commit(reports(of: readings))
+            return try await reference.admin.hourly(gateway: "g", from: from, to: to)
+        }
+    }
+
+    /// Two sensors every `step`: integer powers, and (when `counters`) integer energy
+    /// counters of sensor `a` derived from the time alone, so any subset is consistent.
+    static func steadyReadings(from: EpochMillis, to: EpochMillis, step: EpochMillis, counters: Bool) -> [Reading] {
+        stride(from: from, to: to, by: Int(step)).flatMap { at in
+            let minute = (at - t0) / 60_000
+            return ["a", "b"].map { sensor in
+                Reading(
+                    sensor: sensor, at: at, power: Double((minute * 37 + (sensor == "a" ? 11 : 3)) % 400),
+                    energy: counters && sensor == "a" ? Double(minute * 7) : nil)
+            }
+        }
+    }
+
+    /// Readings of 02:00-02:15 reach the store (through the ingest path) after 02:00 was
+    /// rolled up: the next pass recomputes the hours they change.
+    @Test(arguments: AdminBackend.available) func lateReadingsReopenRolledUpHours(_ backend: AdminBackend) async throws {
+        let all = Self.rollupReadings()
+        let late = (Self.t0 + 2 * 3_600_000)..<(Self.t0 + 2 * 3_600_000 + 20 * 60_000)
+        let end = Self.t0 + 7 * 3_600_000
+        let expected = try await Self.freshHourly(all, from: Self.t0, to: end)
+        try await backend.with { opened in
+            let (store, readings) = (opened.admin, opened.readings)
+            _ = try await readings.commit(Self.reports(of: all.filter { !late.contains($0.at) }))
+            #expect(try await store.refreshRollup(gateway: "g") == 5)
+            let stale = try await store.hourly(gateway: "g", from: Self.t0, to: end)
+            #expect(stale != expected)
+            let outcomes = try await readings.commit(Self.reports(of: all.filter { late.contains($0.at) }))
+            #expect(outcomes == Array(repeating: ReportOutcome(stored: 2, duplicates: 0), count: 4))
+            // 02:00's first reading ends the step of 01:55: 01:00 to 04:00 are recomputed.
+            #expect(try await store.refreshRollup(gateway: "g") == 4)
+            #expect(try await store.hourly(gateway: "g", from: Self.t0, to: end) == expected)
+            #expect(try await store.energy(gateways: ["g"], from: Self.t0, to: end)["g"] == expected.reduce(0) { $0 + $1.energy })
+            #expect(try await store.refreshRollup(gateway: "g") == 0, "nothing left to recompute")
+        }
+    }
+
+    /// Offline for two days, back with live data, then the backlog in chunks while passes
+    /// run: every hour ends up as one computation over all the readings.
+    @Test(arguments: AdminBackend.available, [true, false])
+    func aBacklogDaysBackIsCounted(_ backend: AdminBackend, counters: Bool) async throws {
+        let day: EpochMillis = 86_400_000, hour: EpochMillis = 3_600_000
+        let all = Self.steadyReadings(from: Self.t0, to: Self.t0 + 2 * day + 4 * hour, step: 300_000, counters: counters)
+        let offline = (Self.t0 + 4 * hour)..<(Self.t0 + 2 * day + 2 * hour)
+        let end = Self.t0 + 3 * day
+        let expected = try await Self.freshHourly(all, from: Self.t0, to: end)
+        #expect(expected.count == 52)
+        try await backend.with { opened in
+            let (store, readings) = (opened.admin, opened.readings)
+            _ = try await readings.commit(Self.reports(of: all.filter { !offline.contains($0.at) }))
+            #expect(try await store.refreshRollup(gateway: "g") > 0)
+            let backlog = Self.reports(of: all.filter { offline.contains($0.at) })
+            for (index, start) in stride(from: 0, to: backlog.count, by: 100).enumerated() {
+                _ = try await readings.commit(Array(backlog[start..<min(start + 100, backlog.count)]))
+                if index % 2 == 0 { try await store.refreshRollup(gateway: "g") }
+            }
+            try await store.refreshRollup(gateway: "g")
+            #expect(try await store.hourly(gateway: "g", from: Self.t0, to: end) == expected)
+            #expect(try await store.energy(gateways: ["g"], from: Self.t0 + day, to: Self.t0 + 2 * day)["g"]
+                == expected.filter { $0.hour >= Self.t0 + day && $0.hour < Self.t0 + 2 * day }.reduce(0) { $0 + $1.energy })
+        }
+    }
+
+    /// A gateway resending reports of rolled-up hours (acks it missed), even with other
+    /// values: duplicates, and the rollup does not change.
+    @Test(arguments: AdminBackend.available) func resentDuplicatesLeaveTheRollupAlone(_ backend: AdminBackend) async throws {
+        let all = Self.rollupReadings()
+        let end = Self.t0 + 7 * 3_600_000
+        try await backend.with { opened in
+            let (store, readings) = (opened.admin, opened.readings)
+            _ = try await readings.commit(Self.reports(of: all))
+            try await store.refreshRollup(gateway: "g")
+            let before = try await store.hourly(gateway: "g", from: Self.t0, to: end)
+            let resent = Self.reports(of: all.filter { $0.at < Self.t0 + 3_600_000 }.map { var r = $0; r.power += 1; return r })
+            #expect(try await readings.commit(resent).allSatisfy { $0.stored == 0 && $0.duplicates == 2 })
+            try await store.refreshRollup(gateway: "g")
+            #expect(try await store.hourly(gateway: "g", from: Self.t0, to: end) == before)
         }
     }
 

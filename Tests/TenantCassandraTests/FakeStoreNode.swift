@@ -1,4 +1,5 @@
 import CQLProtocol
+import Foundation
 import CQLTestSupport
 import NIOCore
 import Synchronization
@@ -19,7 +20,13 @@ final class FakeStoreNode: Sendable {
     }
     /// An `admin` partition: `(kind, part)`.
     struct AdminPartition: Hashable { var kind: String, part: String }
-    struct AdminCell: Equatable { var value: String, ttl: Int32? }
+    /// A cell of the `admin` table with its write timestamp (µs; the wall clock unless the
+    /// statement says `USING TIMESTAMP`), for last-write-wins and timestamped deletions.
+    struct AdminCell: Equatable {
+        var value: String, ttl: Int32?, timestamp: Int64 = FakeStoreNode.now()
+    }
+
+    static func now() -> Int64 { Int64(Date().timeIntervalSince1970 * 1_000_000) }
 
     struct Tables {
         var keyspaces: Set<String> = []
@@ -180,6 +187,12 @@ final class FakeStoreNode: Sendable {
             tables.withLock { $0.settings[self.text(values[0])] = self.text(values[1]) }
             return .respond(.result(.void))
         }
+        if text.hasPrefix("SELECT at FROM") && text.hasSuffix("LIMIT 1") {
+            // The newest reading of one partition (clustered newest first).
+            let (g, s, d) = (self.text(values[0]), self.text(values[1]), day(values[2]))
+            let newest = tables.withLock { t in t.readings.keys.filter { $0.gateway == g && $0.sensor == s && $0.day == d }.map(\.at).max() }
+            return Self.rows([("at", .timestamp)], newest.map { [[CQLValue.timestamp($0)]] } ?? [])
+        }
         if text.hasPrefix("SELECT at FROM") {
             let (g, s, d, from, to) = (self.text(values[0]), self.text(values[1]), day(values[2]), long(values[3]), long(values[4]))
             let ats = tables.withLock { t in t.readings.keys.filter { $0.gateway == g && $0.sensor == s && $0.day == d && (from...to).contains($0.at) }.map(\.at) }
@@ -258,10 +271,25 @@ final class FakeStoreNode: Sendable {
 
     /// The `admin` table: the statements of `CassandraAdminStore`.
     private func runAdmin(_ text: String, _ values: [CQLValue], _ parameters: CQLQueryParameters?) -> FakeCQLServer.Reply {
+        if text.hasPrefix("DELETE FROM") && text.hasSuffix("USING TIMESTAMP ? WHERE kind = ? AND part = ?") {
+            // A partition deletion at a timestamp: removes the cells written at or before it.
+            let (stamp, partition) = (long(values[0]), AdminPartition(kind: self.text(values[1]), part: self.text(values[2])))
+            tables.withLock { t in
+                t.admin[partition] = t.admin[partition]?.filter { $0.value.timestamp > stamp }
+                if t.admin[partition]?.isEmpty == true { t.admin[partition] = nil }
+            }
+            return .respond(.result(.void))
+        }
         let partition = AdminPartition(kind: self.text(values[0]), part: self.text(values[1]))
         if text.hasPrefix("INSERT INTO") {
             let ttl: Int32? = text.hasSuffix("USING TTL ?") ? (try? CQLValue.decode(raw(values[4]), as: .int)).flatMap { if case .int(let v) = $0 { v } else { nil } } : nil
-            tables.withLock { $0.admin[partition, default: [:]][self.text(values[2])] = AdminCell(value: self.text(values[3]), ttl: ttl) }
+            let stamp = text.hasSuffix("USING TIMESTAMP ?") ? long(values[4]) : Self.now()
+            tables.withLock { t in
+                let key = self.text(values[2])
+                // Last write wins by timestamp, as in Cassandra.
+                if let existing = t.admin[partition]?[key], existing.timestamp > stamp { return }
+                t.admin[partition, default: [:]][key] = AdminCell(value: self.text(values[3]), ttl: ttl, timestamp: stamp)
+            }
             return .respond(.result(.void))
         }
         if text.hasPrefix("DELETE FROM") {
@@ -272,6 +300,9 @@ final class FakeStoreNode: Sendable {
         if text.hasPrefix("SELECT value FROM") {
             let key = self.text(values[2])
             return Self.rows([("value", .varchar)], cells.filter { $0.key == key }.map { [.text($0.value.value)] })
+        }
+        if text.hasPrefix("SELECT key, writetime(value) FROM") {
+            return page(cells.map { [.text($0.key), .bigint($0.value.timestamp)] }, [("key", .varchar), ("writetime(value)", .bigint)], parameters)
         }
         if text.hasPrefix("SELECT key FROM") {
             return page(cells.map { [.text($0.key)] }, [("key", .varchar)], parameters)
