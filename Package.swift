@@ -17,7 +17,9 @@ targets += [
     .target(name: "TenantModel", swiftSettings: swift6),
     // Civil dates, IANA zones from the system tz database, RFC 3339/5322 text: what the admin
     // app and the gateway protocol need of time, without Foundation's ICU.
-    .target(name: "TenantTime", swiftSettings: swift6),
+    .target(name: "TenantTime", dependencies: ["TextFormat"], swiftSettings: swift6),
+    // Fixed decimals and zero padding as printf writes them, without Foundation.
+    .target(name: "TextFormat", swiftSettings: swift6),
     .testTarget(name: "TenantTimeTests", dependencies: ["TenantTime"], swiftSettings: swift6),
     .systemLibrary(
         name: "CSQLite",
@@ -144,6 +146,7 @@ targets += [
     .target(
         name: "GatewaySimulator",
         dependencies: [
+            "TextFormat",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -152,7 +155,7 @@ targets += [
     ),
     .executableTarget(
         name: "tenant-gateway-sim",
-        dependencies: ["GatewaySimulator", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+        dependencies: ["GatewaySimulator", "TenantTime", .product(name: "ArgumentParser", package: "swift-argument-parser")],
         path: "Sources/tenant-gateway-sim",
         swiftSettings: swift6
     ),
@@ -200,7 +203,7 @@ targets += [
     .target(
         name: "AdminApp",
         dependencies: [
-            "TenantModel", "TenantStorage", "TenantSQLite", "TenantAuth", "TenantMailer", "TenantTime", "CMalloc",
+            "TenantModel", "TenantStorage", "TenantSQLite", "TenantAuth", "TenantMailer", "TenantTime", "TextFormat", "CMalloc",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -226,7 +229,7 @@ targets += [
     .testTarget(
         name: "AdminAppTests",
         dependencies: [
-            "AdminApp", "AdminTestSupport", "TenantSQLite", "TenantStorage", "TenantAuth", "TenantTestSupport", "TenantTime",
+            "AdminApp", "AdminTestSupport", "TenantSQLite", "TenantStorage", "TenantAuth", "TenantTestSupport", "TenantTime", "TextFormat",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ],
         swiftSettings: swift6

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import TextFormat
 
 /// What a simulation run does. Everything is bounded: it stops after `duration` or once
 /// every gateway has sent `reportsPerGateway` reports and heard back, whichever is first.
@@ -102,10 +103,10 @@ public struct SimulatorReport: Sendable, Codable, Equatable {
     /// Human-readable summary lines.
     public var summary: String {
         """
-        gateways \(gateways) x sensors \(sensors), \(String(format: "%.2f", elapsedSeconds)) s
+        gateways \(gateways) x sensors \(sensors), \(fixed(elapsedSeconds, 2)) s
         reports sent \(reportsSent) (resends \(resends)), acked \(acks), nacked \(nacks), errors \(errors), reconnects \(reconnects), failed connects \(connectFailures), unacknowledged \(unacknowledged)
-        readings stored \(readingsStored), duplicates \(readingsDuplicate), \(String(format: "%.0f", readingsPerSecond)) readings/s acknowledged
-        ack latency ms: p50 \(String(format: "%.2f", latencyP50Ms)) p90 \(String(format: "%.2f", latencyP90Ms)) p99 \(String(format: "%.2f", latencyP99Ms)) max \(String(format: "%.2f", latencyMaxMs))
+        readings stored \(readingsStored), duplicates \(readingsDuplicate), \(fixed(readingsPerSecond, 0)) readings/s acknowledged
+        ack latency ms: p50 \(fixed(latencyP50Ms, 2)) p90 \(fixed(latencyP90Ms, 2)) p99 \(fixed(latencyP99Ms, 2)) max \(fixed(latencyMaxMs, 2))
         """
     }
 }

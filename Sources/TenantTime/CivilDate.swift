@@ -1,3 +1,5 @@
+import TextFormat
+
 /// A day of the proleptic Gregorian calendar, with no time zone attached.
 public struct CivilDate: Sendable, Hashable, Comparable, CustomStringConvertible {
     public var year: Int
@@ -108,11 +110,4 @@ public struct LocalDateTime: Sendable, Hashable {
 func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {
     let q = a / b
     return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q
-}
-
-/// Zero-padded decimal, e.g. `pad(7, 2)` = "07".
-public func pad(_ value: Int, _ width: Int) -> String {
-    let digits = String(value.magnitude)
-    let padded = digits.count < width ? String(repeating: "0", count: width - digits.count) + digits : digits
-    return value < 0 ? "-" + padded : padded
 }

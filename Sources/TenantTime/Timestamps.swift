@@ -1,3 +1,5 @@
+import TextFormat
+
 /// Text forms of instants that other programs read: RFC 3339 (APIs, CSV, gateways) and
 /// RFC 5322 (mail `Date:` headers). Instants are milliseconds since the Unix epoch, UTC.
 public enum Timestamp {

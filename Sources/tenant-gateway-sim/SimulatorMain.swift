@@ -1,5 +1,6 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
+import TenantTime
 import GatewaySimulator
 
 /// `tenant-gateway-sim`: plays solar-site gateways against a tenant-ingest server.
@@ -63,9 +64,8 @@ struct SimulatorMain: AsyncParsableCommand {
         let port = Int(target[target.index(after: colon)...])!
         var startTime: Int64 = 1_781_827_200_000
         if let start {
-            let formatter = ISO8601DateFormatter()
-            guard let date = formatter.date(from: start) else { throw ValidationError("--start must be RFC 3339, e.g. 2026-06-19T00:00:00Z") }
-            startTime = Int64(date.timeIntervalSince1970 * 1000)
+            guard let millis = Timestamp.parseRFC3339(start) else { throw ValidationError("--start must be RFC 3339, e.g. 2026-06-19T00:00:00Z") }
+            startTime = millis
         }
         let configuration = SimulatorConfiguration(
             host: host, port: port, gateways: gateways, sensors: sensors, gatewayPrefix: prefix, reportsPerGateway: reports,

@@ -1,5 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 import IngestServer
 import Logging
 import NIOCore
@@ -123,12 +126,12 @@ struct IngestMain: AsyncParsableCommand {
                 try await group.run()
             } catch {
                 // Binding is the server's only failure before it serves.
-                FileHandle.standardError.write(Data("tenant-ingest: error: cannot listen on \(address): \(error)\n".utf8))
+                printError("tenant-ingest: error: cannot listen on \(address): \(error)")
                 throw ExitCode(1)
             }
             await opened.close?()
         } catch let error as SettingError {
-            FileHandle.standardError.write(Data("tenant-ingest: error: \(error.description)\n".utf8))
+            printError("tenant-ingest: error: \(error.description)")
             throw ExitCode(64)
         }
     }
@@ -156,4 +159,10 @@ struct StoreMaintenance: Service {
         // Stop on graceful shutdown as well as on cancellation.
         await cancelWhenGracefulShutdown { await body() }
     }
+}
+
+/// One line on stderr.
+private func printError(_ message: String) {
+    var line = message + "\n"
+    line.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
 }

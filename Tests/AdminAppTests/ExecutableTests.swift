@@ -83,6 +83,13 @@ import Glibc
             healthy = try Self.run(["--health-check", "--listen", "127.0.0.1:\(port)"]).status == 0
         }
         #expect(healthy)
+        // What keeps an idle panel under 30 MB: neither Foundation with ICU nor libcurl (and its
+        // TLS stack) is loaded into the server; mail goes through a child process.
+        let maps = try String(contentsOfFile: "/proc/\(process.processIdentifier)/maps", encoding: .utf8)
+        for library in ["libFoundation.so", "lib_FoundationICU.so", "libFoundationInternationalization.so", "libcurl", "libssl", "libgnutls"] {
+            #expect(!maps.contains(library), "\(library) is mapped into tenant-admin")
+        }
+        #expect(maps.contains("libFoundationEssentials.so") || maps.contains("tenant-admin"))
         kill(process.processIdentifier, SIGTERM)
         let deadline = Date().addingTimeInterval(10)
         while process.isRunning && Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }

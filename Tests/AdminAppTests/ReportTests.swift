@@ -95,7 +95,7 @@ import AdminTestSupport
         }
         try await db.store.refreshRollup(gateway: "gw-b")
 
-        let utc = TimeZone(identifier: "UTC")!
+        let utc = TimeZoneRules.utc
         try await reference.store.refreshRollup(gateway: "gw-b")
         let expected = try await ReportService(store: reference.store).daily(gateway: "gw-b", from: Self.day0, to: end, zone: utc)
         let days = try await ReportService(store: db.store).daily(gateway: "gw-b", from: Self.day0, to: end, zone: utc)

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TenantTime
+import TextFormat
 
 @testable import AdminApp
 

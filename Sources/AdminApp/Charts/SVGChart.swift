@@ -4,6 +4,7 @@ import Glibc
 import FoundationEssentials
 import TenantStorage
 import TenantTime
+import TextFormat
 
 /// Server-rendered SVG charts: axes with ticks, units and the time zone, no script.
 enum SVGChart {

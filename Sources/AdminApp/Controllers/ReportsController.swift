@@ -2,6 +2,7 @@ import FoundationEssentials
 import Hummingbird
 import TenantStorage
 import TenantTime
+import TextFormat
 
 /// Power reports per gateway or per customer for a date range, as a page or CSV.
 struct ReportsController {

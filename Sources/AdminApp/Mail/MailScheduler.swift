@@ -2,6 +2,7 @@ import FoundationEssentials
 import Logging
 import ServiceLifecycle
 import TenantStorage
+import TextFormat
 
 /// Queues scheduled power-status reports and alerts into the outbox. Every mail has a
 /// dedupe key derived from what it is about (customer and period, gateway and event), so

@@ -1,6 +1,7 @@
 import FoundationEssentials
 import TenantStorage
 import TenantTime
+import TextFormat
 
 /// Conversions between stored UTC milliseconds and what people and scripts type, in the
 /// provider's time zone (read from the system tz database by TenantTime).

@@ -1,5 +1,6 @@
 import FoundationEssentials
 import Hummingbird
+import TextFormat
 
 /// HTML building with escaping: every value from the store or the request goes through
 /// ``HTML/escape(_:)`` (or the `h` shorthand) before it reaches a page.
