@@ -83,6 +83,15 @@ struct AdminServices: Sendable {
     func settings() async throws -> AdminSettings { AdminSettings(stored: try await store.settings()) }
 }
 
+/// Where the outbox sends, read before each pass: the provider's own server from its
+/// settings, else `fallback` (the server tenant-admin was started with), else nowhere.
+func mailDelivery(store: any SettingsStore, fallback: SMTPConfiguration?, executable: String?) -> @Sendable () async throws -> OutboxProcessor.Delivery? {
+    {
+        guard let smtp = MailServerSettings(stored: try await store.settings()).configuration(fallback: fallback) else { return nil }
+        return (mailTransport(smtp, executable: executable), smtp.from)
+    }
+}
+
 func mailTransport(_ smtp: SMTPConfiguration, executable: String?) -> any MailTransport {
     guard let executable else { return CurlSMTPTransport(configuration: smtp) }
     return DeliveryProcessTransport(configuration: smtp, executable: executable)
@@ -100,14 +109,11 @@ public func buildApplication(
         RollupService(store: store, interval: configuration.rollupInterval, logger: logger),
         MailScheduler(services: services, interval: configuration.mailInterval),
     ]
-    if let smtp = configuration.smtp {
-        background.append(
-            OutboxProcessor(
-                store: store, transport: mailTransport(smtp, executable: configuration.mailDeliveryExecutable), from: smtp.from,
-                pollInterval: configuration.mailInterval, logger: logger))
-    } else {
-        logger.info("no SMTP server configured: mails stay queued in the outbox")
-    }
+    // Always running: staff can set a mail server in the settings at any time.
+    background.append(
+        OutboxProcessor(
+            store: store, pollInterval: configuration.mailInterval, logger: logger,
+            delivery: mailDelivery(store: store, fallback: configuration.smtp, executable: configuration.mailDeliveryExecutable)))
     let provider = configuration.provider
     return Application(
         router: router,

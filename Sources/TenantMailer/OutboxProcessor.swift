@@ -11,16 +11,28 @@ public struct OutboxProcessor: Service {
     /// Mails that failed this many times are shown on the dashboard.
     public static let failingAfterAttempts = 3
 
+    /// Where mail goes: a transport and the sender address.
+    public typealias Delivery = (transport: any MailTransport, from: String)
+
     let store: any OutboxStore
-    let transport: any MailTransport
-    let from: String
+    /// Asked before every pass, so a mail server changed in the provider's settings applies
+    /// without a restart; nil keeps mails queued.
+    let delivery: @Sendable () async throws -> Delivery?
     let pollInterval: Duration
     let logger: Logger
 
+    /// Delivers through `transport` from `from`.
     public init(store: any OutboxStore, transport: any MailTransport, from: String, pollInterval: Duration = .seconds(10), logger: Logger) {
+        self.init(store: store, pollInterval: pollInterval, logger: logger) { (transport, from) }
+    }
+
+    /// Delivers wherever `delivery` says at the start of each pass.
+    public init(
+        store: any OutboxStore, pollInterval: Duration = .seconds(10), logger: Logger,
+        delivery: @escaping @Sendable () async throws -> Delivery?
+    ) {
         self.store = store
-        self.transport = transport
-        self.from = from
+        self.delivery = delivery
         self.pollInterval = pollInterval
         self.logger = logger
     }
@@ -49,6 +61,7 @@ public struct OutboxProcessor: Service {
 
     /// Sends every mail due now; returns how many were delivered.
     public func processDue(now: Date = Date()) async throws -> Int {
+        guard let (transport, from) = try await delivery() else { return 0 }
         var delivered = 0
         let nowMillis = Int64(now.timeIntervalSince1970 * 1000)
         for mail in try await store.dueMails(now: nowMillis, limit: 50) {

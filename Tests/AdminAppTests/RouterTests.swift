@@ -4,13 +4,15 @@ import HummingbirdTesting
 import Testing
 import TenantAuth
 import TenantStorage
+import TenantMailer
+import Logging
 @testable import AdminApp
 import AdminTestSupport
 
 @Suite struct RouterTests {
     static let pages = ["/", "/customers", "/customers/1", "/gateways", "/gateways/gw-1", "/gateways/gw-1/chart.svg", "/reports", "/settings", "/staff", "/account"]
     static let forms = ["/logout", "/account/password", "/account/token", "/customers", "/customers/1", "/customers/1/delete", "/gateways/assign",
-                        "/gateways/gw-1/assign", "/gateways/gw-1/key", "/settings", "/staff", "/staff/bob/delete"]
+                        "/gateways/gw-1/assign", "/gateways/gw-1/key", "/settings", "/settings/mail", "/staff", "/staff/bob/delete"]
     static let apis = ["/api/v1/gateways", "/api/v1/gateways/gw-1/readings?from=2026-11-24T00:00:00Z&to=2026-11-25T00:00:00Z",
                        "/api/v1/customers", "/api/v1/reports/energy?from=2026-11-24T00:00:00Z&to=2026-11-25T00:00:00Z"]
 
@@ -247,6 +249,51 @@ import AdminTestSupport
             #expect(try await browser.post(client, "/customers/\(id)/delete", []).status == .seeOther)
             #expect(try await harness.db.store.customer(id: id) == nil)
             #expect(try await harness.db.store.gateway(id: "gw-1")?.customerID == nil)
+        }
+    }
+
+    @Test func mailServerSetByStaffIsUsedAndItsPasswordNeverShown() async throws {
+        let harness = try Harness(now: Self.now)
+        let sink = try SMTPSink()
+        defer { sink.stop() }
+        try await harness.app().test(.router) { client in
+            var browser = Browser()
+            try await browser.signIn(client)
+            #expect(try await browser.get(client, "/").text.contains("id=\"no-mail-server\""))
+            let good: [(String, String)] = [("smtp_url", "smtp://127.0.0.1:\(sink.port)"), ("mail_from", "panel@acme.example"), ("smtp_user", "panel"), ("smtp_password", "pa55-Secret")]
+            for bad in [("smtp_url", "http://mail.example.com"), ("smtp_url", "smtp://mail example.com"), ("smtp_url", "smtp://mail.example.com:99999"),
+                        ("mail_from", "nobody"), ("smtp_password", "a\r\nRCPT TO:<x@example.com>"), ("smtp_user", "u\u{0}")] {
+                let fields = good.filter { $0.0 != bad.0 } + [bad]
+                let refused = try await browser.post(client, "/settings/mail", fields)
+                #expect(refused.status == .badRequest, "\(bad)")
+            }
+            #expect(try await harness.db.store.settings()["smtp_url"] == nil)
+            #expect(try await browser.post(client, "/settings/mail", good).status == .seeOther)
+            var page = try await browser.get(client, "/settings")
+            #expect(page.text.contains("smtp://127.0.0.1:\(sink.port)") && page.text.contains("one is stored"))
+            #expect(!page.text.contains("pa55-Secret"))
+            #expect(!(try await browser.get(client, "/").text.contains("no-mail-server")))
+            // An empty password field keeps the stored one; the checkbox removes it.
+            #expect(try await browser.post(client, "/settings/mail", good.filter { $0.0 != "smtp_password" }).status == .seeOther)
+            #expect(try await harness.db.store.settings()["smtp_password"] == "pa55-Secret")
+
+            // The outbox sends through the server staff set (aiosmtpd accepts any login).
+            #expect(try await harness.db.store.enqueue(OutboxMail(dedupeKey: "test:1", recipients: ["ops@example.com"], subject: "Via settings", textBody: "t", htmlBody: "<p>h</p>", createdAt: 1_795_953_600_000)))
+            var logger = Logger(label: "test")
+            logger.logLevel = .critical
+            let processor = OutboxProcessor(store: harness.db.store, logger: logger, delivery: mailDelivery(store: harness.db.store, fallback: nil, executable: nil))
+            #expect(try await processor.processDue(now: Self.now.addingTimeInterval(1)) == 1)
+            let received = try await sink.waitForMessages(1)
+            #expect(received.first?.contains("Subject: Via settings") == true)
+            #expect(received.first?.contains("From: panel@acme.example") == true)
+
+            #expect(try await browser.post(client, "/settings/mail", good.filter { $0.0 != "smtp_password" } + [("clear_password", "1")]).status == .seeOther)
+            #expect(try await harness.db.store.settings()["smtp_password"] == "")
+            page = try await browser.get(client, "/settings")
+            #expect(page.text.contains("none stored"))
+            // An empty server goes back to the platform's (here: none).
+            #expect(try await browser.post(client, "/settings/mail", [("smtp_url", "")]).status == .seeOther)
+            #expect(try await browser.get(client, "/").text.contains("no-mail-server"))
         }
     }
 

@@ -14,6 +14,8 @@ struct DashboardController {
         var attention: [(gateway: String, reason: String)] = []
         var failingMails: [OutboxMail] = []
         var pendingMails = 0
+        /// Whether mails have somewhere to go (the provider's or the platform's server).
+        var mailServerSet = true
         /// When `currentPower` and `todayEnergy` were computed (they may be a few seconds old), local.
         var figuresAt = ""
     }
@@ -49,7 +51,8 @@ struct DashboardController {
 
     func summarize() async throws -> Summary {
         let now = services.nowMillis
-        let settings = try await services.settings()
+        let stored = try await services.store.settings()
+        let settings = AdminSettings(stored: stored)
         let zone = settings.timeZone
         let dayStart = TimeFormat.startOfDay(now, in: zone)
         let gateways = try await services.store.gateways()
@@ -78,6 +81,7 @@ struct DashboardController {
         }
         summary.failingMails = try await services.store.failingMails(minAttempts: OutboxProcessor.failingAfterAttempts)
         summary.pendingMails = try await services.store.outboxCounts().pending
+        summary.mailServerSet = MailServerSettings(stored: stored).configuration(fallback: services.configuration.smtp) != nil
         return summary
     }
 }
@@ -112,6 +116,9 @@ extension Views {
             html += "</table>"
         }
         html += "<p class=\"muted\">Outbox: \(s.pendingMails) mail(s) waiting.</p>"
+        if !s.mailServerSet {
+            html += "<p class=\"error\" id=\"no-mail-server\">No mail server is set: reports and alerts stay queued. <a href=\"/settings#mail-server\">Set one</a>.</p>"
+        }
         return html
     }
 }
