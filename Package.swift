@@ -336,7 +336,7 @@ products += [
 
 targets += [
     // Drives the built binaries and the real image; needs no library of ours.
-    .testTarget(name: "EndToEndTests", swiftSettings: swift6),
+    .testTarget(name: "EndToEndTests", dependencies: ["AdminTestSupport"], swiftSettings: swift6),
 ]
 
 let package = Package(

@@ -11,7 +11,7 @@ public final class SMTPSink: @unchecked Sendable {
     static let script = #"""
         import os, socket, sys
         from aiosmtpd.controller import Controller
-        outdir = sys.argv[1]
+        outdir, host = sys.argv[1], sys.argv[2]
         class Handler:
             def __init__(self): self.count = 0
             async def handle_DATA(self, server, session, envelope):
@@ -22,8 +22,8 @@ public final class SMTPSink: @unchecked Sendable {
                     f.write(envelope.original_content or envelope.content)
                 os.rename(path + ".tmp", path)
                 return "250 OK"
-        s = socket.socket(); s.bind(("127.0.0.1", 0)); port = s.getsockname()[1]; s.close()
-        c = Controller(Handler(), hostname="127.0.0.1", port=port)
+        s = socket.socket(); s.bind((host, 0)); port = s.getsockname()[1]; s.close()
+        c = Controller(Handler(), hostname=host, port=port)
         c.start()
         print(port, flush=True)
         try:
@@ -32,13 +32,14 @@ public final class SMTPSink: @unchecked Sendable {
             c.stop()
         """#
 
-    /// Starts the server and waits until it listens.
-    public init() throws {
+    /// Starts the server on `host` (loopback by default; 0.0.0.0 to be reachable from
+    /// containers) and waits until it listens.
+    public init(host: String = "127.0.0.1") throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("smtp-sink-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = ["-c", Self.script, directory.path]
+        process.arguments = ["-c", Self.script, directory.path, host]
         input = Pipe()
         let output = Pipe()
         process.standardInput = input

@@ -1,3 +1,4 @@
+import AdminTestSupport
 import Foundation
 import Testing
 
@@ -284,6 +285,7 @@ struct StackEndToEndTests {
         #expect(try await AdminSession.signIn(port: providerB.adminPort, password: providerA.password) == nil)
         let crossToken = AdminSession(base: "http://127.0.0.1:\(providerB.adminPort)", jar: "/dev/null", token: adminA.token)
         #expect(try await crossToken.api("/api/v1/gateways").status == 401)
+        try await mailGoesOutThroughTheChildProcess(providerB, adminB)
         let dashboard = try await adminA.page("/")
         #expect(dashboard.contains("a-gw-") || dashboard.contains("4"), "the dashboard renders for a signed-in admin")
         #expect(!dashboard.contains("b-gw-"))
@@ -343,6 +345,40 @@ struct StackEndToEndTests {
         let stillB = try await providerB.simulate(prefix: "b-gw-", gateways: 3, reports: 10, extra: ["--start", "2026-06-20T00:00:00Z"])
         #expect(stillB["acks"] as? Int == 3 * 10)
         #expect(try await adminB.readingCount("b-gw-00002") == (30 + 10) * 3)
+    }
+
+    /// Staff set a mail server in the settings; a queued mail reaches it from inside the
+    /// container through `tenant-admin --deliver-mail`, and the server process itself never
+    /// loads libcurl.
+    private func mailGoesOutThroughTheChildProcess(_ provider: Provider, _ admin: AdminSession) async throws {
+        let sink = try SMTPSink(host: "0.0.0.0")
+        defer { sink.stop() }
+        let gateway = try await docker(["network", "inspect", "-f", "{{(index .IPAM.Config 0).Gateway}}", "tenantctl_\(provider.id)"])
+        let hostIP = gateway.out.trimmingCharacters(in: .whitespacesAndNewlines)
+        try #require(gateway.code == 0 && !hostIP.isEmpty, "the provider network's gateway address: \(gateway.err)")
+        let settings = try await admin.page("/settings")
+        let csrf = try #require(AdminSession.csrf(in: settings))
+        let saved = try await admin.curl([
+            "-o", "/dev/null", "-w", "%{http_code}", "--data-urlencode", "csrf=\(csrf)",
+            "--data-urlencode", "smtp_url=smtp://\(hostIP):\(sink.port)", "--data-urlencode", "mail_from=panel@\(provider.id).example",
+            "\(admin.base)/settings/mail",
+        ])
+        #expect(saved.out == "303", "saving the mail server: \(saved.out) \(saved.err)")
+        // Queue a mail the way the scheduler does: a row in the provider's outbox.
+        let mountpoint = try await docker(["volume", "inspect", "-f", "{{.Mountpoint}}", "tenantctl_\(provider.id)_data"]).out
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let queued = try await run("/usr/bin/sqlite3", [
+            "\(mountpoint)/\(provider.id).db",
+            "INSERT INTO outbox (dedupe_key, recipients, subject, text_body, html_body, created_at, next_attempt_at) VALUES ('e2e:mail', 'ops@example.com', 'E2E power report', 'text', '<p>html</p>', 0, 0)",
+        ])
+        try #require(queued.code == 0, "sqlite3: \(queued.err)")
+        // The outbox polls every 30 s.
+        let received = try await sink.waitForMessages(1, timeout: 75)
+        #expect(received.first?.contains("Subject: E2E power report") == true)
+        #expect(received.first?.contains("From: panel@\(provider.id).example") == true)
+        let maps = try await docker(["exec", "admin_panel_\(provider.id)", "cat", "/proc/1/maps"])
+        #expect(maps.code == 0 && !maps.out.isEmpty)
+        #expect(!maps.out.contains("libcurl") && !maps.out.contains("libssl"), "libcurl stays out of the server process")
     }
 
     private func containerIDs(_ id: String) async throws -> Set<String> {
