@@ -194,7 +194,7 @@ targets += [
     .target(
         name: "TenantMailer",
         dependencies: [
-            "CCurlLoader", "TenantStorage", "TenantTime",
+            "CCurlLoader", "TenantStorage", "TenantTime", "TextFormat",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ],

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Dispatch
 import FoundationEssentials
+import TextFormat
 
 /// SMTP through libcurl in a short-lived child process, one per mail.
 ///
@@ -91,12 +92,12 @@ public struct DeliveryProcessTransport: MailTransport {
         }
         close(stdinPipe[1])
         let status = wait(for: pid, timeout: timeout)
-        let errorText = readAll(stderrPipe[0], limit: 16 * 1024)
+        let errorText = String(decoding: readAll(stderrPipe[0], limit: 16 * 1024), as: UTF8.self)
         close(stderrPipe[0])
         switch status {
         case .exited(0): return
         case .exited(let code):
-            let reason = errorText.trimmingWhitespace
+            let reason = errorText.trimmed
             throw MailError(reason.isEmpty ? "the delivery process exited with status \(code)" : reason)
         case .signalled(let signal): throw MailError("the delivery process was killed by signal \(signal)")
         case .timedOut: throw MailError("the delivery process did not finish within \(timeout); killed")
@@ -125,7 +126,8 @@ public struct DeliveryProcessTransport: MailTransport {
         return .signalled(status & 0x7f)
     }
 
-    private static func readAll(_ fd: Int32, limit: Int) -> String {
+    /// Up to `limit` bytes from `fd`, until end of file.
+    private static func readAll(_ fd: Int32, limit: Int) -> [UInt8] {
         var bytes: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 4096)
         while bytes.count < limit {
@@ -134,22 +136,14 @@ public struct DeliveryProcessTransport: MailTransport {
             if n <= 0 { break }
             bytes += buffer[0..<n]
         }
-        return String(decoding: bytes.prefix(limit), as: UTF8.self)
+        return Array(bytes.prefix(limit))
     }
 
     /// The child's side: read one request from stdin, deliver it, exit 0, or print the
     /// reason on stderr and exit 1.
     public static func runChild() -> Int32 {
-        var input: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65_536)
-        while true {
-            let n = read(0, &buffer, buffer.count)
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { break }
-            input += buffer[0..<n]
-        }
         do {
-            let request = try JSONDecoder().decode(DeliveryRequest.self, from: Data(input))
+            let request = try JSONDecoder().decode(DeliveryRequest.self, from: Data(readAll(0, limit: 64 << 20)))
             try CurlSMTPTransport.perform(request.configuration, message: request.message, from: request.from, to: request.recipients)
             return 0
         } catch let error as MailError {
@@ -163,12 +157,5 @@ public struct DeliveryProcessTransport: MailTransport {
     private static func fail(_ message: String) {
         var line = message + "\n"
         line.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
-    }
-}
-
-extension String {
-    fileprivate var trimmingWhitespace: String {
-        guard let first = firstIndex(where: { !$0.isWhitespace }), let last = lastIndex(where: { !$0.isWhitespace }) else { return "" }
-        return String(self[first...last])
     }
 }

@@ -1,6 +1,7 @@
 import FoundationEssentials
 import Hummingbird
 import TenantStorage
+import TextFormat
 
 /// Customers: list, create, edit, delete, their gateways and sites.
 struct CustomersController {

@@ -2,6 +2,7 @@ import FoundationEssentials
 import Hummingbird
 import Logging
 import TenantAuth
+import TextFormat
 
 /// Conservative headers on every response: no framing, no sniffing, only our own resources.
 struct SecurityHeadersMiddleware: RouterMiddleware {

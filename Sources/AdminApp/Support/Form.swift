@@ -1,4 +1,5 @@
 import Hummingbird
+import TextFormat
 
 /// A parsed `application/x-www-form-urlencoded` body or query string.
 public struct FormData: Sendable {

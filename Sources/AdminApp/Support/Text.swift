@@ -1,11 +1,5 @@
-/// The few string operations forms and URLs need, on the standard library alone.
+/// Percent coding for forms and URLs, on the standard library alone.
 extension StringProtocol {
-    /// Without leading and trailing whitespace and newlines.
-    var trimmed: String {
-        guard let first = firstIndex(where: { !$0.isWhitespace }), let last = lastIndex(where: { !$0.isWhitespace }) else { return "" }
-        return String(self[first...last])
-    }
-
     /// Every byte except ASCII letters and digits as `%XX`: safe in any URL component.
     var percentEncoded: String {
         var out = ""
