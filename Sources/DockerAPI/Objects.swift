@@ -21,6 +21,20 @@ public struct NetworkCreateRequest: Codable, Sendable, Hashable {
 }
 
 /// Body of `POST /networks/{id}/connect`.
+/// Body of `POST /networks/{id}/disconnect`.
+public struct NetworkDisconnectRequest: Codable, Sendable, Hashable {
+    /// Container id or name.
+    public var Container: String
+    /// Disconnect even if the container is running.
+    public var Force: Bool
+
+    /// Creates a request.
+    public init(Container: String, Force: Bool = true) {
+        self.Container = Container
+        self.Force = Force
+    }
+}
+
 public struct NetworkConnectRequest: Codable, Sendable, Hashable {
     /// Container id or name.
     public var Container: String

@@ -157,6 +157,11 @@ public struct DockerClient: Sendable {
         _ = try await call("POST", "/networks/\(escape(id))/connect", body: body)
     }
 
+    /// `POST /networks/{id}/disconnect` (forced: also while the container runs).
+    public func disconnectNetwork(id: String, container: String) async throws(DockerError) {
+        _ = try await call("POST", "/networks/\(escape(id))/disconnect", body: NetworkDisconnectRequest(Container: container))
+    }
+
     /// `DELETE /networks/{id}`.
     public func removeNetwork(id: String) async throws(DockerError) {
         _ = try await call("DELETE", "/networks/\(escape(id))")

@@ -14,9 +14,6 @@ public struct ContainerPlan: Sendable, Hashable {
     public var configHash: String
     /// Published host port.
     public var hostPort: Int
-    /// Networks to connect the container to after creating it, besides its own (API 1.41
-    /// accepts only one network in the create request).
-    public var additionalNetworks: [String] = []
 }
 
 /// Every Docker object of one provider with all Engine API fields. Pure data: building
@@ -107,8 +104,7 @@ public enum Planner {
         let hash = ConfigHash.of(request)
         request.Labels?[Labels.configHash] = hash
         return ContainerPlan(
-            role: role, name: ProviderNames.container(role, id), request: request, configHash: hash, hostPort: hostPort,
-            additionalNetworks: settings.store.sharedNetwork.map { [$0] } ?? [])
+            role: role, name: ProviderNames.container(role, id), request: request, configHash: hash, hostPort: hostPort)
     }
 }
 

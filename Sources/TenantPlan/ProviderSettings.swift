@@ -25,7 +25,9 @@ public enum StoreChoice: Sendable, Hashable {
         return true
     }
 
-    /// The shared network the provider's containers join besides their own, if any.
+    /// The shared database's network if the provider uses that database (the value of
+    /// ``PlanLabels/sharedNetwork``). The provider's containers do not join it: the database
+    /// container joins the provider's network instead.
     public var sharedNetwork: String? {
         if case .sharedCassandra = self { return SharedDatabaseNames.network }
         return nil
@@ -110,7 +112,9 @@ public enum PlanLabels {
     /// credentials, which the URL cannot carry), so `remove --purge-data` knows which
     /// keyspace to drop. Absent on SQLite containers, whose config hash stays as it was.
     public static let store = "io.tenantctl.store"
-    /// The shared network a container joins besides the provider's own (`tenantctl_shared`).
+    /// Marks the containers of a provider that uses the shared Cassandra container (value:
+    /// that container's own network, `tenantctl_shared`). The provider's containers stay on
+    /// their own network only; the database container joins each such provider's network.
     public static let sharedNetwork = "io.tenantctl.shared-network"
 }
 

@@ -242,6 +242,18 @@ public final class FakeDockerTransport: DockerTransport {
                 state.containers[container].networks.append(name)
                 return DockerResponse(status: 200)
             }
+            if method == "POST", parts.count == 2, parts[1] == "disconnect" {
+                guard let body, let request = try? JSONDecoder().decode(NetworkDisconnectRequest.self, from: body) else { return error(400, "bad body") }
+                guard let container = state.containers.firstIndex(where: { $0.id == request.Container || $0.name == request.Container }) else {
+                    return error(404, "No such container: \(request.Container)")
+                }
+                let name = state.networks[index].Name
+                guard state.containers[container].networks.contains(name) else {
+                    return error(403, "container \(request.Container) is not connected to network \(name)")
+                }
+                state.containers[container].networks.removeAll { $0 == name }
+                return DockerResponse(status: 200)
+            }
             if method == "DELETE" {
                 let networkName = state.networks[index].Name
                 if state.containers.contains(where: { $0.state == "running" && $0.networks.contains(networkName) }) {

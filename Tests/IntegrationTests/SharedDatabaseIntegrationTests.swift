@@ -11,7 +11,7 @@ import Testing
 // Cassandra (`make test-fixtures`). The fixture is NOT Cassandra: it does not speak CQL,
 // so its health check (cqlsh) never passes and no keyspace is created. These tests check
 // only what tenantctl controls: containers, labels, published port, volume, network,
-// idempotence, stop keeping the volume, and providers joining the shared network.
+// idempotence, stop keeping the volume, and providers reaching it but not each other.
 
 private let enabled = ProcessInfo.processInfo.environment["TENANTCTL_INTEGRATION"] == "1"
 private let image = ProcessInfo.processInfo.environment["TENANTCTL_TEST_IMAGE"] ?? "tenantctl-test-listener:latest"
@@ -30,6 +30,19 @@ private func tenantctl(_ arguments: [String]) async -> (code: Int32, out: String
     return (code, output.out.withLock { $0 }, output.err.withLock { $0 })
 }
 
+private func run(_ path: String, _ arguments: [String]) async throws -> (code: Int32, out: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: path)
+    process.arguments = arguments
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = pipe
+    try process.run()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+}
+
 /// Removes the shared objects (there is no `db remove` command: data removal is manual).
 private func removeSharedDatabase(_ client: DockerClient) async {
     try? await client.removeContainer(id: "tenantctl_db", force: true)
@@ -39,7 +52,7 @@ private func removeSharedDatabase(_ client: DockerClient) async {
 
 @Suite(.serialized, .enabled(if: enabled, "needs a Docker engine: set TENANTCTL_INTEGRATION=1"))
 struct SharedDatabaseIntegrationTests {
-    @Test func dbStartIsIdempotentStopKeepsTheVolumeAndProvidersJoinTheSharedNetwork() async throws {
+    @Test func dbStartIsIdempotentStopKeepsTheVolumeAndProvidersReachItButNotEachOther() async throws {
         let client = try await DockerClient.connect(transport: CurlTransport.fromEnvironment())
         // Never clobber a shared database someone runs on this engine.
         if let existing = try? await client.inspectContainer(id: "tenantctl_db"), existing.Config?.Image != image {
@@ -49,6 +62,7 @@ struct SharedDatabaseIntegrationTests {
         await removeSharedDatabase(client)
         let port = Int.random(in: 29_000...29_900)
         let provider = "it_db_" + String(UInt32.random(in: 0...UInt32.max), radix: 36)
+        let other = "it_db2_" + String(UInt32.random(in: 0...UInt32.max), radix: 36)
         do {
             let start = await tenantctl(["db", "start", "--image", image, "--port", String(port), "--json"])
             #expect(start.code == 0, "\(start.err)")
@@ -71,18 +85,45 @@ struct SharedDatabaseIntegrationTests {
             #expect(again.out.contains("already running"))
             #expect(try await client.inspectContainer(id: "tenantctl_db").Id == inspect.Id)
 
-            // A provider on the shared database joins both networks and points at tenantctl_db:9042.
-            let providerRun = await tenantctl(["start-provider", provider, "--image", image, "--store", "cassandra"])
-            #expect(providerRun.code == 0, "\(providerRun.err)")
-            for name in ["remote_server_\(provider)", "admin_panel_\(provider)"] {
-                let container = try await client.inspectContainer(id: name)
-                #expect(container.State.Running == true, "\(name)")
-                #expect(Set(container.NetworkSettings?.Networks?.keys.map { $0 } ?? []) == ["tenantctl_\(provider)", "tenantctl_shared"], "\(name)")
-                #expect(container.Config?.Labels?["io.tenantctl.store"] == "cassandra://tenantctl_db:9042/\(provider)")
+            // Two providers on the shared database: each stays on its own network, the database
+            // joins both, so each reaches tenantctl_db but never the other provider.
+            for id in [provider, other] {
+                let providerRun = await tenantctl(["start-provider", id, "--image", image, "--store", "cassandra"])
+                #expect(providerRun.code == 0, "\(providerRun.err)")
+                for name in ["remote_server_\(id)", "admin_panel_\(id)"] {
+                    let container = try await client.inspectContainer(id: name)
+                    #expect(container.State.Running == true, "\(name)")
+                    #expect(Set(container.NetworkSettings?.Networks?.keys.map { $0 } ?? []) == ["tenantctl_\(id)"], "\(name)")
+                    #expect(container.Config?.Labels?["io.tenantctl.store"] == "cassandra://tenantctl_db:9042/\(id)")
+                }
             }
-            let removed = await tenantctl(["remove", provider])
-            #expect(removed.code == 0, "\(removed.err)")
-            #expect(removed.out.contains("kept keyspace \(provider)"))
+            let database = try await client.inspectContainer(id: "tenantctl_db")
+            #expect(Set(database.NetworkSettings?.Networks?.keys.map { $0 } ?? []) == ["tenantctl_shared", "tenantctl_\(provider)", "tenantctl_\(other)"])
+            // The fixture listens on 6000 in every container; bash's /dev/tcp makes the connection.
+            func reaches(_ from: String, _ target: String) async throws -> Bool {
+                let probe = try await run("/usr/bin/docker", ["exec", from, "timeout", "3", "bash", "-c", "exec 3<>/dev/tcp/\(target)/6000"])
+                return probe.code == 0
+            }
+            let otherIP = try #require(try await client.inspectContainer(id: "remote_server_\(other)").NetworkSettings?.Networks?["tenantctl_\(other)"]?.IPAddress)
+            #expect(try await reaches("admin_panel_\(provider)", "tenantctl_db"), "a provider reaches the shared database by its name")
+            #expect(try await reaches("admin_panel_\(provider)", "remote_server_\(provider)"), "and its own ingest server")
+            #expect(!(try await reaches("admin_panel_\(provider)", "remote_server_\(other)")), "another provider's container does not resolve")
+            #expect(!(try await reaches("admin_panel_\(provider)", otherIP)), "nor answer at its address")
+
+            // db start after the container was recreated (new port) joins the providers' networks again.
+            let moved = await tenantctl(["db", "start", "--port", String(port + 1)])
+            #expect(moved.code == 0, "\(moved.err)")
+            #expect(Set(try await client.inspectContainer(id: "tenantctl_db").NetworkSettings?.Networks?.keys.map { $0 } ?? [])
+                == ["tenantctl_shared", "tenantctl_\(provider)", "tenantctl_\(other)"])
+            #expect(try await reaches("admin_panel_\(other)", "tenantctl_db"))
+
+            // Removing a provider detaches the database from its network and removes it.
+            for id in [provider, other] {
+                let removed = await tenantctl(["remove", id])
+                #expect(removed.code == 0, "\(removed.err)")
+                #expect(removed.out.contains("kept keyspace \(id)"))
+                #expect((try? await client.inspectNetwork(id: "tenantctl_\(id)")) == nil)
+            }
 
             // Stop keeps container, volume and network; status says so; start brings it back.
             let stop = await tenantctl(["db", "stop", "--grace", "1"])
@@ -93,17 +134,20 @@ struct SharedDatabaseIntegrationTests {
             #expect(status.code == 0)
             let json = try #require(try JSONSerialization.jsonObject(with: Data(status.out.utf8)) as? [String: Any])
             #expect(json["state"] as? String == "exited")
-            #expect(json["port"] as? Int == port)
+            #expect(json["port"] as? Int == port + 1)
+            let stoppedID = try await client.inspectContainer(id: "tenantctl_db").Id
             let restart = await tenantctl(["db", "start"])
             #expect(restart.code == 0, "\(restart.err)")
-            #expect(try await client.inspectContainer(id: "tenantctl_db").Id == inspect.Id)
+            #expect(try await client.inspectContainer(id: "tenantctl_db").Id == stoppedID)
             #expect(try await client.inspectContainer(id: "tenantctl_db").State.Running == true)
         } catch {
             _ = await tenantctl(["remove", provider, "--yes"])
+            _ = await tenantctl(["remove", other, "--yes"])
             await removeSharedDatabase(client)
             throw error
         }
         _ = await tenantctl(["remove", provider, "--yes"])
+        _ = await tenantctl(["remove", other, "--yes"])
         await removeSharedDatabase(client)
         #expect((try? await client.inspectNetwork(id: "tenantctl_shared")) == nil)
     }

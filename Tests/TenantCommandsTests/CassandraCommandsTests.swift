@@ -187,41 +187,71 @@ private func body(_ request: DockerRequest) throws -> ContainerCreateRequest {
 }
 
 @Suite struct CassandraProviderTests {
-    @Test func sharedCassandraProviderJoinsTheSharedNetworkWithTheDbContactPoint() async throws {
+    @Test func sharedCassandraProvidersReachTheDatabaseButNotEachOther() async throws {
         let fake = FakeDockerTransport(images: [image, cassandraImage])
         #expect(await tenantctl(["db", "start", "--image", cassandraImage], transport: fake).code == 0)
-        let result = await tenantctl(startArgs("acme", ["--store", "cassandra"]), transport: fake)
-        #expect(result.code == 0, "\(result.err)")
-        for name in ["remote_server_acme", "admin_panel_acme"] {
-            let container = try #require(fake.containers.first { $0.name == name })
-            #expect(Set(container.networks) == ["tenantctl_acme", "tenantctl_shared"], "\(name)")
-            #expect(container.config.Env?.contains("TENANT_STORE=cassandra://tenantctl_db:9042/acme") == true)
-            #expect(container.config.Labels?["io.tenantctl.store"] == "cassandra://tenantctl_db:9042/acme")
-            #expect(container.config.Labels?["io.tenantctl.shared-network"] == "tenantctl_shared")
-            #expect(container.config.HostConfig?.Mounts == nil)
-            #expect(container.state == "running")
+        for (provider, port) in [("acme", 1), ("solar", 2)] {
+            let result = await tenantctl(
+                ["start-provider", provider, "--image", image, "--gateway-port", "1600\(port)", "--admin-port", "1808\(port)", "--store", "cassandra"], transport: fake)
+            #expect(result.code == 0, "\(result.err)")
         }
-        // The connect of each container happens between its create and its start (the two
-        // containers are set up concurrently, so their requests interleave).
+        for provider in ["acme", "solar"] {
+            for name in ["remote_server_\(provider)", "admin_panel_\(provider)"] {
+                let container = try #require(fake.containers.first { $0.name == name })
+                // Only the provider's own network: the other provider's containers are not on it.
+                #expect(container.networks == ["tenantctl_\(provider)"], "\(name)")
+                #expect(container.config.Env?.contains("TENANT_STORE=cassandra://tenantctl_db:9042/\(provider)") == true)
+                #expect(container.config.Labels?["io.tenantctl.store"] == "cassandra://tenantctl_db:9042/\(provider)")
+                #expect(container.config.Labels?["io.tenantctl.shared-network"] == "tenantctl_shared")
+                #expect(container.config.HostConfig?.Mounts == nil)
+                #expect(container.state == "running")
+            }
+        }
+        // The database joins each provider's network, before that provider's containers start.
+        let database = try #require(fake.containers.first { $0.name == "tenantctl_db" })
+        #expect(Set(database.networks) == ["tenantctl_shared", "tenantctl_acme", "tenantctl_solar"])
         let requests = fake.changingRequests
+        let connect = try #require(requests.firstIndex { $0.path.hasSuffix("/networks/tenantctl_acme/connect") })
         for name in ["remote_server_acme", "admin_panel_acme"] {
             let id = try #require(fake.containers.first { $0.name == name }).id
-            let create = try #require(requests.firstIndex { $0.target.hasSuffix("name=\(name)") })
-            let connect = try #require(requests.firstIndex {
-                $0.path.hasSuffix("/networks/tenantctl_shared/connect") && String(decoding: $0.body ?? Data(), as: UTF8.self).contains(id)
-            })
             let start = try #require(requests.firstIndex { $0.path.hasSuffix("/start") && $0.path.contains(id) })
-            #expect(create < connect && connect < start, "\(name)")
+            #expect(connect < start, "\(name)")
         }
         #expect(fake.volumes.map(\.Name) == ["tenantctl_db_data"])  // no provider volume
 
         // Idempotent: a re-run changes nothing.
         fake.clearRequests()
-        #expect(await tenantctl(startArgs("acme", ["--store", "cassandra"]), transport: fake).code == 0)
+        #expect(await tenantctl(["start-provider", "acme", "--image", image, "--gateway-port", "16001", "--admin-port", "18081", "--store", "cassandra"], transport: fake).code == 0)
         #expect(fake.changingRequests.isEmpty)
+
+        // A recreated database container (new image) joins the providers' networks again.
+        #expect(await tenantctl(["db", "start", "--image", cassandraImage, "--port", "19042"], transport: fake).code == 0)
+        let recreated = try #require(fake.containers.first { $0.name == "tenantctl_db" })
+        #expect(recreated.id != database.id)
+        #expect(Set(recreated.networks) == ["tenantctl_shared", "tenantctl_acme", "tenantctl_solar"])
+
+        // Removing a provider detaches the database from its network first, then removes it.
+        #expect(await tenantctl(["remove", "solar", "--yes"], transport: fake).code == 0)
+        #expect(!fake.networks.contains { $0.Name == "tenantctl_solar" })
+        #expect(Set(try #require(fake.containers.first { $0.name == "tenantctl_db" }).networks) == ["tenantctl_shared", "tenantctl_acme"])
     }
 
-    @Test func planShowsTheSharedNetworkConnectAndDbStopWarnsItsUsers() async throws {
+    @Test func providersFromBeforeIsolationAreMovedOffTheSharedNetwork() async throws {
+        let fake = FakeDockerTransport(images: [image, cassandraImage])
+        #expect(await tenantctl(["db", "start", "--image", cassandraImage], transport: fake).code == 0)
+        #expect(await tenantctl(startArgs("acme", ["--store", "cassandra"]), transport: fake).code == 0)
+        // What an older tenantctl left: the containers on the shared network, the database not on theirs.
+        let client = try await DockerClient.connect(transport: fake)
+        for name in ["remote_server_acme", "admin_panel_acme"] { try await client.connectNetwork(id: "tenantctl_shared", container: name) }
+        try await client.disconnectNetwork(id: "tenantctl_acme", container: "tenantctl_db")
+        #expect(await tenantctl(startArgs("acme", ["--store", "cassandra"]), transport: fake).code == 0)
+        for name in ["remote_server_acme", "admin_panel_acme"] {
+            #expect(try #require(fake.containers.first { $0.name == name }).networks == ["tenantctl_acme"], "\(name)")
+        }
+        #expect(try #require(fake.containers.first { $0.name == "tenantctl_db" }).networks.contains("tenantctl_acme"))
+    }
+
+    @Test func planShowsTheDatabaseJoiningTheProviderNetworkAndDbStopWarnsItsUsers() async throws {
         let fake = FakeDockerTransport(images: [image, cassandraImage])
         #expect(await tenantctl(["db", "start", "--image", cassandraImage], transport: fake).code == 0)
         fake.clearRequests()
@@ -229,8 +259,9 @@ private func body(_ request: DockerRequest) throws -> ContainerCreateRequest {
         #expect(plan.code == 0, "\(plan.err)")
         #expect(fake.changingRequests.isEmpty)
         let steps = try #require(JSONSerialization.jsonObject(with: Data(plan.out.utf8)) as? [[String: Any]])
-        let connects = steps.filter { ($0["path"] as? String)?.hasSuffix("/networks/tenantctl_shared/connect") == true }
-        #expect(connects.count == 2)
+        let connects = steps.filter { ($0["path"] as? String)?.hasSuffix("/networks/tenantctl_acme/connect") == true }
+        #expect(connects.count == 1, "the database joins the provider's network")
+        #expect(!steps.contains { ($0["path"] as? String)?.hasSuffix("/networks/tenantctl_shared/connect") == true })
 
         #expect(await tenantctl(startArgs("acme", ["--store", "cassandra"]), transport: fake).code == 0)
         let stop = await tenantctl(["db", "stop"], transport: fake)
@@ -262,7 +293,7 @@ private func body(_ request: DockerRequest) throws -> ContainerCreateRequest {
         let plan = Planner.plan(ProviderSettings(id: try ProviderID("acme"), image: "i", gatewayPort: 1, adminPort: 2))
         for container in plan.containers {
             #expect(container.request.Labels?["io.tenantctl.store"] == nil)
-            #expect(container.additionalNetworks.isEmpty)
+            #expect(container.request.Labels?["io.tenantctl.shared-network"] == nil)
         }
     }
 }

@@ -38,13 +38,14 @@ import Testing
                 == [.replaceContainer(id: "abc"), .createContainer, .startContainer])
     }
 
-    @Test func sharedCassandraProvidersJoinTheSharedNetwork() throws {
+    @Test func sharedCassandraProvidersStayOnTheirOwnNetwork() throws {
         let settings = ProviderSettings(id: try ProviderID("acme"), image: "i", gatewayPort: 6001, adminPort: 8081, store: .sharedCassandra)
         let plan = Planner.plan(settings)
         #expect(plan.volume == nil)
         for container in plan.containers {
-            #expect(container.additionalNetworks == ["tenantctl_shared"])
             #expect(container.request.HostConfig?.NetworkMode == "tenantctl_acme")
+            #expect(container.request.NetworkingConfig?.EndpointsConfig?.keys.sorted() == ["tenantctl_acme"])
+            #expect(container.request.Labels?["io.tenantctl.shared-network"] == "tenantctl_shared")
             #expect(container.request.Env?.contains("TENANT_STORE=cassandra://tenantctl_db:9042/acme") == true)
         }
     }

@@ -9,8 +9,8 @@ extension TenantCtl {
             discussion: """
                 One Cassandra container (tenantctl_db) for every provider started with --store cassandra \
                 and no --cassandra. Its data lives in the volume tenantctl_db_data; it listens on the \
-                network tenantctl_shared (which those providers join) and publishes CQL on a host port \
-                (9042 by default). These objects carry io.tenantctl.role (db, data, network) and no \
+                network tenantctl_shared and joins each of those providers' own networks (providers never \
+                share one), and publishes CQL on a host port (9042 by default). These objects carry io.tenantctl.role (db, data, network) and no \
                 provider label.
 
                 Examples:

@@ -50,6 +50,7 @@ struct SharedDatabaseRunner: Sendable {
                     case .createContainer:
                         containerID = try await client.createContainer(name: SharedDatabaseNames.container, plan.container).Id
                         undos.append(.removeContainer(containerID))
+                        try await joinProviderNetworks(containerID)
                     case .startContainer:
                         let isNew = undos.contains { if case .removeContainer = $0 { true } else { false } }
                         do {
@@ -74,5 +75,15 @@ struct SharedDatabaseRunner: Sendable {
             throw error
         }
         return done
+    }
+
+    /// A new database container joins the network of every provider that uses it (each
+    /// provider's containers live on their own network only, so providers never see each other).
+    private func joinProviderNetworks(_ containerID: String) async throws(DockerError) {
+        let users = try await client.listContainers(all: true, labels: [PlanLabels.sharedNetwork])
+        let providers = Set(users.compactMap { $0.Labels?[Labels.provider] }.compactMap { try? ProviderID($0) })
+        for provider in providers.sorted(by: { $0.rawValue < $1.rawValue }) {
+            do { try await client.connectNetwork(id: ProviderNames.network(provider), container: containerID) } catch DockerError.notFound {}
+        }
     }
 }

@@ -123,6 +123,9 @@ extension TenantCtl {
                 try await group.waitForAll()
             }
             for network in networks {
+                // The shared database container may be on this provider's network; the engine
+                // refuses to remove a network a running container is attached to.
+                do { try await client.disconnectNetwork(id: network, container: SharedDatabaseNames.container) } catch {}
                 do { try await client.removeNetwork(id: network) } catch DockerError.notFound {} catch { throw TenantCtlError("removing network \(network)", error) }
             }
             if purgeData {

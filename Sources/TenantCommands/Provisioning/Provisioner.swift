@@ -91,16 +91,16 @@ public struct Provisioner: Sendable {
         // Fast path: ports known (given or kept) and everything running as planned.
         if let settings = settingsWithoutChoosing(request, observed: observed) {
             let plan = Planner.plan(settings)
-            if Reconciler.isSatisfied(plan: plan, observed: observed) {
+            if Reconciler.isSatisfied(plan: plan, observed: observed), try await sharedDatabaseIsolated(plan) {
                 logger.debug("provider already up", metadata: ["tenant.id": "\(id)"])
                 return ProvisionResult(
                     provider: id.rawValue, state: "running", gatewayPort: settings.gatewayPort, adminPort: settings.adminPort, changes: [],
                     adminPassword: nil, adminPasswordIfNoAccount: nil)
             }
         }
-        if let shared = request.store.sharedNetwork, !(try await objectExists { try await client.inspectNetwork(id: shared) }) {
+        if request.store.sharedNetwork != nil, !(try await objectExists { try await client.inspectContainer(id: SharedDatabaseNames.container) }) {
             throw TenantCtlError(
-                "--store cassandra without --cassandra uses the shared Cassandra container, but network \(shared) does not exist: "
+                "--store cassandra without --cassandra uses the shared Cassandra container, but \(SharedDatabaseNames.container) does not exist: "
                     + "run `tenantctl db start --image REF` first", exitCode: ExitStatus.notFound)
         }
         let lock = useLock ? try await ProviderLock.acquire() : nil
@@ -204,6 +204,7 @@ public struct Provisioner: Sendable {
             // other's. Every branch finishes (none is cancelled half-way, which could leave an
             // object the journal does not know) before a failure is judged.
             try await runInParallel(steps.shared.map { [$0] }, plan: plan, journal: journal, bootstrapHash: nil)
+            try await isolateOnSharedDatabase(plan, journal: journal)
             let hash = try await secret?.value.hash
             try await runInParallel(steps.containers.map(\.actions), plan: plan, journal: journal, bootstrapHash: hash)
         } catch {
@@ -276,11 +277,6 @@ public struct Provisioner: Sendable {
             if role == .admin, let bootstrapHash { request.Env?.append("TENANT_ADMIN_BOOTSTRAP_HASH=\(bootstrapHash)") }
             let created = try await client.createContainer(name: name, request)
             await journal.record(step, undo: .removeContainer(created.Id), createdID: (name, created.Id))
-            // Shared Cassandra: join its network too, before the first start, so the store is
-            // reachable from the start (API 1.41 takes one network in the create request).
-            for network in plan.container(role)?.additionalNetworks ?? [] {
-                try await client.connectNetwork(id: network, container: created.Id)
-            }
         case .startContainer(_, let name):
             let target = await journal.createdID(name) ?? name
             do {
@@ -294,11 +290,49 @@ public struct Provisioner: Sendable {
         }
     }
 
+    // MARK: The shared database
+
+    /// True unless the provider uses the shared database and that container is not on the
+    /// provider's network yet (a first start, a recreated database, or a deployment from
+    /// before providers were isolated from each other).
+    private func sharedDatabaseIsolated(_ plan: ProviderPlan) async throws -> Bool {
+        guard plan.settings.store.sharedNetwork != nil else { return true }
+        do {
+            let database = try await client.inspectContainer(id: SharedDatabaseNames.container)
+            return database.NetworkSettings?.Networks?[plan.network.Name] != nil
+        } catch {
+            return false
+        }
+    }
+
+    /// Providers on the shared Cassandra container must reach it but never each other: the
+    /// database container joins this provider's network (its name resolves there, as the
+    /// contact point `tenantctl_db:9042` expects), and the provider's containers leave the
+    /// shared network if an older tenantctl put them there.
+    private func isolateOnSharedDatabase(_ plan: ProviderPlan, journal: Journal) async throws {
+        guard let shared = plan.settings.store.sharedNetwork else { return }
+        let network = plan.network.Name
+        do {
+            if !(try await sharedDatabaseIsolated(plan)) {
+                try await client.connectNetwork(id: network, container: SharedDatabaseNames.container)
+                await journal.record(description: "connect \(SharedDatabaseNames.container) to network \(network)", undo: .disconnect(network: network, container: SharedDatabaseNames.container))
+            }
+            for container in plan.containers {
+                guard let inspect = try? await client.inspectContainer(id: container.name), inspect.NetworkSettings?.Networks?[shared] != nil else { continue }
+                try await client.disconnectNetwork(id: shared, container: container.name)
+                await journal.record(description: "disconnect \(container.name) from network \(shared)", undo: nil)
+            }
+        } catch {
+            throw TenantCtlError("connecting the shared database to network \(network)", error)
+        }
+    }
+
     private func rollback(_ journal: Journal) async {
         for undo in await journal.undos.reversed() {
             logger.debug("undo", metadata: ["step": "\(undo)"])
             switch undo {
             case .removeNetwork(let name): try? await client.removeNetwork(id: name)
+            case .disconnect(let network, let container): try? await client.disconnectNetwork(id: network, container: container)
             case .removeVolume(let name): try? await client.removeVolume(name: name)
             case .removeContainer(let id): try? await client.removeContainer(id: id, force: true)
             case .stopContainer(let id): try? await client.stopContainer(id: id)
@@ -325,6 +359,7 @@ public struct Provisioner: Sendable {
 actor Journal {
     enum Undo: Sendable, CustomStringConvertible {
         case removeNetwork(String)
+        case disconnect(network: String, container: String)
         case removeVolume(String)
         case removeContainer(String)
         case stopContainer(String)
@@ -333,6 +368,7 @@ actor Journal {
         var description: String {
             switch self {
             case .removeNetwork(let name): return "remove network \(name)"
+            case .disconnect(let network, let container): return "disconnect \(container) from network \(network)"
             case .removeVolume(let name): return "remove volume \(name)"
             case .removeContainer(let id): return "remove container \(id)"
             case .stopContainer(let id): return "stop container \(id)"
@@ -346,7 +382,11 @@ actor Journal {
     private var created: [String: String] = [:]
 
     func record(_ step: ProvisionAction, undo: Undo?, createdID: (name: String, id: String)? = nil) {
-        done.append(step.description)
+        record(description: step.description, undo: undo, createdID: createdID)
+    }
+
+    func record(description: String, undo: Undo?, createdID: (name: String, id: String)? = nil) {
+        done.append(description)
         if let undo { undos.append(undo) }
         if let createdID { created[createdID.name] = createdID.id }
     }
