@@ -95,7 +95,7 @@ targets += [
     ),
     .testTarget(
         name: "IntegrationTests",
-        dependencies: ["TenantCommands", "DockerClient", "DockerAPI", "TenantModel"],
+        dependencies: ["TenantCommands", "DockerClient", "DockerAPI", "TenantModel", "TenantTestSupport"],
         swiftSettings: swift6
     ),
 ]
@@ -336,7 +336,7 @@ products += [
 
 targets += [
     // Drives the built binaries and the real image; needs no library of ours.
-    .testTarget(name: "EndToEndTests", dependencies: ["AdminTestSupport"], swiftSettings: swift6),
+    .testTarget(name: "EndToEndTests", dependencies: ["AdminTestSupport", "TenantTestSupport"], swiftSettings: swift6),
 ]
 
 let package = Package(

@@ -10,35 +10,20 @@ import Glibc
 /// The `tenant-admin` binary itself: settings errors, --migrate-only, --health-check, SIGTERM.
 @Suite struct ExecutableTests {
     /// The binary built next to this test bundle (same build directory, any --build-path).
-    static var binary: String {
-        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-        var dir = URL(fileURLWithPath: exe).deletingLastPathComponent()
-        while dir.path != "/" && !FileManager.default.isExecutableFile(atPath: dir.appendingPathComponent("tenant-admin").path) {
-            dir = dir.deletingLastPathComponent()
-        }
-        return dir.appendingPathComponent("tenant-admin").path
-    }
+    static var binary: String { builtProduct("tenant-admin") }
 
     struct Run { var status: Int32; var stderr: String }
 
-    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Run {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = arguments
-        process.environment = ["PATH": "/usr/bin:/bin"].merging(environment) { $1 }
-        let errors = Pipe()
-        process.standardError = errors
-        try process.run()
-        let data = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Run(status: process.terminationStatus, stderr: String(decoding: data, as: UTF8.self))
+    static func run(_ arguments: [String], environment: [String: String] = [:]) async throws -> Run {
+        let result = try await runProgram(binary, arguments, environment: ["PATH": "/usr/bin:/bin"].merging(environment) { $1 }, timeout: .seconds(60))
+        return Run(status: result.code, stderr: result.err)
     }
 
     static func temporaryStore() -> String {
         FileManager.default.temporaryDirectory.appendingPathComponent("exe-\(UUID().uuidString).db").path
     }
 
-    @Test func badSettingsExitWithOneLine() throws {
+    @Test func badSettingsExitWithOneLine() async throws {
         let cases: [([String], [String: String], String)] = [
             (["--provider", "Bad-ID", "--store", "sqlite:/tmp/x.db"], [:], "invalid provider id"),
             // Nothing listens on port 1: the store cannot be opened, said in one line.
@@ -51,21 +36,21 @@ import Glibc
             (["--provider", "acme", "--store", "sqlite:\(Self.temporaryStore())", "--smtp-url", "http://x"], [:], "bad SMTP URL"),
         ]
         for (arguments, environment, message) in cases {
-            let result = try Self.run(arguments, environment: environment)
+            let result = try await Self.run(arguments, environment: environment)
             #expect(result.status == 2, "\(arguments)")
             #expect(result.stderr.contains(message), "\(arguments): \(result.stderr)")
             #expect(result.stderr.split(separator: "\n").count == 1, "\(arguments): \(result.stderr)")
         }
     }
 
-    @Test func migrateOnlyCreatesTheSchema() throws {
+    @Test func migrateOnlyCreatesTheSchema() async throws {
         let path = Self.temporaryStore()
-        let first = try Self.run(["--migrate-only"], environment: ["TENANT_PROVIDER": "acme", "TENANT_STORE": "sqlite:\(path)"])
+        let first = try await Self.run(["--migrate-only"], environment: ["TENANT_PROVIDER": "acme", "TENANT_STORE": "sqlite:\(path)"])
         #expect(first.status == 0)
-        #expect(try Self.run(["--migrate-only", "--provider", "acme", "--store", "sqlite:\(path)"]).status == 0)
+        #expect(try await Self.run(["--migrate-only", "--provider", "acme", "--store", "sqlite:\(path)"]).status == 0)
         #expect(FileManager.default.fileExists(atPath: path))
         // The store is now acme's: another provider's app refuses it.
-        let other = try Self.run(["--migrate-only", "--provider", "other", "--store", "sqlite:\(path)"])
+        let other = try await Self.run(["--migrate-only", "--provider", "other", "--store", "sqlite:\(path)"])
         #expect(other.status == 2)
         #expect(other.stderr.contains("store belongs to provider 'acme'"))
     }
@@ -80,7 +65,7 @@ import Glibc
         var healthy = false
         for _ in 0..<100 where !healthy {
             try await Task.sleep(for: .milliseconds(100))
-            healthy = try Self.run(["--health-check", "--listen", "127.0.0.1:\(port)"]).status == 0
+            healthy = try await Self.run(["--health-check", "--listen", "127.0.0.1:\(port)"]).status == 0
         }
         #expect(healthy)
         // What keeps an idle panel under 30 MB: neither Foundation with ICU nor libcurl (and its
@@ -97,7 +82,7 @@ import Glibc
         if process.isRunning { process.terminate() } else {
             #expect(process.terminationReason == .exit && process.terminationStatus == 0)
         }
-        #expect(try Self.run(["--health-check"], environment: ["TENANT_LISTEN": "127.0.0.1:\(port)"]).status == 1)
+        #expect(try await Self.run(["--health-check"], environment: ["TENANT_LISTEN": "127.0.0.1:\(port)"]).status == 1)
     }
 
     /// The production mail path: each mail handed to a `tenant-admin --deliver-mail` child,

@@ -1,5 +1,6 @@
 import AdminTestSupport
 import Foundation
+import TenantTestSupport
 import Testing
 
 // The whole product end to end: the real image (`make image`), the real Docker engine,
@@ -15,49 +16,17 @@ private let readingsWindow = (from: "2026-06-18T00:00:00Z", to: "2026-06-25T00:0
 
 // MARK: - Processes
 
-struct RunResult {
-    var code: Int32
-    var out: String
-    var err: String
-}
+typealias RunResult = ProgramResult
 
-/// Binaries built with the tests sit next to the test bundle in .build/<config>/.
-private func binary(_ name: String) -> String {
-    URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(name).path
-}
+/// Binaries built with the tests.
+private func binary(_ name: String) -> String { builtProduct(name) }
 
-/// Runs a program to completion, capturing its output.
+/// Runs a program to completion, capturing its output; a timeout is a test failure.
 @discardableResult
 private func run(_ path: String, _ arguments: [String], timeout: Duration = .seconds(300)) async throws -> RunResult {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: path)
-    process.arguments = arguments
-    let outFile = FileManager.default.temporaryDirectory.appendingPathComponent("e2e-\(UUID().uuidString).out")
-    let errFile = FileManager.default.temporaryDirectory.appendingPathComponent("e2e-\(UUID().uuidString).err")
-    FileManager.default.createFile(atPath: outFile.path, contents: nil)
-    FileManager.default.createFile(atPath: errFile.path, contents: nil)
-    defer {
-        try? FileManager.default.removeItem(at: outFile)
-        try? FileManager.default.removeItem(at: errFile)
-    }
-    process.standardOutput = try FileHandle(forWritingTo: outFile)
-    process.standardError = try FileHandle(forWritingTo: errFile)
-    process.standardInput = FileHandle.nullDevice
-    try process.run()
-    let deadline = ContinuousClock.now + timeout
-    while process.isRunning {
-        if ContinuousClock.now > deadline {
-            process.terminate()
-            Issue.record("\(path) \(arguments.joined(separator: " ")) timed out")
-            break
-        }
-        try await Task.sleep(for: .milliseconds(50))
-    }
-    process.waitUntilExit()
-    return RunResult(
-        code: process.terminationStatus,
-        out: (try? String(contentsOf: outFile, encoding: .utf8)) ?? "",
-        err: (try? String(contentsOf: errFile, encoding: .utf8)) ?? "")
+    let result = try await runProgram(path, arguments, timeout: timeout)
+    if result.timedOut { Issue.record("\(path) \(arguments.joined(separator: " ")) timed out") }
+    return result
 }
 
 private func tenantctl(_ arguments: [String]) async throws -> RunResult {

@@ -10,11 +10,7 @@ import Glibc
 
 /// The built `tenant-ingest` executable, run as a separate process on a free port.
 final class IngestProcess: @unchecked Sendable {
-    static var executable: URL {
-        // Tests/IngestServerTests/ProcessTests.swift -> package root.
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        return root.appendingPathComponent(".build/debug/tenant-ingest")
-    }
+    static var executable: URL { URL(fileURLWithPath: builtProduct("tenant-ingest")) }
 
     let process = Process()
     let port: Int

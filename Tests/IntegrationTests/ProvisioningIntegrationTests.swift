@@ -3,6 +3,7 @@ import DockerClient
 import Foundation
 import Synchronization
 import TenantModel
+import TenantTestSupport
 import Testing
 
 @testable import TenantCommands
@@ -277,39 +278,29 @@ struct ProvisioningIntegrationTests {
     }
 
     @Test func theExecutableReportsExitCodesAndJSON() async throws {
-        // The built binary sits next to the test bundle in .build/<config>/.
-        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("tenantctl")
-        try #require(FileManager.default.isExecutableFile(atPath: binary.path), "build the tenantctl product first")
-        func run(_ arguments: [String]) throws -> (Int32, String, String) {
-            let process = Process()
-            process.executableURL = binary
-            process.arguments = arguments
-            let out = Pipe(), err = Pipe()
-            process.standardOutput = out
-            process.standardError = err
-            try process.run()
-            let output = out.fileHandleForReading.readDataToEndOfFile()
-            let errors = err.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            return (process.terminationStatus, String(decoding: output, as: UTF8.self), String(decoding: errors, as: UTF8.self))
+        let binary = builtProduct("tenantctl")
+        try #require(FileManager.default.isExecutableFile(atPath: binary), "build the tenantctl product first")
+        func run(_ arguments: [String]) async throws -> (Int32, String, String) {
+            let result = try await runProgram(binary, arguments, timeout: .seconds(60))
+            return (result.code, result.out, result.err)
         }
-        let bad = try run(["start-provider", "Not-Valid"])
+        let bad = try await run(["start-provider", "Not-Valid"])
         #expect(bad.0 == 64)
         #expect(bad.2.contains("[a-z][a-z0-9_]{0,47}"))
-        let list = try run(["list", "--json"])
+        let list = try await run(["list", "--json"])
         #expect(list.0 == 0)
         #expect(try json(list.1) is [Any])
-        let down = try run(["list", "--docker-host", "unix:///nonexistent.sock"])
+        let down = try await run(["list", "--docker-host", "unix:///nonexistent.sock"])
         #expect(down.0 == 69)
         #expect(down.2.split(separator: "\n").count == 1)
-        let unknown = try run(["stop", uniqueID()])
+        let unknown = try await run(["stop", uniqueID()])
         #expect(unknown.0 == 3)
         // The executable registers the Cassandra library's provisioner: --replication is parsed
         // by Replication(parsing:), and create-keyspace connects itself (port 1 refuses at once).
-        let badReplication = try run(["create-keyspace", "acme", "--store", "cassandra", "--cassandra", "127.0.0.1:1", "--replication", "simple:x"])
+        let badReplication = try await run(["create-keyspace", "acme", "--store", "cassandra", "--cassandra", "127.0.0.1:1", "--replication", "simple:x"])
         #expect(badReplication.0 == 64)
         #expect(badReplication.2.contains("simple:FACTOR") && badReplication.2.contains("DC:FACTOR"))
-        let refused = try run(["create-keyspace", "acme", "--store", "cassandra", "--cassandra", "127.0.0.1:1", "--replication", "dc1:3,dc2:2"])
+        let refused = try await run(["create-keyspace", "acme", "--store", "cassandra", "--cassandra", "127.0.0.1:1", "--replication", "dc1:3,dc2:2"])
         #expect(refused.0 == 1)
         #expect(refused.2.hasPrefix("tenantctl: error: creating keyspace acme at 127.0.0.1:1"), "\(refused.2)")
     }

@@ -3,6 +3,7 @@ import DockerClient
 import Foundation
 import Synchronization
 import TenantModel
+import TenantTestSupport
 import Testing
 
 @testable import TenantCommands
@@ -28,19 +29,6 @@ private func tenantctl(_ arguments: [String]) async -> (code: Int32, out: String
         isInteractive: { false }, readLine: { nil })
     let code = await Console.$current.withValue(console) { await TenantCtl.run(arguments: arguments) }
     return (code, output.out.withLock { $0 }, output.err.withLock { $0 })
-}
-
-private func run(_ path: String, _ arguments: [String]) async throws -> (code: Int32, out: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: path)
-    process.arguments = arguments
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
 }
 
 /// Removes the shared objects (there is no `db remove` command: data removal is manual).
@@ -101,7 +89,7 @@ struct SharedDatabaseIntegrationTests {
             #expect(Set(database.NetworkSettings?.Networks?.keys.map { $0 } ?? []) == ["tenantctl_shared", "tenantctl_\(provider)", "tenantctl_\(other)"])
             // The fixture listens on 6000 in every container; bash's /dev/tcp makes the connection.
             func reaches(_ from: String, _ target: String) async throws -> Bool {
-                let probe = try await run("/usr/bin/docker", ["exec", from, "timeout", "3", "bash", "-c", "exec 3<>/dev/tcp/\(target)/6000"])
+                let probe = try await runProgram("/usr/bin/docker", ["exec", from, "timeout", "3", "bash", "-c", "exec 3<>/dev/tcp/\(target)/6000"], timeout: .seconds(30))
                 return probe.code == 0
             }
             let otherIP = try #require(try await client.inspectContainer(id: "remote_server_\(other)").NetworkSettings?.Networks?["tenantctl_\(other)"]?.IPAddress)

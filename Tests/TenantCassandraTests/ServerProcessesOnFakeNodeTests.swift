@@ -11,43 +11,31 @@ import Glibc
 /// ``FakeStoreNode`` over loopback (a fake node, not Cassandra): schema creation, a real
 /// ingest process storing a simulator's reports, and the one-line failure.
 @Suite(.serialized) struct ServerProcessesOnFakeNodeTests {
-    static func binary(_ name: String) -> URL {
-        // Tests/TenantCassandraTests/<this file> -> package root.
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent(".build/debug/\(name)")
-    }
+    static func binary(_ name: String) -> URL { URL(fileURLWithPath: builtProduct(name)) }
 
     struct Run { var status: Int32; var stderr: String }
 
-    static func run(_ name: String, _ arguments: [String]) throws -> Run {
-        let process = Process()
-        process.executableURL = binary(name)
-        process.arguments = arguments
-        process.environment = ["PATH": "/usr/bin:/bin"]
-        let errors = Pipe()
-        process.standardError = errors
-        try process.run()
-        let data = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Run(status: process.terminationStatus, stderr: String(decoding: data, as: UTF8.self))
+    static func run(_ name: String, _ arguments: [String]) async throws -> Run {
+        let result = try await runProgram(builtProduct(name), arguments, environment: ["PATH": "/usr/bin:/bin"], timeout: .seconds(60))
+        return Run(status: result.code, stderr: result.err)
     }
 
     @Test func migrateOnlyCreatesTheKeyspaceForBothServers() async throws {
         let node = try await FakeStoreNode.start()
         defer { Task { await node.stop() } }
         let store = "cassandra://127.0.0.1:\(node.server.port)/acme"
-        let ingest = try Self.run("tenant-ingest", ["--provider", "acme", "--store", store, "--migrate-only"])
+        let ingest = try await Self.run("tenant-ingest", ["--provider", "acme", "--store", store, "--migrate-only"])
         #expect(ingest.status == 0, "\(ingest.stderr)")
         node.tables.withLock { #expect($0.keyspaces == ["acme"]); #expect($0.tables == Set(CassandraSchema.tables)) }
-        let admin = try Self.run("tenant-admin", ["--provider", "acme", "--store", store, "--migrate-only"])
+        let admin = try await Self.run("tenant-admin", ["--provider", "acme", "--store", store, "--migrate-only"])
         #expect(admin.status == 0, "\(admin.stderr)")
         node.tables.withLock { #expect($0.settings["provider_id"] == "acme", "the admin app claimed the keyspace") }
     }
 
-    @Test func deadClusterIsOneLine() throws {
+    @Test func deadClusterIsOneLine() async throws {
         let port = freeLoopbackPort()  // nothing listens there
         for name in ["tenant-ingest", "tenant-admin"] {
-            let result = try Self.run(name, ["--provider", "x", "--store", "cassandra://127.0.0.1:\(port)/x", "--migrate-only"])
+            let result = try await Self.run(name, ["--provider", "x", "--store", "cassandra://127.0.0.1:\(port)/x", "--migrate-only"])
             let lines = result.stderr.split(separator: "\n")
             #expect(result.status != 0, "\(name)")
             #expect(lines.count == 1, "\(name): \(lines)")
