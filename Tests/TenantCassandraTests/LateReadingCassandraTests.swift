@@ -34,6 +34,14 @@ import Testing
         }
     }
 
+    /// After a pass: no marker left, and the first seven hours roll up exactly as a fresh
+    /// computation over all of `reports`.
+    static func expectPassDone(_ opened: Opened, matching reports: [GatewayReport]) async throws {
+        #expect(opened.markers.isEmpty)
+        #expect(try await opened.admin.hourly(gateway: "g", from: t0, to: t0 + 7 * hour)
+            == AdminStoreConformanceTests.freshHourly(reports.flatMap(\.readings), from: t0, to: t0 + 7 * hour))
+    }
+
     static func open() async throws -> Opened {
         let node = try await FakeStoreNode.start()
         let readings = try await CassandraStoreFakeNodeTests.open(node)
@@ -59,9 +67,7 @@ import Testing
         _ = try await opened.readings.commit([late])
         #expect(Array(opened.markers.keys) == [Self.t0 + 2 * Self.hour], "the first hour whose aggregates 02:10 changes")
         #expect(try await opened.admin.refreshRollup(gateway: "g") == 3, "02:00, 03:00, 04:00")
-        #expect(opened.markers.isEmpty)
-        #expect(try await opened.admin.hourly(gateway: "g", from: Self.t0, to: Self.t0 + 7 * Self.hour)
-            == AdminStoreConformanceTests.freshHourly(all.flatMap(\.readings), from: Self.t0, to: Self.t0 + 7 * Self.hour))
+        try await Self.expectPassDone(opened, matching: all)
     }
 
     /// A late commit landing while a pass runs, after it read the markers, for the same
@@ -82,9 +88,7 @@ import Testing
         let stampOfSecond = try #require(opened.markers[Self.t0 + 2 * Self.hour], "the racing commit's marker survived the pass")
         #expect(stampOfSecond > stampOfFirst)
         try await opened.admin.refreshRollup(gateway: "g")
-        #expect(opened.markers.isEmpty)
-        #expect(try await opened.admin.hourly(gateway: "g", from: Self.t0, to: Self.t0 + 7 * Self.hour)
-            == AdminStoreConformanceTests.freshHourly(all.flatMap(\.readings), from: Self.t0, to: Self.t0 + 7 * Self.hour))
+        try await Self.expectPassDone(opened, matching: all)
     }
 
     /// Ingest restarts between a gateway's live data and its backlog: the new store instance
@@ -103,9 +107,7 @@ import Testing
         for report in backlog { _ = try await restarted.commit([report]) }
         #expect(opened.markers.keys.min() == Self.t0, "the first backlog report (01:00) reopens 00:00, whose last step it ends")
         try await opened.admin.refreshRollup(gateway: "g")
-        #expect(opened.markers.isEmpty)
-        #expect(try await opened.admin.hourly(gateway: "g", from: Self.t0, to: Self.t0 + 7 * Self.hour)
-            == AdminStoreConformanceTests.freshHourly(all.flatMap(\.readings), from: Self.t0, to: Self.t0 + 7 * Self.hour))
+        try await Self.expectPassDone(opened, matching: all)
     }
 
     @Test func theNewestStoredReadingIsFoundFromTheIndex() async throws {
