@@ -133,7 +133,7 @@ targets += [
     .executableTarget(
         name: "tenant-ingest",
         dependencies: [
-            "IngestServer", "TenantStoreFactory", "TenantModel", "TenantStorage", "TenantSQLite",
+            "IngestServer", "TenantStoreFactory", "TenantModel", "TenantStorage", "TenantSQLite", "TextFormat",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
@@ -213,7 +213,7 @@ targets += [
     .executableTarget(
         name: "tenant-admin",
         dependencies: [
-            "AdminApp", "TenantModel", "TenantSQLite", "TenantStoreFactory", "TenantMailer", "CMalloc",
+            "AdminApp", "TenantModel", "TenantSQLite", "TenantStoreFactory", "TenantMailer", "TextFormat", "CMalloc",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ],

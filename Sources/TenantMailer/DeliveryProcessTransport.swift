@@ -155,7 +155,7 @@ public struct DeliveryProcessTransport: MailTransport {
     }
 
     private static func fail(_ message: String) {
-        var line = message + "\n"
-        line.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
+        var standardError = StandardError()
+        print(message, to: &standardError)
     }
 }

@@ -23,12 +23,3 @@ public func pad(_ value: Int, _ width: Int) -> String {
     let padded = digits.count < width ? String(repeating: "0", count: width - digits.count) + digits : digits
     return value < 0 ? "-" + padded : padded
 }
-
-extension StringProtocol {
-    /// Without leading and trailing whitespace and newlines.
-    public var trimmed: String {
-        guard let first = firstIndex(where: { !$0.isWhitespace }), let last = lastIndex(where: { !$0.isWhitespace }) else { return "" }
-        return String(self[first...last])
-    }
-
-}

@@ -11,6 +11,7 @@ import Logging
 import TenantMailer
 import TenantModel
 import TenantStoreFactory
+import TextFormat
 
 /// `tenant-admin`: the provider's admin web app and mailer. Thin: settings → buildApplication → runService.
 @main
@@ -48,8 +49,8 @@ struct AdminMain: AsyncParsableCommand {
         do {
             try await start()
         } catch let error as SettingError {
-            var line = "tenant-admin: error: \(error.description)\n"
-            line.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
+            var standardError = StandardError()
+            print("tenant-admin: error: \(error.description)", to: &standardError)
             throw ExitCode(2)
         }
     }

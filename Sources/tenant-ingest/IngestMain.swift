@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import ArgumentParser
 import FoundationEssentials
 import IngestServer
@@ -11,6 +8,7 @@ import ServiceLifecycle
 import TenantModel
 import TenantSQLite
 import TenantStoreFactory
+import TextFormat
 
 /// `tenant-ingest`: the provider's gateway ingest server.
 @main
@@ -163,6 +161,6 @@ struct StoreMaintenance: Service {
 
 /// One line on stderr.
 private func printError(_ message: String) {
-    var line = message + "\n"
-    line.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
+    var standardError = StandardError()
+    print(message, to: &standardError)
 }
