@@ -45,7 +45,7 @@ public struct CassandraAdminStore: AdminStore {
 
     /// The admin store of `keyspace` over `client` (the keyspace must exist: see ``CassandraStore``).
     public init(
-        client: CQLClient, keyspace: ProviderID, consistency: CQLConsistency = .localQuorum, rollupGrace: EpochMillis = 15 * 60_000
+        client: CQLClient, keyspace: ProviderID, consistency: CQLConsistency = .localQuorum, rollupGrace: EpochMillis = RollupRules.defaultGrace
     ) {
         self.client = client
         self.keyspace = keyspace
@@ -57,7 +57,6 @@ public struct CassandraAdminStore: AdminStore {
         self.readingStore = CassandraReadingStore(client: client, keyspace: keyspace, options: options)
     }
 
-    static let hourMillis: EpochMillis = 3_600_000
     /// The `part` of kinds that have one partition (a non-empty value: empty partition key
     /// components are best avoided in Cassandra).
     static let single = "all"
@@ -495,14 +494,6 @@ public struct CassandraAdminStore: AdminStore {
         }
     }
 
-    static func floorHour(_ t: EpochMillis) -> EpochMillis {
-        let r = t % hourMillis
-        return r >= 0 ? t - r : t - r - hourMillis
-    }
-
-    /// The cap of one integration step (as in the SQLite store).
-    static let stepCap: EpochMillis = 600_000
-
     /// The SQLite store's two aggregate queries, in Swift over `readings` (which must cover
     /// `[from - 1 h, to + 10 min)`: the hour before `from` gives each energy counter its
     /// previous value, the minutes after `to` the last steps of the range). `laterExists`:
@@ -513,13 +504,13 @@ public struct CassandraAdminStore: AdminStore {
         // instant, capped at 10 minutes so that gaps are not production (60 s for the newest
         // of all). Instants past `to` only end steps, so no range boundary changes an hour.
         var totals: [EpochMillis: Double] = [:]
-        for reading in readings where reading.at >= from && reading.at < to + stepCap { totals[reading.at, default: 0] += reading.power }
+        for reading in readings where reading.at >= from && reading.at < to + RollupRules.stepCap { totals[reading.at, default: 0] += reading.power }
         let instants = totals.keys.sorted()
         var hours: [EpochMillis: RawHour] = [:]
         for (index, at) in instants.enumerated() where at < to {
             let total = totals[at]!
-            let dt = Swift.min(index + 1 < instants.count ? instants[index + 1] - at : (laterExists ? stepCap : 60_000), stepCap)
-            let hour = floorHour(at)
+            let dt = Swift.min(index + 1 < instants.count ? instants[index + 1] - at : (laterExists ? RollupRules.stepCap : RollupRules.lastStep), RollupRules.stepCap)
+            let hour = RollupRules.floorHour(at)
             var h = hours[hour] ?? RawHour(hour: hour, samples: 0, sum: 0, max: -.infinity, powerWh: 0, counterWh: nil)
             h.samples += 1
             h.sum += total
@@ -530,13 +521,13 @@ public struct CassandraAdminStore: AdminStore {
         for hour in hours.keys { hours[hour]!.powerWh /= 3_600_000 }
         // Counters: each delta to the hour of the later reading; a reset credits nothing.
         var bySensor: [String: [Reading]] = [:]
-        for reading in readings where reading.energy != nil && reading.at >= from - hourMillis && reading.at < to {
+        for reading in readings where reading.energy != nil && reading.at >= from - RollupRules.hourMillis && reading.at < to {
             bySensor[reading.sensor, default: []].append(reading)
         }
         for series in bySensor.values {
             let sorted = series.sorted { $0.at < $1.at }
             for (previous, current) in zip(sorted, sorted.dropFirst()) where current.at >= from {
-                let hour = floorHour(current.at)
+                let hour = RollupRules.floorHour(current.at)
                 guard hours[hour] != nil else { continue }
                 hours[hour]!.counterWh = (hours[hour]!.counterWh ?? 0) + Swift.max(current.energy! - previous.energy!, 0)
             }
@@ -548,14 +539,14 @@ public struct CassandraAdminStore: AdminStore {
     /// the caller knows it, spares the look past the range.
     private func computeHours(gateway: String, from: EpochMillis, to: EpochMillis, newest: EpochMillis? = nil) async throws -> [RawHour] {
         guard from < to else { return [] }
-        let readings = try await readingStore.readings(gateway: gateway, from: from - Self.hourMillis, to: to + Self.stepCap)
+        let readings = try await readingStore.readings(gateway: gateway, from: from - RollupRules.hourMillis, to: to + RollupRules.stepCap)
         // What follows the window matters only when the window's last instant is in the range.
         var laterExists = false
         if let last = readings.last?.at, last >= from, last < to {
             if let newest {
-                laterExists = newest >= to + Self.stepCap
+                laterExists = newest >= to + RollupRules.stepCap
             } else {
-                laterExists = try await !readingStore.readings(gateway: gateway, from: to + Self.stepCap, to: Self.farFuture).isEmpty
+                laterExists = try await !readingStore.readings(gateway: gateway, from: to + RollupRules.stepCap, to: Self.farFuture).isEmpty
             }
         }
         return Self.computeHours(readings, from: from, to: to, laterExists: laterExists)
@@ -570,7 +561,7 @@ public struct CassandraAdminStore: AdminStore {
     }
 
     private func hourlyUnwrapped(gateway: String, from: EpochMillis, to: EpochMillis) async throws -> [HourBucket] {
-        let from = Self.floorHour(from), to = Self.floorHour(to)
+        let from = RollupRules.floorHour(from), to = RollupRules.floorHour(to)
         let through = try await rolledThrough(gateway) ?? from
         var buckets: [HourBucket] = []
         if from < through {
@@ -622,7 +613,7 @@ public struct CassandraAdminStore: AdminStore {
             let markers = try await lateMarkers(gateway)
             try await afterReadingMarkers()
             guard let newest = try await readingStore.newestReading(gateway: gateway) else { return 0 }
-            let cutoff = Self.floorHour(newest - rollupGrace)
+            let cutoff = RollupRules.floorHour(newest - rollupGrace)
             let through = try await rolledThrough(gateway)
             var written = 0
             // Hours late readings reopened, up to where the rollup stands; later hours are
@@ -634,7 +625,7 @@ public struct CassandraAdminStore: AdminStore {
             if let through {
                 start = through
             } else {
-                start = Self.floorHour(try await oldestReading(gateway) ?? cutoff)
+                start = RollupRules.floorHour(try await oldestReading(gateway) ?? cutoff)
             }
             written += try await rollUp(gateway: gateway, from: start, to: cutoff, newest: newest)
             // Compare-and-clear: a partition deletion at the newest timestamp read removes the
@@ -654,7 +645,7 @@ public struct CassandraAdminStore: AdminStore {
         var chunkStart = from
         let insert = try await insertStatement()
         while chunkStart < to {
-            let chunkEnd = Swift.min(to, chunkStart + 31 * 24 * Self.hourMillis)
+            let chunkEnd = Swift.min(to, chunkStart + 31 * 24 * RollupRules.hourMillis)
             let hours = try await computeHours(gateway: gateway, from: chunkStart, to: chunkEnd, newest: newest)
             // One partition (the gateway's rollups): unlogged batches are atomic within it.
             // Hours only gain readings, so overwriting them leaves no stale row behind.

@@ -32,7 +32,7 @@ public struct CassandraStoreOptions: Sendable, Hashable {
     /// hour the admin app has rolled up: a commit holding such readings leaves a marker that
     /// makes the next rollup pass recompute them. Keep it at most the admin store's
     /// `rollupGrace` (both default to 15 minutes).
-    public var rollupGrace: EpochMillis = 15 * 60_000
+    public var rollupGrace: EpochMillis = RollupRules.defaultGrace
 
     /// The defaults: LOCAL_QUORUM both ways, unlogged per-partition batches.
     public init() {}

@@ -29,13 +29,13 @@ enum LateReadings {
     /// The first hour whose aggregates a reading at `at` can change: its own, or the one
     /// before when the previous instant's integration step (at most 10 minutes) ends at it.
     static func firstAffectedHour(_ at: EpochMillis) -> EpochMillis {
-        CassandraAdminStore.floorHour(at - CassandraAdminStore.stepCap)
+        RollupRules.floorHour(at - RollupRules.stepCap)
     }
 
     /// Whether a reading at `at` may be in an hour a rollup pass has closed, given the
     /// gateway's newest reading: passes close the hours ending `grace` before it.
     static func isLate(_ at: EpochMillis, newest: EpochMillis, grace: EpochMillis) -> Bool {
-        firstAffectedHour(at) < CassandraAdminStore.floorHour(newest - grace)
+        firstAffectedHour(at) < RollupRules.floorHour(newest - grace)
     }
 }
 

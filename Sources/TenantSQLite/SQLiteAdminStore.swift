@@ -9,12 +9,11 @@ public struct SQLiteAdminStore: AdminStore {
     /// so readings that arrive a little late or out of order still count.
     public let rollupGrace: EpochMillis
 
-    public init(database: SQLiteDatabase, rollupGrace: EpochMillis = 15 * 60_000) {
+    public init(database: SQLiteDatabase, rollupGrace: EpochMillis = RollupRules.defaultGrace) {
         self.database = database
         self.rollupGrace = rollupGrace
     }
 
-    static let hourMillis: EpochMillis = 3_600_000
 
     // MARK: Customers
 
@@ -313,10 +312,6 @@ public struct SQLiteAdminStore: AdminStore {
 
     // MARK: Rollups
 
-    /// The cap of one integration step: a reading changes the step of the instant before it
-    /// only if that instant is at most this much earlier.
-    static let stepCap: EpochMillis = 600_000
-
     /// Per-hour aggregates of `[?2, ?3)` straight from readings: instants are summed over
     /// sensors, power is integrated as left rectangles (a step to the next instant, capped at
     /// 10 minutes so that gaps do not count as production; the newest instant of all counts
@@ -325,10 +320,11 @@ public struct SQLiteAdminStore: AdminStore {
     /// rollups written in chunks, passes or recomputations equal one computation.
     private static let hourlyFromReadings = """
         WITH inst AS (
-            SELECT at, SUM(power) AS total FROM readings WHERE gateway = ?1 AND at >= ?2 AND at < ?3 + 600000 GROUP BY at
+            SELECT at, SUM(power) AS total FROM readings WHERE gateway = ?1 AND at >= ?2 AND at < ?3 + \(RollupRules.stepCap) GROUP BY at
         ), steps AS (
             SELECT at, total, MIN(COALESCE(LEAD(at) OVER (ORDER BY at) - at,
-                CASE WHEN EXISTS (SELECT 1 FROM readings WHERE gateway = ?1 AND at >= ?3 + 600000) THEN 600000 ELSE 60000 END), 600000) AS dt
+                CASE WHEN EXISTS (SELECT 1 FROM readings WHERE gateway = ?1 AND at >= ?3 + \(RollupRules.stepCap))
+                THEN \(RollupRules.stepCap) ELSE \(RollupRules.lastStep) END), \(RollupRules.stepCap)) AS dt
             FROM inst
         )
         SELECT (at / 3600000) * 3600000 AS hour, COUNT(*), SUM(total), MAX(total), SUM(total * dt) / 3600000.0
@@ -368,11 +364,6 @@ public struct SQLiteAdminStore: AdminStore {
         }
     }
 
-    private static func floorHour(_ t: EpochMillis) -> EpochMillis {
-        let r = t % hourMillis
-        return r >= 0 ? t - r : t - r - hourMillis
-    }
-
     public func hourly(gateway: String, from: EpochMillis, to: EpochMillis) async throws -> [HourBucket] {
         try await database.read { db in try Self.hourly(db, gateway: gateway, from: from, to: to) }
     }
@@ -388,7 +379,7 @@ public struct SQLiteAdminStore: AdminStore {
     }
 
     private static func hourly(_ db: SQLiteConnection, gateway: String, from: EpochMillis, to: EpochMillis) throws -> [HourBucket] {
-        let from = floorHour(from), to = floorHour(to)
+        let from = RollupRules.floorHour(from), to = RollupRules.floorHour(to)
         let through = try db.query("SELECT through FROM rollup_state WHERE gateway = ?", [.text(gateway)]).first?.int64(0) ?? from
         var buckets: [HourBucket] = []
         if from < through {
@@ -444,7 +435,7 @@ public struct SQLiteAdminStore: AdminStore {
                     try db.run("UPDATE gateways SET changed_from = NULL WHERE id = ?", [id])
                     try db.run(
                         "UPDATE rollup_state SET redo_from = min(coalesce(redo_from, ?2), ?2) WHERE gateway = ?1 AND ?2 < through",
-                        [id, .integer(Self.floorHour(changed - Self.stepCap))])
+                        [id, .integer(RollupRules.floorHour(changed - RollupRules.stepCap))])
                 }
             }
         }
@@ -452,12 +443,12 @@ public struct SQLiteAdminStore: AdminStore {
         // 2. Plan on a reader: where the rollup stands and how far the data reaches.
         let plan = try await database.read { db -> RollupPlan? in
             guard let newest = try db.query("SELECT MAX(at) FROM readings WHERE gateway = ?", [id]).first?.int64(0) else { return nil }
-            let cutoff = Self.floorHour(newest - grace)
+            let cutoff = RollupRules.floorHour(newest - grace)
             if let state = try db.query("SELECT through, redo_from FROM rollup_state WHERE gateway = ?", [id]).first, let through = state.int64(0) {
                 return RollupPlan(through: through, redo: state.int64(1), cutoff: cutoff, oldestHour: through)
             }
             let oldest = try db.query("SELECT MIN(at) FROM readings WHERE gateway = ?", [id]).first?.int64(0) ?? cutoff
-            return RollupPlan(through: nil, redo: nil, cutoff: cutoff, oldestHour: Self.floorHour(oldest))
+            return RollupPlan(through: nil, redo: nil, cutoff: cutoff, oldestHour: RollupRules.floorHour(oldest))
         }
         guard let plan else { return 0 }
         var written = 0
@@ -503,7 +494,7 @@ public struct SQLiteAdminStore: AdminStore {
     }
 
     /// Hours per aggregation step of a rollup pass (31 days).
-    private static let rollupChunk: EpochMillis = 31 * 24 * hourMillis
+    private static let rollupChunk: EpochMillis = 31 * 24 * RollupRules.hourMillis
 
     private static func insert(_ hours: [RawHour], gateway: String, in db: SQLiteConnection) throws {
         for h in hours {

@@ -119,6 +119,26 @@ public struct OutboxMail: Sendable, Hashable {
     }
 }
 
+/// The rules every store's hourly rollup follows, so that SQLite and Cassandra compute the
+/// same hours (docs/admin.md, "Energy").
+public enum RollupRules {
+    public static let hourMillis: EpochMillis = 3_600_000
+    /// An instant's power counts until the next instant, for at most this long, so that gaps
+    /// do not count as production.
+    public static let stepCap: EpochMillis = 600_000
+    /// What the newest instant of all counts, with no next instant to end it.
+    public static let lastStep: EpochMillis = 60_000
+    /// Default: an hour closes (is rolled up) once the gateway's newest reading is this far
+    /// past its end. The Cassandra ingest side marks late readings with the same value.
+    public static let defaultGrace: EpochMillis = 15 * 60_000
+
+    /// The start of the hour containing `t` (also before 1970).
+    public static func floorHour(_ t: EpochMillis) -> EpochMillis {
+        let r = t % hourMillis
+        return r >= 0 ? t - r : t - r - hourMillis
+    }
+}
+
 /// One hour of one gateway's output, summed over its sensors.
 public struct HourBucket: Sendable, Hashable {
     /// Start of the hour, UTC ms.
