@@ -1,4 +1,5 @@
 import TenantMailer
+import TenantModel
 
 /// The provider's own mail server, set by its staff on the settings page and stored with
 /// the other settings. When none is set, the server tenant-admin was started with
@@ -63,24 +64,8 @@ struct MailServerSettings: Sendable, Hashable {
     static func isServerURL(_ text: String) -> Bool {
         let rest: Substring
         if text.hasPrefix("smtp://") { rest = text.dropFirst(7) } else if text.hasPrefix("smtps://") { rest = text.dropFirst(8) } else { return false }
-        var host = rest, port: Substring?
-        if rest.hasPrefix("[") {
-            guard let close = rest.firstIndex(of: "]") else { return false }
-            host = rest[rest.index(after: rest.startIndex)..<close]
-            let after = rest[rest.index(after: close)...]
-            if !after.isEmpty {
-                guard after.hasPrefix(":") else { return false }
-                port = after.dropFirst()
-            }
-            guard host.allSatisfy({ $0.isHexDigit || $0 == ":" || $0 == "." }) else { return false }
-        } else {
-            if let colon = rest.lastIndex(of: ":") {
-                host = rest[..<colon]
-                port = rest[rest.index(after: colon)...]
-            }
-            guard host.allSatisfy({ ($0.isASCII && ($0.isLetter || $0.isNumber)) || $0 == "." || $0 == "-" }) else { return false }
-        }
-        if let port { guard let number = Int(port), (1...65535).contains(number) else { return false } }
-        return !host.isEmpty && host.count <= 253
+        guard let address = try? HostPort(parsing: String(rest), defaultPort: 25), address.host.count <= 253 else { return false }
+        if rest.hasPrefix("[") { return address.host.allSatisfy { $0.isHexDigit || $0 == ":" || $0 == "." } }
+        return address.host.allSatisfy { ($0.isASCII && ($0.isLetter || $0.isNumber)) || $0 == "." || $0 == "-" }
     }
 }
