@@ -230,28 +230,22 @@ public final class FakeDockerTransport: DockerTransport {
         case (_, let key?):
             guard let index = state.networks.firstIndex(where: { $0.Id == key || $0.Name == key }) else { return error(404, "network \(key) not found") }
             if method == "GET" { return json(state.networks[index]) }
-            if method == "POST", parts.count == 2, parts[1] == "connect" {
-                guard let body, let request = try? JSONDecoder().decode(NetworkConnectRequest.self, from: body) else { return error(400, "bad body") }
+            if method == "POST", parts.count == 2, parts[1] == "connect" || parts[1] == "disconnect" {
+                // Both bodies name the container in `Container`.
+                struct ContainerField: Decodable { let Container: String }
+                guard let body, let request = try? JSONDecoder().decode(ContainerField.self, from: body) else { return error(400, "bad body") }
                 guard let container = state.containers.firstIndex(where: { $0.id == request.Container || $0.name == request.Container }) else {
                     return error(404, "No such container: \(request.Container)")
                 }
                 let name = state.networks[index].Name
-                if state.containers[container].networks.contains(name) {
-                    return error(403, "endpoint with name \(state.containers[container].name) already exists in network \(name)")
+                let connected = state.containers[container].networks.contains(name)
+                if parts[1] == "connect" {
+                    if connected { return error(403, "endpoint with name \(state.containers[container].name) already exists in network \(name)") }
+                    state.containers[container].networks.append(name)
+                } else {
+                    guard connected else { return error(403, "container \(request.Container) is not connected to network \(name)") }
+                    state.containers[container].networks.removeAll { $0 == name }
                 }
-                state.containers[container].networks.append(name)
-                return DockerResponse(status: 200)
-            }
-            if method == "POST", parts.count == 2, parts[1] == "disconnect" {
-                guard let body, let request = try? JSONDecoder().decode(NetworkDisconnectRequest.self, from: body) else { return error(400, "bad body") }
-                guard let container = state.containers.firstIndex(where: { $0.id == request.Container || $0.name == request.Container }) else {
-                    return error(404, "No such container: \(request.Container)")
-                }
-                let name = state.networks[index].Name
-                guard state.containers[container].networks.contains(name) else {
-                    return error(403, "container \(request.Container) is not connected to network \(name)")
-                }
-                state.containers[container].networks.removeAll { $0 == name }
                 return DockerResponse(status: 200)
             }
             if method == "DELETE" {
