@@ -101,7 +101,7 @@ enum SVGChart {
             ? "<text x=\"\(f(left + plotWidth / 2))\" y=\"\(f(top + plotHeight / 2))\" text-anchor=\"middle\" fill=\"#888\">no readings in this period</text>"
             : "<path d=\"\(path)\" fill=\"none\" stroke=\"#1f6feb\" stroke-width=\"1.5\" stroke-linejoin=\"round\"/>"
         return frame(title: title, yUnit: kilo ? "Power (kW)" : "Power (W)", yMax: yMax, yStep: yStep, kilo: kilo,
-                     xTicks: timeTicks(from: from, to: to, zone: zone), xCaption: "Time (\(TimeFormat.zoneName(zone)))", content: line)
+                     xTicks: timeTicks(from: from, to: to, zone: zone), xCaption: "Time (\(zone.identifier))", content: line)
     }
 
     /// Energy per day as bars.
@@ -120,6 +120,6 @@ enum SVGChart {
             if index % every == 0 { ticks.append(((Double(index) + 0.5) / Double(max(days.count, 1)), String(day.day.suffix(5)))) }
         }
         return frame(title: title, yUnit: kilo ? "Energy (kWh)" : "Energy (Wh)", yMax: yMax, yStep: yStep, kilo: kilo,
-                     xTicks: ticks, xCaption: "Day (\(TimeFormat.zoneName(zone)))", content: bars)
+                     xTicks: ticks, xCaption: "Day (\(zone.identifier))", content: bars)
     }
 }

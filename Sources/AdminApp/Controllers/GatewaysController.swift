@@ -146,7 +146,7 @@ extension Views {
         let online = now - g.lastSeen <= settings.offlineThresholdMillis
         var html = flash + """
             <p><span class="\(online ? "online" : "offline")" id="gateway-state">\(online ? "online" : "offline")</span> ·
-            last seen <span id="last-seen">\(h(TimeFormat.local(g.lastSeen, in: zone, seconds: true)))</span> (\(h(TimeFormat.ago(g.lastSeen, now: now))), \(h(TimeFormat.zoneName(zone))))
+            last seen <span id="last-seen">\(h(TimeFormat.local(g.lastSeen, in: zone, seconds: true)))</span> (\(h(TimeFormat.ago(g.lastSeen, now: now))), \(h(zone.identifier)))
             · first seen \(h(TimeFormat.local(g.firstSeen, in: zone)))</p>
             <h2>Sensors</h2><table id="sensors"><tr><th>Sensor</th><th>At</th><th class="num">Power</th><th class="num">Energy counter</th><th class="num">Voltage</th><th class="num">Current</th><th class="num">Temperature</th></tr>
             """

@@ -113,7 +113,7 @@ extension Views {
         html += "<label>From <input type=\"date\" name=\"from\" value=\"\(h(TimeFormat.day(from, in: zone)))\"></label>"
         html += "<label>To <input type=\"date\" name=\"to\" value=\"\(h(TimeFormat.day(to - 1, in: zone)))\"></label>"
         html += "<button name=\"format\" value=\"html\">Show</button><button name=\"format\" value=\"csv\">CSV</button></form>"
-        html += "<p class=\"muted\">Days in \(h(TimeFormat.zoneName(zone))). Energy from the sensors' energy counters when they report them, otherwise power integrated over time.</p>"
+        html += "<p class=\"muted\">Days in \(h(zone.identifier)). Energy from the sensors' energy counters when they report them, otherwise power integrated over time.</p>"
         return html
     }
 

@@ -30,8 +30,8 @@ enum MailComposer {
         let subject = "Solar power report for \(customer.name): \(period)"
         let total = lines.reduce(0) { $0 + $1.energy }
         let offline = lines.filter(\.offline)
-        var text = "Power report for \(customer.name), \(period) (\(TimeFormat.zoneName(zone))).\n\nTotal energy: \(Units.energy(total))\n\n"
-        var html = "<html><body style=\"font-family:sans-serif\"><h2>Power report for \(h(customer.name))</h2><p>\(h(period)) (\(h(TimeFormat.zoneName(zone))))</p>"
+        var text = "Power report for \(customer.name), \(period) (\(zone.identifier)).\n\nTotal energy: \(Units.energy(total))\n\n"
+        var html = "<html><body style=\"font-family:sans-serif\"><h2>Power report for \(h(customer.name))</h2><p>\(h(period)) (\(h(zone.identifier)))</p>"
         html += "<p><strong>Total energy: \(h(Units.energy(total)))</strong></p><table border=\"1\" cellpadding=\"4\" cellspacing=\"0\"><tr><th>Gateway</th><th>Site</th><th>Energy</th><th>Peak power</th><th>State</th></tr>"
         for line in lines {
             let state = line.offline ? "OFFLINE since \(TimeFormat.local(line.lastSeen, in: zone))" : "online"
@@ -59,10 +59,10 @@ enum MailComposer {
         case .online: headline = "Gateway \(gateway.id)\(owner) is back online"
         case .lowProduction: headline = "Gateway \(gateway.id)\(owner) produces less than usual"
         }
-        var text = "\(headline).\n\nLast report: \(TimeFormat.local(gateway.lastSeen, in: zone)) (\(TimeFormat.zoneName(zone)))\n"
+        var text = "\(headline).\n\nLast report: \(TimeFormat.local(gateway.lastSeen, in: zone)) (\(zone.identifier))\n"
         if let site = gateway.site { text += "Site: \(site)\n" }
         if let detail { text += "Details: \(detail)\n" }
-        var html = "<html><body style=\"font-family:sans-serif\"><h2>\(h(headline))</h2><p>Last report: \(h(TimeFormat.local(gateway.lastSeen, in: zone))) (\(h(TimeFormat.zoneName(zone))))</p>"
+        var html = "<html><body style=\"font-family:sans-serif\"><h2>\(h(headline))</h2><p>Last report: \(h(TimeFormat.local(gateway.lastSeen, in: zone))) (\(h(zone.identifier)))</p>"
         if let site = gateway.site { html += "<p>Site: \(h(site))</p>" }
         if let detail { html += "<p>\(h(detail))</p>" }
         html += "</body></html>"

@@ -14,9 +14,6 @@ enum TimeFormat {
 
     static func millis(_ date: Date) -> EpochMillis { EpochMillis((date.timeIntervalSince1970 * 1000).rounded()) }
 
-    /// The zone's name for people.
-    static func zoneName(_ zone: TimeZoneRules) -> String { zone.identifier }
-
     /// `yyyy-MM-dd` of the local day containing `millis`.
     static func day(_ millis: EpochMillis, in zone: TimeZoneRules) -> String { zone.local(millis).date.description }
 
