@@ -8,9 +8,11 @@ extension TenantCtl {
     public struct ProviderStatus: AsyncParsableCommand {
         public static let configuration = CommandConfiguration(
             commandName: "status",
-            abstract: "Show one provider's state, ports, containers with health, network and volume.",
+            abstract: "Show one provider's state, ports, containers with health, network, volume and live figures.",
             discussion: """
-                Exits 3 when no Docker object carries the provider's label.
+                Exits 3 when no Docker object carries the provider's label. Live figures (gateways connected, \
+                readings in the last minute, last reading's age, mails pending) come from the running servers' \
+                metrics, read through the engine as `tenantctl top` does.
 
                 Examples:
                   tenantctl status acme
@@ -33,6 +35,8 @@ extension TenantCtl {
             var containers: [ContainerView]
             var network: String?
             var volume: String?
+            /// From the servers' metrics; nil when no container runs.
+            var live: LiveFigures?
         }
 
         public func run() async throws {
@@ -62,7 +66,8 @@ extension TenantCtl {
             }
             let status = Status(
                 provider: view.provider, state: view.containers.isEmpty ? "absent" : view.state, gatewayPort: view.gatewayPort,
-                adminPort: view.adminPort, containers: view.containers, network: networkNames.first, volume: volumeNames.first)
+                adminPort: view.adminPort, containers: view.containers, network: networkNames.first, volume: volumeNames.first,
+                live: view.containers.contains { $0.state == "running" } ? await LiveFigureReader.read(client, view) : nil)
             if json {
                 try JSONOutput.print(status)
                 return
@@ -73,6 +78,10 @@ extension TenantCtl {
                 Console.print("  \(container.role) \(container.name): \(container.state)\(container.health.map { ", \($0)" } ?? "")")
             }
             Console.print("  network: \(status.network ?? "-"), volume: \(status.volume ?? "-")")
+            if let live = status.live {
+                Console.print("  live: \(live.summary)")
+                for problem in live.problems ?? [] { Console.print("  (no figures from \(problem))") }
+            }
         }
     }
 }
