@@ -101,7 +101,8 @@ enum LiveFigureReader {
             let stdout = frames.filter { $0.stream == .stdout }.flatMap(\.payload)
             guard code == 0 else {
                 let stderr = String(decoding: frames.filter { $0.stream == .stderr }.flatMap(\.payload), as: UTF8.self)
-                let reason = stderr.split(whereSeparator: \.isNewline).last.map(String.init) ?? "exit \(code)"
+                // The first line says why (an older image answers "Error: Unknown option '--print-metrics'").
+                let reason = stderr.split(whereSeparator: \.isNewline).first.map { String($0) } ?? "exit \(code)"
                 return .failure(Problem(description: "\(container.name): \(reason)"))
             }
             return .success(PrometheusText.parse(String(decoding: stdout, as: UTF8.self)))

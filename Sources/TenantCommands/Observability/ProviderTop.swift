@@ -18,9 +18,11 @@ extension TenantCtl {
 
                 Examples:
                   tenantctl top
+                  tenantctl top acme globex
                   tenantctl top --no-stream --json | jq '.[] | select(.readings_last_minute == 0) | .provider'
                 """)
 
+        @Argument(help: ArgumentHelp("Only these providers (default: every provider).", valueName: "ID")) public var ids: [String] = []
         @Flag(help: "Print the figures once and exit.") public var noStream = false
         @Flag(help: "Print a JSON array of {provider, state, figures...} per refresh.") public var json = false
         @Option(help: "Seconds between refreshes.") public var interval: Double = 2
@@ -30,6 +32,7 @@ extension TenantCtl {
 
         public func validate() throws {
             guard interval >= 0.5, interval <= 3600 else { throw ValidationError("--interval must be from 0.5 to 3600 seconds") }
+            for id in ids { _ = try validatedProviderID(id) }
         }
 
         /// One provider's row.
@@ -51,7 +54,7 @@ extension TenantCtl {
         public func run() async throws {
             let client = try await global.client()
             while true {
-                let rows = try await Self.rows(client)
+                let rows = try await Self.rows(client, only: Set(ids))
                 if json {
                     try JSONOutput.print(rows)
                 } else {
@@ -64,12 +67,13 @@ extension TenantCtl {
             }
         }
 
-        static func rows(_ client: DockerClient) async throws -> [Row] {
+        /// Every provider's row, or only those in `only` when it is not empty.
+        static func rows(_ client: DockerClient, only: Set<String> = []) async throws -> [Row] {
             let summaries: [DockerAPIContainerSummary]
             do { summaries = try await client.listContainers(all: true, labels: [Labels.provider]) } catch {
                 throw TenantCtlError("listing containers", error)
             }
-            let providers = ProviderInventory.providers(from: summaries)
+            let providers = ProviderInventory.providers(from: summaries).filter { only.isEmpty || only.contains($0.provider) }
             let figures = await LiveFigureReader.read(client, providers)
             return zip(providers, figures).map { Row(provider: $0.provider, state: $0.state, figures: $1) }
         }
