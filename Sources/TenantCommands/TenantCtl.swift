@@ -20,6 +20,7 @@ public struct TenantCtl: AsyncParsableCommand {
         subcommands: [
             ProviderStart.self, ProviderStop.self, ProviderList.self, ProviderStatus.self, ProviderLogs.self,
             ProviderRemove.self, ProviderPlan.self, KeyspaceCreate.self, DatabaseCommand.self, Doctor.self,
+            FleetDiff.self, FleetApply.self,
         ]
     )
 
@@ -47,7 +48,7 @@ public struct TenantCtl: AsyncParsableCommand {
             let message = fullMessage(for: error)
             if code == 0 {
                 if !message.isEmpty { Console.print(message) }
-            } else {
+            } else if !message.isEmpty {  // a bare ExitCode (diff's 2) has said all on stdout
                 Console.printError(message)
             }
             return code

@@ -56,6 +56,8 @@ public struct ProviderSettings: Sendable, Hashable {
     public var memoryBytes: Int64?
     /// CPU limit per container in 1e-9 CPUs; nil for none.
     public var nanoCPUs: Int64?
+    /// The fleet that manages the provider (label ``Labels/fleet``); nil when started by hand.
+    public var fleet: String?
 
     /// Default memory limit per container: 512 MiB.
     public static let defaultMemoryBytes: Int64 = 512 * 1024 * 1024
@@ -65,7 +67,8 @@ public struct ProviderSettings: Sendable, Hashable {
     /// Creates settings.
     public init(
         id: ProviderID, image: String, gatewayPort: Int, adminPort: Int, store: StoreChoice = .sqlite,
-        memoryBytes: Int64? = ProviderSettings.defaultMemoryBytes, nanoCPUs: Int64? = ProviderSettings.defaultNanoCPUs
+        memoryBytes: Int64? = ProviderSettings.defaultMemoryBytes, nanoCPUs: Int64? = ProviderSettings.defaultNanoCPUs,
+        fleet: String? = nil
     ) {
         self.id = id
         self.image = image
@@ -74,6 +77,7 @@ public struct ProviderSettings: Sendable, Hashable {
         self.store = store
         self.memoryBytes = memoryBytes
         self.nanoCPUs = nanoCPUs
+        self.fleet = fleet
     }
 }
 

@@ -22,11 +22,13 @@ public struct ProvisionRequest: Sendable, Hashable {
     public var memoryBytes: Int64?
     /// CPU limit per container.
     public var nanoCPUs: Int64?
+    /// The fleet to stamp on what is created (`apply -f`), or nil to keep the provider's.
+    public var fleet: String?
 
     /// Creates a request.
     public init(
         id: ProviderID, image: String, gatewayPort: Int? = nil, adminPort: Int? = nil, store: StoreChoice = .sqlite,
-        memoryBytes: Int64? = ProviderSettings.defaultMemoryBytes, nanoCPUs: Int64? = ProviderSettings.defaultNanoCPUs
+        memoryBytes: Int64? = ProviderSettings.defaultMemoryBytes, nanoCPUs: Int64? = ProviderSettings.defaultNanoCPUs, fleet: String? = nil
     ) {
         self.id = id
         self.image = image
@@ -35,6 +37,7 @@ public struct ProvisionRequest: Sendable, Hashable {
         self.store = store
         self.memoryBytes = memoryBytes
         self.nanoCPUs = nanoCPUs
+        self.fleet = fleet
     }
 }
 
@@ -127,29 +130,37 @@ public struct Provisioner: Sendable {
         }
     }
 
-    private func settingsWithoutChoosing(_ request: ProvisionRequest, observed: [ObservedContainer]) -> ProviderSettings? {
+    func settingsWithoutChoosing(_ request: ProvisionRequest, observed: [ObservedContainer]) -> ProviderSettings? {
         guard let gateway = request.gatewayPort ?? observed.first(where: { $0.role == .ingest })?.hostPort,
             let admin = request.adminPort ?? observed.first(where: { $0.role == .admin })?.hostPort
         else { return nil }
-        return settings(request, gateway: gateway, admin: admin)
+        return settings(request, gateway: gateway, admin: admin, observed: observed)
     }
 
-    private func settings(_ request: ProvisionRequest, gateway: Int, admin: Int) -> ProviderSettings {
+    private func settings(_ request: ProvisionRequest, gateway: Int, admin: Int, observed: [ObservedContainer]) -> ProviderSettings {
+        // A run without a fleet (start-provider by hand) keeps the fleet the provider has, as
+        // it keeps its ports, so repairing a fleet's provider by hand does not orphan it.
         ProviderSettings(
             id: request.id, image: request.image, gatewayPort: gateway, adminPort: admin, store: request.store,
-            memoryBytes: request.memoryBytes, nanoCPUs: request.nanoCPUs)
+            memoryBytes: request.memoryBytes, nanoCPUs: request.nanoCPUs, fleet: request.fleet ?? observed.lazy.compactMap(\.fleet).first)
     }
 
     /// Settings with both ports: given, kept from existing containers, or chosen free.
     func settle(_ request: ProvisionRequest, observed: [ObservedContainer]) async throws -> ProviderSettings {
         if let settings = settingsWithoutChoosing(request, observed: observed) { return settings }
         var used = try await usedPorts(excluding: request.id)
+        return try settle(request, observed: observed, used: &used)
+    }
+
+    /// Settings with both ports, choosing missing ones outside `used` (which gains them).
+    func settle(_ request: ProvisionRequest, observed: [ObservedContainer], used: inout Set<Int>) throws -> ProviderSettings {
         let gateway = try request.gatewayPort ?? observed.first(where: { $0.role == .ingest })?.hostPort
             ?? choose(from: Self.firstGatewayPort, used: used.union([request.adminPort].compactMap { $0 }), what: "gateway")
         used.insert(gateway)
         let admin = try request.adminPort ?? observed.first(where: { $0.role == .admin })?.hostPort
             ?? choose(from: Self.firstAdminPort, used: used, what: "admin")
-        return settings(request, gateway: gateway, admin: admin)
+        used.insert(admin)
+        return settings(request, gateway: gateway, admin: admin, observed: observed)
     }
 
     private func choose(from start: Int, used: Set<Int>, what: String) throws -> Int {
@@ -163,10 +174,16 @@ public struct Provisioner: Sendable {
     func usedPorts(excluding id: ProviderID) async throws -> Set<Int> {
         let all: [ContainerSummary]
         do { all = try await client.listContainers(all: true) } catch { throw TenantCtlError("listing containers", error) }
+        return Self.usedPorts(in: all, excluding: id)
+    }
+
+    /// Ports published by `containers` or reserved by their host-port labels (except those of
+    /// provider `id`).
+    static func usedPorts(in containers: [ContainerSummary], excluding id: ProviderID?) -> Set<Int> {
         var used = Set<Int>()
-        for container in all {
+        for container in containers {
             for port in container.Ports ?? [] { if let published = port.PublicPort { used.insert(published) } }
-            if container.Labels?[Labels.provider] != id.rawValue, let label = container.Labels?[PlanLabels.hostPort], let port = Int(label) {
+            if container.Labels?[Labels.provider] != id?.rawValue, let label = container.Labels?[PlanLabels.hostPort], let port = Int(label) {
                 used.insert(port)
             }
         }
