@@ -187,6 +187,7 @@ private struct FleetFileParser {
                 continue
             }
             if !seen.insert(id.rawValue).inserted { continue }  // Yams refuses duplicate keys; kept for safety
+            let before = problems.count
             var given = isNull(value) ? [:] : settings(value, path: "providers.\(id)", line: line)
             for (key, entry) in defaults where given[key] == nil { given[key] = entry }
             for key in [FleetFile.Key.gatewayPort, .adminPort] {
@@ -197,7 +198,7 @@ private struct FleetFileParser {
                     ports[port] = (entry.line, "\(id).\(key.rawValue)")
                 }
             }
-            if let provider = provider(id, line: line, given) { providers.append(provider) }
+            if let provider = provider(id, line: line, given, problemsBefore: before) { providers.append(provider) }
         }
         guard problems.isEmpty, let name else {
             problems.sort { $0.line < $1.line }
@@ -248,11 +249,12 @@ private struct FleetFileParser {
 
     /// The provider's options, checked by the same rules as `start-provider` (and
     /// `create-keyspace --replication`); problems at the line of the setting they concern.
-    mutating func provider(_ id: ProviderID, line: Int, _ given: [FleetFile.Key: (node: Node, line: Int)]) -> FleetProvider? {
+    /// Nil when it has a problem (any since `problemsBefore`: the cross-setting rules are
+    /// checked only on settings that are right one by one).
+    mutating func provider(_ id: ProviderID, line: Int, _ given: [FleetFile.Key: (node: Node, line: Int)], problemsBefore: Int) -> FleetProvider? {
         // Parsed from the id alone, so every other option starts at start-provider's default.
         guard var options = try? ProviderOptions.parse([id.rawValue]) else { return nil }
         let base = options
-        let before = problems.count
         for key in FleetFile.Key.allCases {
             guard let entry = given[key] else { continue }
             let text = entry.node.scalar?.string ?? ""
@@ -294,7 +296,7 @@ private struct FleetFileParser {
             }
             replication = text
         }
-        guard problems.count == before else { return nil }
+        guard problems.count == problemsBefore else { return nil }
         // Rules between settings (cassandra needs store: cassandra, ports differ).
         do { try options.validate() } catch {
             problem(line, "providers.\(id): \(Self.text(of: error))")
