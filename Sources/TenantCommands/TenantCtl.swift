@@ -13,7 +13,7 @@ public struct TenantCtl: AsyncParsableCommand {
             container (remote_server_ID, gateway port) and an admin container (admin_panel_ID, web port), \
             all labelled io.tenantctl.provider=ID.
 
-            Exit codes: 0 ok (also "already in that state"), 1 failure, 3 not found, 4 conflict, \
+            Exit codes: 0 ok (also "already in that state"), 1 failure, 2 changes pending (diff), 3 not found, 4 conflict, \
             64 usage, 69 engine unreachable, 75 engine timeout, 76 engine API too old.
             """,
         version: TenantctlVersion.current,
