@@ -112,6 +112,9 @@ extension FleetFile {
 private struct FleetFileParser {
     let file: String
     var problems: [FleetFileError.Problem] = []
+    /// `start-provider`'s defaults for every option, parsed once (parsing builds the whole
+    /// argument tree: per provider it was most of the time a 100-provider file took).
+    let defaultOptions = try? ProviderOptions.parse(["placeholder"])
 
     init(file: String) { self.file = file }
 
@@ -252,8 +255,8 @@ private struct FleetFileParser {
     /// Nil when it has a problem (any since `problemsBefore`: the cross-setting rules are
     /// checked only on settings that are right one by one).
     mutating func provider(_ id: ProviderID, line: Int, _ given: [FleetFile.Key: (node: Node, line: Int)], problemsBefore: Int) -> FleetProvider? {
-        // Parsed from the id alone, so every other option starts at start-provider's default.
-        guard var options = try? ProviderOptions.parse([id.rawValue]) else { return nil }
+        guard var options = defaultOptions else { return nil }
+        options.id = id.rawValue
         let base = options
         for key in FleetFile.Key.allCases {
             guard let entry = given[key] else { continue }
