@@ -58,6 +58,10 @@ public struct ProviderSettings: Sendable, Hashable {
     public var nanoCPUs: Int64?
     /// The fleet that manages the provider (label ``Labels/fleet``); nil when started by hand.
     public var fleet: String?
+    /// The subnet of the provider's network when this run creates it; nil leaves the choice
+    /// to the engine. An existing network keeps its subnet: this is not part of the
+    /// containers' config hash.
+    public var subnet: IPv4Block?
 
     /// Default memory limit per container: 512 MiB.
     public static let defaultMemoryBytes: Int64 = 512 * 1024 * 1024
@@ -68,7 +72,7 @@ public struct ProviderSettings: Sendable, Hashable {
     public init(
         id: ProviderID, image: String, gatewayPort: Int, adminPort: Int, store: StoreChoice = .sqlite,
         memoryBytes: Int64? = ProviderSettings.defaultMemoryBytes, nanoCPUs: Int64? = ProviderSettings.defaultNanoCPUs,
-        fleet: String? = nil
+        subnet: IPv4Block? = nil, fleet: String? = nil
     ) {
         self.id = id
         self.image = image
@@ -78,6 +82,7 @@ public struct ProviderSettings: Sendable, Hashable {
         self.memoryBytes = memoryBytes
         self.nanoCPUs = nanoCPUs
         self.fleet = fleet
+        self.subnet = subnet
     }
 }
 

@@ -7,11 +7,13 @@ import Testing
 @testable import TenantCommands
 
 // `tenantctl apply -f` against the real engine. The TCP-only fixture image
-// (`make test-fixtures`) is enough: these tests check what the engine holds (labels, ports,
-// container ids), not the servers. TENANTCTL_FLEET_TEST_IMAGE overrides it.
+// (`make test-fixtures`, with --no-wait) is enough where the tests check what the engine holds
+// (labels, ports, container ids); TENANTCTL_FLEET_TEST_IMAGE overrides it. Readiness needs
+// the real servers: that test uses the real image (TENANTCTL_TEST_IMAGE, else tenantctl:VERSION).
 
 private let enabled = ProcessInfo.processInfo.environment["TENANTCTL_INTEGRATION"] == "1"
 private let image = ProcessInfo.processInfo.environment["TENANTCTL_FLEET_TEST_IMAGE"] ?? "tenantctl-test-listener:latest"
+private let realImage = ProcessInfo.processInfo.environment["TENANTCTL_TEST_IMAGE"] ?? TenantctlVersion.defaultImage
 
 private final class Output: Sendable {
     let out = Mutex("")
@@ -72,7 +74,7 @@ struct FleetIntegrationTests {
         }
         let full = try file([(a, ""), (b, ""), (c, "cpus: 0.5")])
 
-        let created = await tenantctl(["apply", "-f", full, "--json"])
+        let created = await tenantctl(["apply", "--no-wait", "-f", full, "--json"])
         #expect(created.code == 0, "\(created.err)")
         let results = try #require(try JSONSerialization.jsonObject(with: Data(created.out.utf8)) as? [[String: Any]])
         #expect(results.map { $0["action"] as? String } == ["create", "create", "create"])
@@ -92,7 +94,7 @@ struct FleetIntegrationTests {
         let before = try await containerIDs([a, b, c])
         #expect(before.count == 6)
 
-        let again = await tenantctl(["apply", "-f", full])
+        let again = await tenantctl(["apply", "--no-wait", "-f", full])
         #expect(again.code == 0, "\(again.err)")
         #expect(again.out.hasSuffix("fleet \(fleet): 3 unchanged\n"), "\(again.out)")
         #expect(try await containerIDs([a, b, c]) == before)
@@ -101,7 +103,7 @@ struct FleetIntegrationTests {
         let diff = await tenantctl(["diff", "-f", changed])
         #expect(diff.code == 2)
         #expect(diff.out.contains("update    \(b): memory: 64m -> 96m"), "\(diff.out)")
-        let update = await tenantctl(["apply", "-f", changed])
+        let update = await tenantctl(["apply", "--no-wait", "-f", changed])
         #expect(update.code == 0, "\(update.err)")
         #expect(update.out.contains("\(b): updated"))
         let after = try await containerIDs([a, b, c])
@@ -110,11 +112,11 @@ struct FleetIntegrationTests {
         #expect(try await client.inspectContainer(id: "remote_server_\(b)").HostConfig?.Memory == 96 << 20)
 
         // A provider started by hand and one of another fleet are never this fleet's to prune.
-        #expect(await tenantctl(["start-provider", byHand, "--image", image, "--memory", "64m"]).code == 0)
+        #expect(await tenantctl(["start-provider", byHand, "--image", image, "--memory", "64m", "--no-wait"]).code == 0)
         let otherFleet = try write("fleet: fl-other-\(tag)\ndefaults: {image: \(image), memory: 64m}\nproviders:\n  \(other): {}\n")
-        #expect(await tenantctl(["apply", "-f", otherFleet]).code == 0)
+        #expect(await tenantctl(["apply", "--no-wait", "-f", otherFleet]).code == 0)
         let smaller = try file([(a, ""), (b, "memory: 96m")])
-        let pruned = await tenantctl(["apply", "-f", smaller, "--prune"])
+        let pruned = await tenantctl(["apply", "--no-wait", "-f", smaller, "--prune"])
         #expect(pruned.code == 0, "\(pruned.err)")
         #expect(pruned.out.contains("\(c): removed (data kept)"))
         let remaining = try await containerIDs([a, b, c, byHand, other])
@@ -122,5 +124,31 @@ struct FleetIntegrationTests {
         #expect(remaining["remote_server_\(c)"] == nil)
         #expect(try await client.inspectVolume(name: "tenantctl_\(c)_data").Labels?[Labels.fleet] == fleet)
         #expect(await tenantctl(["diff", "-f", smaller, "--prune"]).code == 0)
+    }
+
+    @Test func applyWaitsUntilTheServersAnswer() async throws {
+        let tag = String(UInt32.random(in: 0...UInt32.max), radix: 36)
+        let (a, b) = ("fl_\(tag)_r1", "fl_\(tag)_r2")
+        do {
+            let path = try write("fleet: fl-ready-\(tag)\ndefaults: {image: \(realImage)}\nproviders:\n  \(a): {}\n  \(b): {}\n")
+            let applied = await tenantctl(["apply", "-f", path, "--json", "--wait-timeout", "60"])
+            #expect(applied.code == 0, "\(applied.err) \(applied.out)")
+            let results = try #require(try JSONSerialization.jsonObject(with: Data(applied.out.utf8)) as? [[String: Any]])
+            #expect(results.map { $0["ready"] as? Bool } == [true, true])
+            // Ready means the gateway answers the protocol: a second look does it again.
+            for result in results {
+                let port = try #require(result["gateway_port"] as? Int)
+                #expect(await ServerProbe.gateway(host: "127.0.0.1", port: port, timeout: .seconds(5)).isReady, "\(port)")
+            }
+            let again = await tenantctl(["apply", "-f", path, "--json"])
+            #expect(again.code == 0)
+            let unchanged = try #require(try JSONSerialization.jsonObject(with: Data(again.out.utf8)) as? [[String: Any]])
+            #expect(unchanged.map { $0["action"] as? String } == ["unchanged", "unchanged"])
+            #expect(unchanged.allSatisfy { $0["ready"] == nil })  // nothing changed: nothing waited for
+        } catch {
+            await removeAll([a, b])
+            throw error
+        }
+        await removeAll([a, b])
     }
 }

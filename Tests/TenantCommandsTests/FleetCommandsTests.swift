@@ -65,7 +65,7 @@ private func jsonArray(_ text: String) throws -> [[String: Any]] {
     @Test func applyCreatesEveryProviderWithTheFleetLabelThenReapplyDoesNothing() async throws {
         let fake = FakeDockerTransport(images: [image])
         let path = try fleetFile(solar())
-        let first = await tenantctl(["apply", "-f", path, "--json"], transport: fake)
+        let first = await tenantctl(["apply", "--no-wait", "-f", path, "--json"], transport: fake)
         #expect(first.code == 0, "\(first.err)")
         let results = try jsonArray(first.out)
         #expect(results.map { $0["provider"] as? String } == ["acme", "sunco", "beta"])
@@ -82,7 +82,7 @@ private func jsonArray(_ text: String) throws -> [[String: Any]] {
         #expect(fake.volumes.allSatisfy { $0.Labels?[Labels.fleet] == "solar" })
 
         fake.clearRequests()
-        let again = await tenantctl(["apply", "-f", path], transport: fake)
+        let again = await tenantctl(["apply", "--no-wait", "-f", path], transport: fake)
         #expect(again.code == 0, "\(again.err)")
         #expect(again.out.contains("acme: unchanged (gateway port 16101, admin port 18101)"))
         #expect(again.out.hasSuffix("fleet solar: 3 unchanged\n"))
@@ -96,7 +96,7 @@ private func jsonArray(_ text: String) throws -> [[String: Any]] {
 
     @Test func changedSettingsAreAnUpdateNamingThemAndAMissingContainerARepair() async throws {
         let fake = FakeDockerTransport(images: [image, "tenantctl:next"])
-        _ = await tenantctl(["apply", "-f", try fleetFile(solar())], transport: fake)
+        _ = await tenantctl(["apply", "--no-wait", "-f", try fleetFile(solar())], transport: fake)
         fake.deleteContainer(named: "remote_server_beta")
         let changed = try fleetFile(solar(sunco: "    memory: 1g\n    image: tenantctl:next"))
         let diff = await tenantctl(["diff", "-f", changed, "--json"], transport: fake)
@@ -106,7 +106,7 @@ private func jsonArray(_ text: String) throws -> [[String: Any]] {
         #expect(entries[1]["changes"] as? [String] == ["image: \(image) -> tenantctl:next", "memory: 512m -> 1g"])
         #expect(entries[2]["changes"] as? [String] == ["create container remote_server_beta"])
 
-        let apply = await tenantctl(["apply", "-f", changed], transport: fake)
+        let apply = await tenantctl(["apply", "--no-wait", "-f", changed], transport: fake)
         #expect(apply.code == 0, "\(apply.err)")
         #expect(apply.out.contains("sunco: updated (gateway port 16102, admin port 18102)"))
         #expect(apply.out.contains("beta: repaired (gateway port 16103, admin port 18103)"))
@@ -120,7 +120,7 @@ private func jsonArray(_ text: String) throws -> [[String: Any]] {
     @Test func oneFailingProviderDoesNotStopTheOthers() async throws {
         let fake = FakeDockerTransport(images: [image])
         let path = try fleetFile(solar(sunco: "    image: missing:1"))
-        let result = await tenantctl(["apply", "-f", path, "--json", "--parallel", "1"], transport: fake)
+        let result = await tenantctl(["apply", "--no-wait", "-f", path, "--json", "--parallel", "1"], transport: fake)
         #expect(result.code == 1)
         let results = try jsonArray(result.out)
         #expect(results.map { $0["ok"] as? Bool } == [true, false, true])
@@ -129,7 +129,7 @@ private func jsonArray(_ text: String) throws -> [[String: Any]] {
         #expect(Set(fake.containers.map(\.name)) == ["remote_server_acme", "admin_panel_acme", "remote_server_beta", "admin_panel_beta"])
         #expect(!fake.networks.contains { $0.Name == "tenantctl_sunco" })
 
-        let human = await tenantctl(["apply", "-f", path], transport: fake)
+        let human = await tenantctl(["apply", "--no-wait", "-f", path], transport: fake)
         #expect(human.code == 1)
         #expect(human.out.contains("sunco: create failed: "))
         #expect(human.out.contains("fleet solar: 2 unchanged, 1 failed"))
@@ -137,11 +137,11 @@ private func jsonArray(_ text: String) throws -> [[String: Any]] {
 
     @Test func pruneRemovesOnlyThisFleetsUnlistedProviders() async throws {
         let fake = FakeDockerTransport(images: [image])
-        _ = await tenantctl(["apply", "-f", try fleetFile(solar())], transport: fake)
+        _ = await tenantctl(["apply", "--no-wait", "-f", try fleetFile(solar())], transport: fake)
         // By hand, and by another fleet: never this fleet's to prune.
         _ = await tenantctl(startArgs("byhand"), transport: fake)
         let other = try fleetFile("fleet: other\nproviders:\n  lunar: {gateway_port: 16201, admin_port: 18201, image: \(image)}\n")
-        #expect(await tenantctl(["apply", "-f", other], transport: fake).code == 0)
+        #expect(await tenantctl(["apply", "--no-wait", "-f", other], transport: fake).code == 0)
 
         let smaller = try fleetFile("fleet: solar\ndefaults: {image: \(image)}\nproviders:\n  acme: {gateway_port: 16101, admin_port: 18101}\n")
         let withoutPrune = await tenantctl(["diff", "-f", smaller], transport: fake)
@@ -152,7 +152,7 @@ private func jsonArray(_ text: String) throws -> [[String: Any]] {
         #expect(diff.out.contains("remove    sunco: not in the file\n"))
         #expect(!diff.out.contains("byhand") && !diff.out.contains("lunar"))
 
-        let apply = await tenantctl(["apply", "-f", smaller, "--prune"], transport: fake)
+        let apply = await tenantctl(["apply", "--no-wait", "-f", smaller, "--prune"], transport: fake)
         #expect(apply.code == 0, "\(apply.err)")
         #expect(apply.out.contains("sunco: removed (data kept)"))
         let providers = Set(fake.containers.compactMap { $0.config.Labels?[Labels.provider] })
@@ -160,7 +160,7 @@ private func jsonArray(_ text: String) throws -> [[String: Any]] {
         #expect(fake.volumes.contains { $0.Name == "tenantctl_sunco_data" })  // data kept
         #expect(await tenantctl(["diff", "-f", smaller, "--prune"], transport: fake).code == 0)
 
-        let purge = await tenantctl(["apply", "-f", smaller, "--prune", "--purge-data"], transport: fake)
+        let purge = await tenantctl(["apply", "--no-wait", "-f", smaller, "--prune", "--purge-data"], transport: fake)
         #expect(purge.code == 0, "\(purge.err)")
         #expect(purge.out.contains("beta: removed (data deleted)"))
         #expect(!fake.volumes.contains { $0.Name == "tenantctl_sunco_data" || $0.Name == "tenantctl_beta_data" })
@@ -170,9 +170,9 @@ private func jsonArray(_ text: String) throws -> [[String: Any]] {
     @Test func startProviderByHandKeepsTheFleetLabel() async throws {
         let fake = FakeDockerTransport(images: [image])
         let path = try fleetFile(solar())
-        _ = await tenantctl(["apply", "-f", path], transport: fake)
+        _ = await tenantctl(["apply", "--no-wait", "-f", path], transport: fake)
         fake.clearRequests()
-        let byHand = await tenantctl(["start-provider", "acme", "--image", image], transport: fake)
+        let byHand = await tenantctl(["start-provider", "acme", "--image", image, "--no-wait"], transport: fake)
         #expect(byHand.code == 0, "\(byHand.err)")
         #expect(byHand.out.contains("already running"))
         #expect(fake.changingRequests.isEmpty)
@@ -182,7 +182,7 @@ private func jsonArray(_ text: String) throws -> [[String: Any]] {
     @Test func portsChosenForABatchAreDistinct() async throws {
         let fake = FakeDockerTransport(images: [image])
         let path = try fleetFile("fleet: auto\ndefaults: {image: \(image)}\nproviders:\n  a1: {}\n  a2: {}\n  a3: {gateway_port: 6002, admin_port: 8082}\n  a4: {}\n")
-        let result = await tenantctl(["apply", "-f", path, "--json", "--parallel", "4"], transport: fake)
+        let result = await tenantctl(["apply", "--no-wait", "-f", path, "--json", "--parallel", "4"], transport: fake)
         #expect(result.code == 0, "\(result.err)")
         let ports = try jsonArray(result.out).flatMap { [$0["gateway_port"] as? Int, $0["admin_port"] as? Int] }.compactMap { $0 }
         #expect(ports.count == 8)
@@ -192,7 +192,7 @@ private func jsonArray(_ text: String) throws -> [[String: Any]] {
 
     @Test func usageErrors() async {
         let fake = FakeDockerTransport(images: [image])
-        for args in [["apply", "-f", "x.yaml", "--purge-data"], ["apply", "-f", "x.yaml", "--parallel", "0"], ["apply"], ["diff"]] {
+        for args in [["apply", "--no-wait", "-f", "x.yaml", "--purge-data"], ["apply", "--no-wait", "-f", "x.yaml", "--parallel", "0"], ["apply"], ["diff"]] {
             #expect(await tenantctl(args, transport: fake).code == ExitStatus.usage, "\(args)")
         }
         #expect(fake.requests.isEmpty)

@@ -86,6 +86,7 @@ import Testing
         ("fleet: f\nproviders:\n  a:\n    store: postgres\n", 4, "'postgres' is not one of sqlite, cassandra"),
         ("fleet: f\nproviders:\n  a:\n    cassandra: h:1\n", 3, "--cassandra needs --store cassandra"),
         ("fleet: f\nproviders:\n  a:\n    replication: simple:3\n", 4, "replication: needs store: cassandra"),
+        ("fleet: f\nproviders:\n  a:\n    subnet_pool: 10.0.0.0/99\n", 4, "providers.a.subnet_pool: --subnet-pool"),
         ("fleet: f\nproviders:\n  a: 5\n", 3, "providers.a: expected a mapping of settings"),
         ("fleet: f\nproviders: [a, b]\n", 2, "providers: expected a mapping"),
         ("fleet: f\ndefaults:\n  admin_port: 8081\nproviders: {}\n", 3, "a port cannot be a default"),

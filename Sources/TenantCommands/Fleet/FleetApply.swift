@@ -14,6 +14,9 @@ extension TenantCtl {
                 (--parallel), and everything created carries io.tenantctl.fleet=NAME. A failure is \
                 reported for its provider and the others still converge; the exit status is 1 if any \
                 failed. A new provider's admin password is printed once, as start-provider prints it.
+                Then, as start-provider does, apply waits (all at once) until every provider it changed \
+                serves: the gateway port answers a protocol exchange and the admin /health answers 200; \
+                one that does not within --wait-timeout is reported as failed. --no-wait skips that.
 
                 --prune stops and removes the containers and network of providers that carry this \
                 fleet's name but are no longer listed; their data is kept unless --purge-data (no \
@@ -33,6 +36,8 @@ extension TenantCtl {
         @Option(help: ArgumentHelp("Providers converged at once (1 to 64).", valueName: "N"))
         public var parallel = 4
 
+        @OptionGroup public var wait: WaitOptions
+
         @OptionGroup public var global: GlobalOptions
 
         public init() {}
@@ -45,8 +50,9 @@ extension TenantCtl {
         public func run() async throws {
             let file = try fleet.load()
             let client = try await global.client()
-            let results = try await FleetConverger(client: client, logger: global.logger, parallel: parallel)
-                .apply(file, prune: fleet.prune, purgeData: purgeData)
+            let converger = FleetConverger(client: client, logger: global.logger, parallel: parallel)
+            var results = try await converger.apply(file, prune: fleet.prune, purgeData: purgeData)
+            if let timeout = wait.timeout { results = await converger.waitUntilReady(results, timeout: timeout) }
             if fleet.json {
                 try JSONOutput.print(results)
             } else {
@@ -70,7 +76,8 @@ extension TenantCtl {
                 return
             }
             let ports = [result.gatewayPort.map { "gateway port \($0)" }, result.adminPort.map { "admin port \($0)" }].compactMap { $0 }
-            Console.print("\(result.provider): \(pastTense[result.action] ?? result.action)\(ports.isEmpty ? "" : " (\(ports.joined(separator: ", ")))")")
+            let ready = result.ready == true ? ", ready" : ""
+            Console.print("\(result.provider): \(pastTense[result.action] ?? result.action)\(ports.isEmpty ? "" : " (\(ports.joined(separator: ", "))\(ready))")")
             if let password = result.adminPassword {
                 Console.print("  " + ProviderStart.passwordLine(password, ifNoAccount: result.adminPasswordIfNoAccount == true))
             }

@@ -21,6 +21,9 @@ public struct FleetResult: Sendable, Codable {
     public var adminPassword: String?
     /// Present (true) when the password applies only if the store has no staff account yet.
     public var adminPasswordIfNoAccount: Bool?
+    /// For a provider this run changed: true once both servers answered, false if they did
+    /// not in time; absent when not waited for (`--no-wait`, unchanged, failed).
+    public var ready: Bool?
 }
 
 /// Converges the engine to a fleet file: each provider as `start-provider` would (the same
@@ -53,7 +56,7 @@ struct FleetConverger: Sendable {
         let observation = try await FleetObservation.observe(client: client, fleet: file.name, prune: prune, purgeData: purgeData)
         let changes = try await reconciler.changes(file, observation: observation, prune: prune)
         let converging = changes.filter { $0.request != nil && $0.action != .unchanged }
-        let settled = try provisioner.settlePorts(converging.map { $0.request! }, containers: observation.all, observed: observation.byProvider)
+        let settled = try await provisioner.settleBatch(converging.map { $0.request! }, containers: observation.all, observed: observation.byProvider)
         let requests = Dictionary(settled.map { ($0.id.rawValue, $0) }, uniquingKeysWith: { first, _ in first })
         provisioner.useLock = false  // held here, for all of them
         let runner = provisioner
@@ -107,6 +110,28 @@ struct FleetConverger: Sendable {
             result.error = Self.oneLine(error)
         }
         return result
+    }
+
+    /// Waits, all at once and after the host lock is released, until every provider this
+    /// run changed serves (as `start-provider` waits); one that does not in `timeout` fails.
+    func waitUntilReady(_ results: [FleetResult], timeout: Duration) async -> [FleetResult] {
+        let readiness = ProviderReadiness(client: client, host: ServerProbe.host(forEngineEndpoint: client.transport.endpoint))
+        let changed: Set<String> = [FleetAction.create.rawValue, FleetAction.update.rawValue, FleetAction.repair.rawValue]
+        return await Self.boundedMap(results, limit: 256) { result in
+            guard result.ok, changed.contains(result.action), let gateway = result.gatewayPort, let admin = result.adminPort,
+                let provider = try? ProviderID(result.provider)
+            else { return result }
+            var waited = result
+            do {
+                try await readiness.wait(provider: provider, gatewayPort: gateway, adminPort: admin, timeout: timeout)
+                waited.ready = true
+            } catch {
+                waited.ready = false
+                waited.ok = false
+                waited.error = Self.oneLine(error)
+            }
+            return waited
+        }
     }
 
     static func unchanged(_ change: FleetChange) -> FleetResult {

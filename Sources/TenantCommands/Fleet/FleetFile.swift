@@ -79,6 +79,7 @@ extension FleetFile {
         case replication
         case memory
         case cpus
+        case subnetPool = "subnet_pool"
     }
 
     /// The top-level keys.
@@ -239,7 +240,7 @@ private struct FleetFileParser {
         switch key {
         case .gatewayPort, .adminPort:
             return value.tagName == .int && value.int != nil ? nil : "expected an integer port (1 to 65535), got \(describe(value))"
-        case .image, .store, .replication:
+        case .image, .store, .replication, .subnetPool:
             return value.tagName == .str && value.scalar != nil ? nil : "expected a string, got \(describe(value))"
         case .memory, .cpus:
             return [.str, .int, .float].contains(value.tagName) && value.scalar != nil ? nil : "expected a number or a string, got \(describe(value))"
@@ -285,6 +286,11 @@ private struct FleetFileParser {
             case .replication: continue  // checked below, with the store
             case .memory: single.memory = text; options.memory = text
             case .cpus: single.cpus = text; options.cpus = text
+            case .subnetPool:
+                options.subnets.subnetPool = text
+                single.subnets.subnetPool = text
+                do { try single.subnets.validate() } catch { problem(entry.line, "providers.\(id).subnet_pool: \(Self.text(of: error))") }
+                continue
             }
             do { try single.validate() } catch { problem(entry.line, "providers.\(id).\(key.rawValue): \(Self.text(of: error))") }
         }
@@ -393,6 +399,7 @@ extension ProviderOptions {
         arguments += ["--store", store.rawValue]
         for point in cassandra { arguments += ["--cassandra", point] }
         arguments += ["--memory", memory, "--cpus", cpus]
+        if let pool = subnets.subnetPool { arguments += ["--subnet-pool", pool] }
         return arguments
     }
 }

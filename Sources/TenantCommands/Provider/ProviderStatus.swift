@@ -10,7 +10,9 @@ extension TenantCtl {
             commandName: "status",
             abstract: "Show one provider's state, ports, containers with health, network and volume.",
             discussion: """
-                Exits 3 when no Docker object carries the provider's label.
+                Health is probed now, over the published ports: the gateway port must answer a protocol \
+                exchange and the admin port's /health 200, each within 2 s; a hung or dead server shows as \
+                unhealthy with the reason. Exits 3 when no Docker object carries the provider's label.
 
                 Examples:
                   tenantctl status acme
@@ -54,12 +56,7 @@ extension TenantCtl {
             guard !view.containers.isEmpty || !networkNames.isEmpty || !volumeNames.isEmpty else {
                 throw TenantCtlError.unknownProvider(provider)
             }
-            // The summary only shows health for running containers; inspect for the exact value.
-            for index in view.containers.indices {
-                if let inspect = try? await client.inspectContainer(id: view.containers[index].id) {
-                    view.containers[index].health = inspect.State.Health?.Status
-                }
-            }
+            view = await ProviderHealth.probe(view, host: ServerProbe.host(forEngineEndpoint: client.transport.endpoint))
             let status = Status(
                 provider: view.provider, state: view.containers.isEmpty ? "absent" : view.state, gatewayPort: view.gatewayPort,
                 adminPort: view.adminPort, containers: view.containers, network: networkNames.first, volume: volumeNames.first)
@@ -70,7 +67,9 @@ extension TenantCtl {
             Console.print("provider \(status.provider): \(status.state)")
             Console.print("  gateway port: \(status.gatewayPort.map(String.init) ?? "-"), admin port: \(status.adminPort.map(String.init) ?? "-")")
             for container in status.containers {
-                Console.print("  \(container.role) \(container.name): \(container.state)\(container.health.map { ", \($0)" } ?? "")")
+                let health = container.health.map { ", \($0)" } ?? ""
+                let detail = container.healthDetail.map { " (\($0))" } ?? ""
+                Console.print("  \(container.role) \(container.name): \(container.state)\(health)\(detail)")
             }
             Console.print("  network: \(status.network ?? "-"), volume: \(status.volume ?? "-")")
         }
