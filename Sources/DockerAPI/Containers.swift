@@ -255,6 +255,8 @@ public struct ContainerSummary: Codable, Sendable, Hashable {
     public var Labels: [String: String]?
     /// Published and exposed ports.
     public var Ports: [SummaryPort]?
+    /// The container's address on each network it is attached to.
+    public var NetworkSettings: NetworkSettings?
 
     /// The name without the leading slash.
     public var name: String {
@@ -263,7 +265,11 @@ public struct ContainerSummary: Codable, Sendable, Hashable {
     }
 
     /// Creates a value (for tests and fakes).
-    public init(Id: String, Names: [String], Image: String? = nil, State: String, Status: String? = nil, Labels: [String: String]? = nil, Ports: [SummaryPort]? = nil) {
+    public init(
+        Id: String, Names: [String], Image: String? = nil, State: String, Status: String? = nil, Labels: [String: String]? = nil,
+        Ports: [SummaryPort]? = nil, NetworkSettings: NetworkSettings? = nil
+    ) {
+        self.NetworkSettings = NetworkSettings
         self.Id = Id
         self.Names = Names
         self.Image = Image

@@ -78,4 +78,15 @@ import Testing
         #expect(json[0]["problems"] as? [String] == ["admin_panel_obs_a: exited"])
         #expect(TenantCtl.ProviderTop.table([]) == "no providers")
     }
+
+    @Test func aMetricsReplyIsCompleteOnlyWithItsWholeBody() {
+        let head = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 9\r\n\r\n"
+        #expect(MetricsFetch.complete(Array(head.utf8)) == nil)
+        #expect(MetricsFetch.complete(Array((head + "x 1\ny").utf8)) == nil)
+        let whole = MetricsFetch.complete(Array((head + "x 1\ny 22\n").utf8))
+        #expect(whole?.status == 200)
+        #expect(whole.map { String(decoding: $0.body, as: UTF8.self) } == "x 1\ny 22\n")
+        #expect(MetricsFetch.complete(Array("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n".utf8))?.status == 404)
+        #expect(MetricsFetch.complete(Array("HTT".utf8)) == nil)
+    }
 }

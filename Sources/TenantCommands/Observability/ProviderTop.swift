@@ -12,9 +12,10 @@ extension TenantCtl {
             discussion: """
                 For each provider: gateways connected, readings stored in the last minute, the last reading's age, \
                 mails pending and mail delivery failures, read from the servers' own metrics. The metrics listeners \
-                are never published, so each figure comes from `tenant-ingest --print-metrics` / \
-                `tenant-admin --print-metrics` run in the container through the engine (a few providers at a time). \
-                '?' means the server did not answer (see --json's problems).
+                are never published: with a local engine tenantctl reads them on each container's address in its \
+                provider network; otherwise it runs `tenant-ingest --print-metrics` / `tenant-admin --print-metrics` \
+                in the container through the engine (a few providers at a time). '?' means the server did not \
+                answer (see --json's problems).
 
                 Examples:
                   tenantctl top
@@ -74,7 +75,7 @@ extension TenantCtl {
                 throw TenantCtlError("listing containers", error)
             }
             let providers = ProviderInventory.providers(from: summaries).filter { only.isEmpty || only.contains($0.provider) }
-            let figures = await LiveFigureReader.read(client, providers)
+            let figures = await LiveFigureReader.read(client, providers, summaries: summaries)
             return zip(providers, figures).map { Row(provider: $0.provider, state: $0.state, figures: $1) }
         }
 

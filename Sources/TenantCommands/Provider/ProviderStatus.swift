@@ -64,7 +64,7 @@ extension TenantCtl {
             let status = Status(
                 provider: view.provider, state: view.containers.isEmpty ? "absent" : view.state, gatewayPort: view.gatewayPort,
                 adminPort: view.adminPort, containers: view.containers, network: networkNames.first, volume: volumeNames.first,
-                live: view.containers.contains { $0.state == "running" } ? await LiveFigureReader.read(client, view) : nil)
+                live: view.containers.contains { $0.state == "running" } ? await LiveFigureReader.read(client, view, summaries: try await summaries) : nil)
             if json {
                 try JSONOutput.print(status)
                 return
