@@ -88,14 +88,14 @@ targets += [
         name: "TenantCommandsTests",
         dependencies: [
             "TenantCommands", "TenantTestSupport", "DockerClient", "DockerAPI", "TenantModel", "TenantPlan",
-            "TenantCtlCassandra", "TenantCassandra",
+            "TenantCtlCassandra", "TenantCassandra", "TenantAuth",
             .product(name: "Logging", package: "swift-log"),
         ],
         swiftSettings: swift6
     ),
     .testTarget(
         name: "IntegrationTests",
-        dependencies: ["TenantCommands", "DockerClient", "DockerAPI", "TenantModel", "TenantTestSupport"],
+        dependencies: ["TenantCommands", "DockerClient", "DockerAPI", "TenantModel", "TenantTestSupport", "TenantSQLite", "TenantAuth"],
         swiftSettings: swift6
     ),
 ]

@@ -325,15 +325,21 @@ public struct ContainerInspect: Codable, Sendable, Hashable {
     public var HostConfig: HostConfig?
     /// Network settings, including published ports.
     public var NetworkSettings: NetworkSettings?
+    /// Times the engine restarted it under its restart policy.
+    public var RestartCount: Int?
 
     /// Creates a value (for tests and fakes).
-    public init(Id: String, Name: String, State: ContainerState, Config: ContainerConfig? = nil, HostConfig: HostConfig? = nil, NetworkSettings: NetworkSettings? = nil) {
+    public init(
+        Id: String, Name: String, State: ContainerState, Config: ContainerConfig? = nil, HostConfig: HostConfig? = nil,
+        NetworkSettings: NetworkSettings? = nil, RestartCount: Int? = nil
+    ) {
         self.Id = Id
         self.Name = Name
         self.State = State
         self.Config = Config
         self.HostConfig = HostConfig
         self.NetworkSettings = NetworkSettings
+        self.RestartCount = RestartCount
     }
 }
 

@@ -30,6 +30,12 @@ struct AdminMain: AsyncParsableCommand {
     @Option(help: "SMTP login name [environment: TENANT_SMTP_USER]; the password only from TENANT_SMTP_PASSWORD.") var smtpUser: String?
     @Option(help: "Sender address of mails [environment: TENANT_MAIL_FROM].") var mailFrom: String?
     @Flag(help: "Refuse to send over smtp:// without STARTTLS [environment: TENANT_SMTP_REQUIRE_TLS=1].") var smtpRequireTLS = false
+    @Option(help: ArgumentHelp("Set this staff user's password to the crypt hash in TENANT_ADMIN_PASSWORD_HASH, end its sessions, and exit (tenantctl reset-password).", valueName: "USER"))
+    var setPassword: String?
+    @Option(help: ArgumentHelp("Copy the SQLite store online to PATH, check the copy, and exit (tenantctl backup).", valueName: "PATH"))
+    var backupTo: String?
+    @Option(help: ArgumentHelp("Replace the SQLite store with the checked copy at PATH, and exit; the servers must be stopped (tenantctl restore).", valueName: "PATH"))
+    var restoreFrom: String?
     /// The mailer's child process: one delivery read from stdin (DeliveryProcessTransport).
     @Flag(name: .customLong("deliver-mail"), help: .hidden) var deliverMail = false
 
@@ -52,6 +58,10 @@ struct AdminMain: AsyncParsableCommand {
             var standardError = StandardError()
             print("tenant-admin: error: \(error.description)", to: &standardError)
             throw ExitCode(2)
+        } catch let error as StoreMaintenance.Failure {
+            var standardError = StandardError()
+            print("tenant-admin: error: \(error.description)", to: &standardError)
+            throw ExitCode(error.exitCode)
         }
     }
 
@@ -71,6 +81,18 @@ struct AdminMain: AsyncParsableCommand {
         guard let storeText = store ?? env["TENANT_STORE"] else { throw SettingError("no store: pass --store URL or set TENANT_STORE") }
         let storeURL: StoreURL
         do { storeURL = try StoreURL(parsing: storeText) } catch { throw SettingError("\(error)") }
+
+        // Backup and restore copy the file as it is: no schema migration, no claim.
+        if let path = backupTo {
+            let summary = try StoreMaintenance.backup(store: storeURL, provider: providerID, to: path)
+            print("backup of \(providerID) at \(path): \(StoreMaintenance.describe(summary))")
+            return
+        }
+        if let path = restoreFrom {
+            let summary = try StoreMaintenance.restore(store: storeURL, provider: providerID, from: path)
+            print("restored \(providerID) from \(path): \(StoreMaintenance.describe(summary))")
+            return
+        }
 
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
@@ -98,6 +120,14 @@ struct AdminMain: AsyncParsableCommand {
         do { opened = try await openAdminStore(url: storeURL, logger: logger) } catch { throw SettingError("\(error)") }
         let adminStore = opened.admin
         do { try await claimStore(adminStore, for: providerID) } catch let error as StoreClaimError { throw SettingError(error.description) }
+        if let user = setPassword {
+            // Only a hash travels in the environment; the password itself never leaves tenantctl.
+            guard let hash = env["TENANT_ADMIN_PASSWORD_HASH"], !hash.isEmpty else { throw SettingError("--set-password needs TENANT_ADMIN_PASSWORD_HASH") }
+            let outcome = try await StoreMaintenance.setPassword(store: adminStore, user: user, hash: hash)
+            await opened.close()
+            print("staff user '\(user)' of \(providerID): password \(outcome), sessions ended")
+            return
+        }
         if migrateOnly {
             logger.info("schema is current", metadata: ["store": "\(storeURL)"])
             await opened.close()

@@ -8,15 +8,20 @@ extension TenantCtl {
             commandName: "list",
             abstract: "List every provider with its state, ports and containers.",
             discussion: """
-                Works from labels (io.tenantctl.provider), with one Engine API list call. State is running \
-                (ingest and admin up), stopped (none up) or partial. Environment variables are never shown.
+                Works from labels (io.tenantctl.provider) with one Engine API list call. State is running \
+                (ingest and admin up), stopped (none up) or partial. Each provider shows its store, image, \
+                published addresses, and per server its status with uptime (as `docker ps` words it) and \
+                health; --restarts adds each server's restart count, which costs one inspection per container \
+                (`status` always shows it). Environment variables are never shown.
 
                 Examples:
                   tenantctl list
+                  tenantctl list --restarts
                   tenantctl list --json | jq '.[] | select(.state != "running") | .provider'
                 """)
 
-        @Flag(help: "Print one JSON array of {provider, state, gateway_port, admin_port, containers}.") public var json = false
+        @Flag(help: "Print one JSON array of {provider, state, store, image, gateway_port, gateway_url, admin_port, admin_url, containers}.") public var json = false
+        @Flag(help: "Add each server's restart count (one inspection per container).") public var restarts = false
         @OptionGroup public var global: GlobalOptions
 
         public init() {}
@@ -27,7 +32,9 @@ extension TenantCtl {
             do { summaries = try await client.listContainers(all: true, labels: [Labels.provider]) } catch {
                 throw TenantCtlError("listing containers", error)
             }
-            let providers = ProviderInventory.providers(from: summaries)
+            let host = ProviderInventory.publishedHost(endpoint: client.transport.endpoint)
+            var providers = ProviderInventory.providers(from: summaries, host: host)
+            if restarts { providers = await ProviderInventory.inspect(providers, client: client) }
             if json {
                 try JSONOutput.print(providers)
                 return
@@ -36,15 +43,31 @@ extension TenantCtl {
                 Console.print("no providers")
                 return
             }
-            var rows = [["PROVIDER", "STATE", "GATEWAY", "ADMIN", "CONTAINERS"]]
+            var rows = [["PROVIDER", "STATE", "STORE", "IMAGE", "GATEWAY", "ADMIN", "INGEST", "ADMIN APP"]]
             for provider in providers {
                 rows.append([
-                    provider.provider, provider.state, provider.gatewayPort.map(String.init) ?? "-", provider.adminPort.map(String.init) ?? "-",
-                    provider.containers.map { "\($0.name)(\($0.state))" }.joined(separator: " "),
+                    provider.provider, provider.state, provider.store ?? "-", provider.image ?? "-", provider.gatewayURL ?? "-",
+                    provider.adminURL ?? "-", Self.describe(provider, .ingest), Self.describe(provider, .admin),
                 ])
             }
             Console.print(Table.render(rows))
         }
+
+        /// `Up 5 minutes, healthy, 0 restarts` for the server of `role`, `-` when it has none.
+        static func describe(_ provider: ProviderView, _ role: Role) -> String {
+            guard let container = provider.containers.first(where: { $0.role == role.rawValue }) else { return "-" }
+            return ContainerView.summary(container)
+        }
+    }
+}
+
+extension ContainerView {
+    /// The engine's status, health and restarts in one phrase.
+    static func summary(_ container: ContainerView) -> String {
+        var parts = [container.status ?? container.state]
+        if let health = container.health { parts.append(health) }
+        if let restarts = container.restarts { parts.append(restarts == 1 ? "1 restart" : "\(restarts) restarts") }
+        return parts.joined(separator: ", ")
     }
 }
 

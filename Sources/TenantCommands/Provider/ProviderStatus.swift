@@ -33,6 +33,10 @@ extension TenantCtl {
             var containers: [ContainerView]
             var network: String?
             var volume: String?
+            var store: String?
+            var image: String?
+            var gatewayURL: String?
+            var adminURL: String?
         }
 
         public func run() async throws {
@@ -42,7 +46,8 @@ extension TenantCtl {
             async let summaries = providerContainers(client, provider)
             async let networks = client.listNetworks(labels: [label])
             async let volumes = client.listVolumes(labels: [label])
-            var view = ProviderInventory.view(provider: provider.rawValue, summaries: try await summaries)
+            let host = ProviderInventory.publishedHost(endpoint: client.transport.endpoint)
+            var view = ProviderInventory.view(provider: provider.rawValue, summaries: try await summaries, host: host)
             let networkNames: [String]
             let volumeNames: [String]
             do {
@@ -54,23 +59,20 @@ extension TenantCtl {
             guard !view.containers.isEmpty || !networkNames.isEmpty || !volumeNames.isEmpty else {
                 throw TenantCtlError.unknownProvider(provider)
             }
-            // The summary only shows health for running containers; inspect for the exact value.
-            for index in view.containers.indices {
-                if let inspect = try? await client.inspectContainer(id: view.containers[index].id) {
-                    view.containers[index].health = inspect.State.Health?.Status
-                }
-            }
+            // The summary has no restart count and shows health only while running: inspect each.
+            view = await ProviderInventory.inspect([view], client: client)[0]
             let status = Status(
                 provider: view.provider, state: view.containers.isEmpty ? "absent" : view.state, gatewayPort: view.gatewayPort,
-                adminPort: view.adminPort, containers: view.containers, network: networkNames.first, volume: volumeNames.first)
+                adminPort: view.adminPort, containers: view.containers, network: networkNames.first, volume: volumeNames.first,
+                store: view.store, image: view.image, gatewayURL: view.gatewayURL, adminURL: view.adminURL)
             if json {
                 try JSONOutput.print(status)
                 return
             }
-            Console.print("provider \(status.provider): \(status.state)")
-            Console.print("  gateway port: \(status.gatewayPort.map(String.init) ?? "-"), admin port: \(status.adminPort.map(String.init) ?? "-")")
+            Console.print("provider \(status.provider): \(status.state) (store \(status.store ?? "-"), image \(status.image ?? "-"))")
+            Console.print("  gateway: \(status.gatewayURL ?? "-"), admin: \(status.adminURL ?? "-")")
             for container in status.containers {
-                Console.print("  \(container.role) \(container.name): \(container.state)\(container.health.map { ", \($0)" } ?? "")")
+                Console.print("  \(container.role) \(container.name): \(ContainerView.summary(container))")
             }
             Console.print("  network: \(status.network ?? "-"), volume: \(status.volume ?? "-")")
         }

@@ -106,7 +106,12 @@ public struct Provisioner: Sendable {
         let lock = useLock ? try await ProviderLock.acquire() : nil
         defer { lock?.release() }
         if lock != nil { observed = try await observe(id) }  // another run may have acted meanwhile
-        let settings = try await settle(request, observed: observed)
+        let holders = try await portHolders(excluding: id)
+        let settings = try settle(request, observed: observed, used: Set(holders.keys))
+        // Before any change: a run that would fail on a taken port must not disturb anything.
+        if let conflict = portConflict(settings, request: request, observed: observed, holders: holders) {
+            throw TenantCtlError(conflict.description, exitCode: ExitStatus.conflict)
+        }
         let plan = Planner.plan(settings)
         async let networkExists = objectExists { try await client.inspectNetwork(id: plan.network.Name) }
         async let volumeExists: Bool? = plan.volume == nil ? nil : objectExists { try await client.inspectVolume(name: plan.volume!.Name) }
@@ -141,9 +146,10 @@ public struct Provisioner: Sendable {
     }
 
     /// Settings with both ports: given, kept from existing containers, or chosen free.
-    func settle(_ request: ProvisionRequest, observed: [ObservedContainer]) async throws -> ProviderSettings {
+    /// `used` holds the ports other containers have published or reserved.
+    func settle(_ request: ProvisionRequest, observed: [ObservedContainer], used: Set<Int>) throws -> ProviderSettings {
         if let settings = settingsWithoutChoosing(request, observed: observed) { return settings }
-        var used = try await usedPorts(excluding: request.id)
+        var used = used
         let gateway = try request.gatewayPort ?? observed.first(where: { $0.role == .ingest })?.hostPort
             ?? choose(from: Self.firstGatewayPort, used: used.union([request.adminPort].compactMap { $0 }), what: "gateway")
         used.insert(gateway)
@@ -157,20 +163,6 @@ public struct Provisioner: Sendable {
             throw TenantCtlError("no free \(what) port from \(start) up")
         }
         return port
-    }
-
-    /// Ports Docker has published or reserved (labels of stopped tenantctl containers).
-    func usedPorts(excluding id: ProviderID) async throws -> Set<Int> {
-        let all: [ContainerSummary]
-        do { all = try await client.listContainers(all: true) } catch { throw TenantCtlError("listing containers", error) }
-        var used = Set<Int>()
-        for container in all {
-            for port in container.Ports ?? [] { if let published = port.PublicPort { used.insert(published) } }
-            if container.Labels?[Labels.provider] != id.rawValue, let label = container.Labels?[PlanLabels.hostPort], let port = Int(label) {
-                used.insert(port)
-            }
-        }
-        return used
     }
 
     /// Default bootstrap secret: a fresh password and its yescrypt hash, computed off the pool.

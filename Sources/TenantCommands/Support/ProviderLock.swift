@@ -52,7 +52,9 @@ public final class ProviderLock: Sendable {
 
 /// Whether a TCP port can be bound on the host right now.
 enum HostPorts {
+    /// False for anything outside 1-65535 (never a trapping 16-bit conversion).
     static func isFree(_ port: Int) -> Bool {
+        guard PortNumber.range.contains(port) else { return false }
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { return false }
         defer { close(fd) }
