@@ -70,7 +70,7 @@ private func fingerprint(_ id: String) async throws -> [String] {
         let data = try await client.transport.send(DockerRequest(method: "GET", path: client.versioned("/containers/\(name)/json"), timeout: .seconds(30)))
         let inspect = try #require(try JSONSerialization.jsonObject(with: data.body) as? [String: Any])
         let state = try #require(inspect["State"] as? [String: Any])
-        result.append("\(inspect["Id"] ?? "") \(state["StartedAt"] ?? "") \(state["Running"] ?? "")")
+        result.append("\(inspect["Id"] ?? "") \(state["StartedAt"] ?? "") \(state["Running"] as? Bool ?? false)")
     }
     return result
 }
@@ -235,6 +235,33 @@ struct OperationsIntegrationTests {
             let running = try await client.listContainers(all: true, labels: ["\(Labels.provider)=\(id)"])
             #expect(running.count == 2 && running.allSatisfy { $0.State == "running" })
         }
+    }
+
+    @Test func theExecutableNeverCrashesOnBadInputAndSaysWhy() async throws {
+        let binary = builtProduct("tenantctl")
+        try #require(FileManager.default.isExecutableFile(atPath: binary), "build the tenantctl product first")
+        var garbage = environment
+        garbage["DOCKER_HOST"] = "garbage"
+        let malformed = try await runProgram(binary, ["list"], environment: garbage, timeout: .seconds(60))
+        #expect(malformed.code == 64)
+        #expect(malformed.err == "tenantctl: error: invalid Docker engine address 'garbage': expected unix://PATH or tcp://HOST:PORT (from DOCKER_HOST)\n")
+        let missing = opsID()
+        for (arguments, code, line) in [
+            (["doctor", "--admin-port", "99999"], Int32(64), "Error: --admin-port must be 1 to 65535, got 99999"),
+            (["doctor", "--gateway-port", "65536"], 64, "Error: --gateway-port must be 1 to 65535, got 65536"),
+            (["doctor", "--gateway-port", "0"], 64, "Error: --gateway-port must be 1 to 65535, got 0"),
+            (["help", "bogus"], 64, "tenantctl: error: no command 'bogus': see `tenantctl help` for the list"),
+            (["logs", missing], 3, "tenantctl: error: unknown provider '\(missing)': no Docker object carries its label"),
+        ] {
+            // A trap would end the process by a signal, never with these codes and lines.
+            let result = try await runProgram(binary, arguments, timeout: .seconds(60))
+            #expect(result.code == code, "\(arguments): \(result.err)")
+            #expect(result.err.split(separator: "\n").first.map(String.init) == line, "\(arguments): \(result.err)")
+            #expect(result.out.isEmpty)
+        }
+        let socket = try await runProgram(binary, ["list", "--docker-host", "unix:///nonexistent"], timeout: .seconds(60))
+        #expect(socket.code == 69)
+        #expect(socket.err.contains("socket /nonexistent: No such file or directory"), "\(socket.err)")
     }
 
     /// The admin staff account's password hash in a backup file.
