@@ -10,10 +10,10 @@ extension TenantCtl {
             commandName: "backup",
             abstract: "Copy a SQLite provider's database to a file, online and checked.",
             discussion: """
-                A short-lived tenant-admin container on the provider's volume copies the database with \\
-                SQLite's online backup API (one consistent snapshot; the provider keeps running and \\
-                writing), runs PRAGMA integrity_check on the copy, and tenantctl downloads it through the \\
-                Engine API (so a remote engine works too) and checks its size. FILE must not exist yet. \\
+                A short-lived tenant-admin container on the provider's volume copies the database with \
+                SQLite's online backup API (one consistent snapshot; the provider keeps running and \
+                writing), runs PRAGMA integrity_check on the copy, and tenantctl downloads it through the \
+                Engine API (so a remote engine works too) and checks its size. FILE must not exist yet. \
                 Cassandra providers are backed up with Cassandra's own tools (docs/cassandra.md).
 
                 Examples:

@@ -20,9 +20,9 @@ extension TenantCtl {
             commandName: "logs",
             abstract: "Print a provider's server logs, both servers merged in time order (stdout to stdout, stderr to stderr).",
             discussion: """
-                Without --role, the lines of tenant-ingest and tenant-admin are merged by the engine's \\
-                timestamps and prefixed `ingest | ` or `admin  | `; with --role, one server's lines as they are. \\
-                --tail counts per server. --since takes a duration back from now (90s, 10m, 2h, 1d), an RFC 3339 \\
+                Without --role, the lines of tenant-ingest and tenant-admin are merged by the engine's \
+                timestamps and prefixed `ingest | ` or `admin  | `; with --role, one server's lines as they are. \
+                --tail counts per server. --since takes a duration back from now (90s, 10m, 2h, 1d), an RFC 3339 \
                 time, or Unix seconds. With --follow, new lines of both servers are printed as they arrive.
 
                 Examples:

@@ -9,10 +9,10 @@ extension TenantCtl {
             commandName: "reset-password",
             abstract: "Give a staff user of a provider a new generated password, printed once; ends that user's sessions.",
             discussion: """
-                Generates a password like the first start does and prints it once. Only its yescrypt hash \\
-                leaves tenantctl: a short-lived tenant-admin container (the provider's image, its store, no \\
-                network for SQLite) sets it on the user and ends the user's sessions, while the provider keeps \\
-                running. A store with no staff account at all gets the user created. An unknown user exits 3 \\
+                Generates a password like the first start does and prints it once. Only its yescrypt hash \
+                leaves tenantctl: a short-lived tenant-admin container (the provider's image, its store, no \
+                network for SQLite) sets it on the user and ends the user's sessions, while the provider keeps \
+                running. A store with no staff account at all gets the user created. An unknown user exits 3 \
                 and names the users that exist.
 
                 Examples:

@@ -9,8 +9,8 @@ extension TenantCtl {
             commandName: "restart",
             abstract: "Restart a provider's servers (both, or one with --role); settings and data are kept.",
             discussion: """
-                Each container gets SIGTERM, then SIGKILL after --grace seconds, and starts again with its \\
-                settings unchanged (a stopped container is started). Use start-provider to change settings. \\
+                Each container gets SIGTERM, then SIGKILL after --grace seconds, and starts again with its \
+                settings unchanged (a stopped container is started). Use start-provider to change settings. \
                 An unknown provider exits 3.
 
                 Examples:

@@ -11,10 +11,10 @@ extension TenantCtl {
             commandName: "restore",
             abstract: "Replace a SQLite provider's database with a backup file (checked first).",
             discussion: """
-                Uploads FILE through the Engine API into a short-lived tenant-admin container on the \\
-                provider's volume, which checks it (PRAGMA integrity_check, a schema this image knows, not \\
-                another provider's data) and copies it over the provider's database with SQLite's backup API. \\
-                A running provider is stopped first and started again afterwards, which needs --yes; a \\
+                Uploads FILE through the Engine API into a short-lived tenant-admin container on the \
+                provider's volume, which checks it (PRAGMA integrity_check, a schema this image knows, not \
+                another provider's data) and copies it over the provider's database with SQLite's backup API. \
+                A running provider is stopped first and started again afterwards, which needs --yes; a \
                 stopped one stays stopped. If the check fails, the data and the containers are left as they were.
 
                 Examples:
