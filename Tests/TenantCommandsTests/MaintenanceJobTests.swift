@@ -3,6 +3,7 @@ import DockerClient
 import Foundation
 import Synchronization
 import TenantAuth
+import TenantModel
 import TenantTestSupport
 import Testing
 
@@ -189,5 +190,27 @@ import Testing
         #expect(result.err.contains("is not an SQLite database file"))
         #expect(await tenantctl(["restore", "acme", "--input", "/nonexistent/x.db"], transport: fake).code == ExitStatus.usage)
         #expect(fake.requests.isEmpty)
+    }
+}
+
+@Suite struct JobContainerTests {
+    @Test func aRunningJobOfAnotherRunIsLeftAloneAndAStoppedLeftoverIsReplaced() async throws {
+        let fake = FakeDockerTransport(images: [image])
+        #expect(await tenantctl(startArgs("acme"), transport: fake).code == 0)
+        let client = try await DockerClient.connect(transport: fake)
+        let job = try await ProviderJob.make(client: client, provider: ProviderID("acme"), job: "backup", arguments: ["--backup-to", "/tmp/x"])
+        let leftover = try await client.createContainer(name: "tenantctl_backup_acme", job.request).Id
+        try await client.startContainer(id: leftover)
+        let busy = await tenantctl(["reset-password", "acme"], transport: fake)
+        #expect(busy.code == 0, "another job's name is not this one's")
+        let refused = await #expect(throws: TenantCtlError.self) { _ = try await job.run() }
+        #expect(refused?.exitCode == ExitStatus.conflict)
+        #expect(fake.containers.contains { $0.id == leftover && $0.state == "running" })
+
+        fake.setState(container: "tenantctl_backup_acme", "exited")
+        fake.setJob { _ in 0 }
+        let outcome = try await job.run()
+        #expect(outcome.exitCode == 0)
+        #expect(!fake.containers.contains { $0.name == "tenantctl_backup_acme" })
     }
 }

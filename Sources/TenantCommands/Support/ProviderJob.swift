@@ -67,8 +67,16 @@ struct ProviderJob: Sendable {
         upload: (into: String, tar: Data)? = nil, timeout: Duration = .seconds(600),
         collect: (@Sendable (String) async throws -> Void)? = nil
     ) async throws -> Outcome {
-        // A leftover from an interrupted run would block the name.
-        do { try await client.removeContainer(id: name, force: true) } catch DockerError.notFound {} catch {
+        // A leftover from an interrupted run would block the name; a running one is another run's job.
+        do {
+            if try await client.inspectContainer(id: name).State.Running == true {
+                throw TenantCtlError("\(name) is running: another tenantctl run is working on \(provider); try again when it ends", exitCode: ExitStatus.conflict)
+            }
+            try await client.removeContainer(id: name, force: true)
+        } catch DockerError.notFound {
+        } catch let error as TenantCtlError {
+            throw error
+        } catch {
             throw TenantCtlError("removing leftover \(name)", error)
         }
         let id: String
