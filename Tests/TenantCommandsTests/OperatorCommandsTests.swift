@@ -19,29 +19,32 @@ func logFrame(_ stream: UInt8, _ text: String) -> [UInt8] {
         let fake = FakeDockerTransport(images: [image])
         #expect(await tenantctl(startArgs("acme"), transport: fake).code == 0)
         fake.update(container: "admin_panel_acme") { $0.restarts = 2 }
-        let result = await tenantctl(["list", "--json", "--restarts"], transport: fake)
+        let result = await tenantctl(["list", "--json", "--full"], transport: fake)
         #expect(result.code == 0, "\(result.err)")
         let list = try #require(JSONSerialization.jsonObject(with: Data(result.out.utf8)) as? [[String: Any]])
         let acme = try #require(list.first)
         #expect(acme["store"] as? String == "sqlite")
         #expect(acme["image"] as? String == image)
-        #expect(acme["gateway_url"] as? String == "tcp://localhost:16001")
-        #expect(acme["admin_url"] as? String == "http://localhost:18081")
+        #expect(acme["gateway_address"] as? String == "127.0.0.1:16001")
+        #expect(acme["admin_url"] as? String == "http://127.0.0.1:18081/")
         let containers = try #require(acme["containers"] as? [[String: Any]])
         let admin = try #require(containers.first { $0["role"] as? String == "admin" })
         #expect(admin["status"] as? String == "Up 1 second")
         #expect(admin["restarts"] as? Int == 2)
         #expect(admin["image"] as? String == image)
-        #expect(admin["url"] as? String == "http://localhost:18081")
+        #expect(admin["address"] as? String == "http://127.0.0.1:18081/")
         let ingest = try #require(containers.first { $0["role"] as? String == "ingest" })
         #expect(ingest["restarts"] as? Int == 0)
-        #expect(ingest["url"] as? String == "tcp://localhost:16001")
+        #expect(ingest["address"] as? String == "127.0.0.1:16001")
 
-        let table = await tenantctl(["list", "--restarts"], transport: fake)
+        let table = await tenantctl(["list", "--full"], transport: fake)
         let lines = table.out.split(separator: "\n").map(String.init)
         #expect(lines.count == 2)
         #expect(lines[0].hasPrefix("PROVIDER  STATE    STORE   IMAGE"))
-        #expect(lines[1].contains("tcp://localhost:16001  http://localhost:18081  Up 1 second, 0 restarts  Up 1 second, 2 restarts"), "\(lines[1])")
+        // Nothing listens behind the fake engine's ports: the probes say so.
+        #expect(lines[1].contains("127.0.0.1:16001  http://127.0.0.1:18081/  Up 1 second, unhealthy ("), "\(lines[1])")
+        #expect(lines[1].contains("), 0 restarts  Up 1 second, unhealthy ("), "\(lines[1])")
+        #expect(lines[1].hasSuffix("), 2 restarts"), "\(lines[1])")
 
         // Without --restarts: one list call, the rest from its answer.
         fake.clearRequests()
@@ -69,7 +72,7 @@ func logFrame(_ stream: UInt8, _ text: String) -> [UInt8] {
         #expect(result.code == 0)
         #expect(result.out == """
             provider acme: stopped (store sqlite, image \(image))
-              gateway: tcp://localhost:16001, admin: http://localhost:18081
+              gateways connect to 127.0.0.1:16001, admin at http://127.0.0.1:18081/
               admin admin_panel_acme: Exited (0), 0 restarts
               ingest remote_server_acme: Exited (0), 1 restart
               network: tenantctl_acme, volume: tenantctl_acme_data
@@ -77,14 +80,13 @@ func logFrame(_ stream: UInt8, _ text: String) -> [UInt8] {
             """)
         let json = await tenantctl(["status", "acme", "--json"], transport: fake)
         let status = try #require(JSONSerialization.jsonObject(with: Data(json.out.utf8)) as? [String: Any])
-        #expect(Set(status.keys).isSuperset(of: ["provider", "state", "gateway_port", "admin_port", "containers", "store", "image", "gateway_url", "admin_url"]))
+        #expect(Set(status.keys).isSuperset(of: ["provider", "state", "gateway_port", "admin_port", "containers", "store", "image", "gateway_address", "admin_url"]))
     }
 
-    @Test func publishedHostFollowsTheEngine() {
-        #expect(ProviderInventory.publishedHost(endpoint: "unix:///var/run/docker.sock") == "localhost")
-        #expect(ProviderInventory.publishedHost(endpoint: "tcp://10.1.2.3:2375") == "10.1.2.3")
-        #expect(ProviderInventory.publishedHost(endpoint: "tcp://[fd00::1]:2375") == "fd00::1")
-        #expect(ProviderInventory.url("http", "fd00::1", 8081) == "http://[fd00::1]:8081")
+    @Test func addressesNameTheEnginesHost() {
+        #expect(ProviderInventory.gatewayAddress(host: "10.1.2.3", port: 6001) == "10.1.2.3:6001")
+        #expect(ProviderInventory.gatewayAddress(host: "fd00::1", port: 6001) == "[fd00::1]:6001")
+        #expect(ProviderInventory.adminURL(host: "fd00::1", port: 8081) == "http://[fd00::1]:8081/")
     }
 }
 

@@ -12,9 +12,9 @@ import Testing
     @Test func anotherProvidersAdminPortIsRefusedBeforeTouchingTheRunningProvider() async throws {
         let fake = FakeDockerTransport(images: [image])
         #expect(await tenantctl(startArgs("acme"), transport: fake).code == 0)
-        #expect(await tenantctl(["start-provider", "beta", "--image", image, "--gateway-port", "16003", "--admin-port", "18083"], transport: fake).code == 0)
+        #expect(await tenantctl(["start-provider", "beta", "--image", image, "--gateway-port", "16003", "--admin-port", "18083", "--no-wait"], transport: fake).code == 0)
         fake.clearRequests()
-        let result = await tenantctl(["start-provider", "acme", "--image", image, "--gateway-port", "18083"], transport: fake)
+        let result = await tenantctl(["start-provider", "acme", "--image", image, "--gateway-port", "18083", "--no-wait"], transport: fake)
         #expect(result.code == ExitStatus.conflict)
         #expect(result.err == "tenantctl: error: gateway port 18083 (--gateway-port) is held by the admin port of provider beta (admin_panel_beta)\n")
         #expect(fake.changingRequests.isEmpty)
@@ -28,10 +28,10 @@ import Testing
 
     @Test func aStoppedProvidersReservedPortCountsAndNamesTheProvider() async {
         let fake = FakeDockerTransport(images: [image])
-        #expect(await tenantctl(["start-provider", "beta", "--image", image, "--gateway-port", "16003", "--admin-port", "18083"], transport: fake).code == 0)
+        #expect(await tenantctl(["start-provider", "beta", "--image", image, "--gateway-port", "16003", "--admin-port", "18083", "--no-wait"], transport: fake).code == 0)
         #expect(await tenantctl(["stop", "beta"], transport: fake).code == 0)
         fake.clearRequests()
-        let result = await tenantctl(["start-provider", "acme", "--image", image, "--gateway-port", "16005", "--admin-port", "16003"], transport: fake)
+        let result = await tenantctl(["start-provider", "acme", "--image", image, "--gateway-port", "16005", "--admin-port", "16003", "--no-wait"], transport: fake)
         #expect(result.code == ExitStatus.conflict)
         #expect(result.err.contains("admin port 16003 (--admin-port) is held by the gateway port of provider beta (remote_server_beta)"))
         #expect(fake.changingRequests.isEmpty)
@@ -42,7 +42,7 @@ import Testing
         let listener = try HeldPort()
         let fake = FakeDockerTransport(images: [image])
         let result = await tenantctl(
-            ["start-provider", "acme", "--image", image, "--gateway-port", String(listener.port), "--admin-port", "18081"], transport: fake)
+            ["start-provider", "acme", "--image", image, "--gateway-port", String(listener.port), "--admin-port", "18081", "--no-wait"], transport: fake)
         #expect(result.code == ExitStatus.conflict)
         #expect(result.err == "tenantctl: error: gateway port \(listener.port) (--gateway-port) is in use on this host by a process that is not a Docker container\n")
         #expect(fake.changingRequests.isEmpty)

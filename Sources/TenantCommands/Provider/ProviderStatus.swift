@@ -8,9 +8,12 @@ extension TenantCtl {
     public struct ProviderStatus: AsyncParsableCommand {
         public static let configuration = CommandConfiguration(
             commandName: "status",
-            abstract: "Show one provider's state, ports, containers with health, network and volume.",
+            abstract: "Show one provider's state, store, image, addresses, servers with uptime, health and restarts, network and volume.",
             discussion: """
-                Exits 3 when no Docker object carries the provider's label.
+                Health is probed now, over the published ports: the gateway port must answer a protocol \
+                exchange and the admin port's /health 200, each within 2 s; a hung or dead server shows as \
+                unhealthy with the reason. Each server also shows the engine's status with uptime (`Up 5 \
+                minutes`) and its restart count. Exits 3 when no Docker object carries the provider's label.
 
                 Examples:
                   tenantctl status acme
@@ -35,7 +38,7 @@ extension TenantCtl {
             var volume: String?
             var store: String?
             var image: String?
-            var gatewayURL: String?
+            var gatewayAddress: String?
             var adminURL: String?
         }
 
@@ -46,7 +49,7 @@ extension TenantCtl {
             async let summaries = providerContainers(client, provider)
             async let networks = client.listNetworks(labels: [label])
             async let volumes = client.listVolumes(labels: [label])
-            let host = ProviderInventory.publishedHost(endpoint: client.transport.endpoint)
+            let host = ServerProbe.host(forEngineEndpoint: client.transport.endpoint)
             var view = ProviderInventory.view(provider: provider.rawValue, summaries: try await summaries, host: host)
             let networkNames: [String]
             let volumeNames: [String]
@@ -59,18 +62,21 @@ extension TenantCtl {
             guard !view.containers.isEmpty || !networkNames.isEmpty || !volumeNames.isEmpty else {
                 throw TenantCtlError.unknownProvider(provider)
             }
-            // The summary has no restart count and shows health only while running: inspect each.
-            view = await ProviderInventory.inspect([view], client: client)[0]
+            let listed = view
+            async let probed = ProviderHealth.probe(listed, host: host)
+            let restarts = await ProviderInventory.readRestarts([listed], client: client)[0]
+            view = await probed
+            for index in view.containers.indices { view.containers[index].restarts = restarts.containers[index].restarts }
             let status = Status(
                 provider: view.provider, state: view.containers.isEmpty ? "absent" : view.state, gatewayPort: view.gatewayPort,
                 adminPort: view.adminPort, containers: view.containers, network: networkNames.first, volume: volumeNames.first,
-                store: view.store, image: view.image, gatewayURL: view.gatewayURL, adminURL: view.adminURL)
+                store: view.store, image: view.image, gatewayAddress: view.gatewayAddress, adminURL: view.adminURL)
             if json {
                 try JSONOutput.print(status)
                 return
             }
             Console.print("provider \(status.provider): \(status.state) (store \(status.store ?? "-"), image \(status.image ?? "-"))")
-            Console.print("  gateway: \(status.gatewayURL ?? "-"), admin: \(status.adminURL ?? "-")")
+            Console.print("  gateways connect to \(status.gatewayAddress ?? "-"), admin at \(status.adminURL ?? "-")")
             for container in status.containers {
                 Console.print("  \(container.role) \(container.name): \(ContainerView.summary(container))")
             }

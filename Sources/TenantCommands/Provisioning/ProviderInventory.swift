@@ -13,17 +13,20 @@ public struct ContainerView: Sendable, Codable, Hashable {
     public var role: String
     /// Engine state.
     public var state: String
-    /// Health (`healthy`, `unhealthy`, `starting`), when inspected and known.
+    /// `healthy` or `unhealthy` from tenantctl's probe of a running server (see
+    /// ``ProviderHealth``); nil when not probed or not running.
     public var health: String?
+    /// Why the probe failed, when unhealthy.
+    public var healthDetail: String?
     /// Image reference it was created from.
     public var image: String?
-    /// The engine's status with uptime or exit (`Up 5 minutes`, `Exited (0) 2 hours ago`),
-    /// health left to ``health``.
+    /// The engine's status with uptime or exit (`Up 5 minutes`, `Exited (0) 2 hours ago`).
     public var status: String?
     /// Times the engine restarted it under its restart policy (from an inspection).
     public var restarts: Int?
-    /// Where it is published on the engine's host (`tcp://localhost:6001`, `http://localhost:8081`).
-    public var url: String?
+    /// Where it is reached on the engine's host: the gateway address `HOST:PORT` of the ingest
+    /// server, the admin URL `http://HOST:PORT/` of the admin app.
+    public var address: String?
 }
 
 /// One provider as `list --json` prints it.
@@ -42,9 +45,9 @@ public struct ProviderView: Sendable, Codable, Hashable {
     public var store: String?
     /// The servers' image (the admin container's, else the ingest container's).
     public var image: String?
-    /// The gateway protocol address, `tcp://HOST:PORT`.
-    public var gatewayURL: String?
-    /// The admin panel, `http://HOST:PORT`.
+    /// Where gateways connect, `HOST:PORT`, as `start-provider` prints it.
+    public var gatewayAddress: String?
+    /// The admin panel, `http://HOST:PORT/`.
     public var adminURL: String?
 }
 
@@ -54,8 +57,9 @@ public enum ProviderInventory {
     static let serverRoles: [Role] = [.ingest, .admin]
 
     /// Providers from `summaries` (containers carrying `io.tenantctl.provider`), sorted by
-    /// id; published URLs name `host`, the engine's host as clients reach it.
-    public static func providers(from summaries: [ContainerSummary], host: String = "localhost") -> [ProviderView] {
+    /// id; addresses name `host`, the engine's host as clients reach it
+    /// (``ServerProbe/host(forEngineEndpoint:)``).
+    public static func providers(from summaries: [ContainerSummary], host: String = "127.0.0.1") -> [ProviderView] {
         var byProvider: [String: [ContainerSummary]] = [:]
         for summary in summaries {
             guard let provider = summary.Labels?[Labels.provider] else { continue }
@@ -65,7 +69,7 @@ public enum ProviderInventory {
     }
 
     /// One provider's view.
-    public static func view(provider: String, summaries: [ContainerSummary], host: String = "localhost") -> ProviderView {
+    public static func view(provider: String, summaries: [ContainerSummary], host: String = "127.0.0.1") -> ProviderView {
         let servers = summaries.filter { summary in serverRoles.contains { $0.rawValue == summary.Labels?[Labels.role] } }
         let running = servers.filter { ObservedContainer($0).isRunning }
         let state: String
@@ -78,25 +82,25 @@ public enum ProviderInventory {
         }
         let gatewayPort = port(summaries, role: .ingest, containerPort: ProviderNames.ingestContainerPort)
         let adminPort = port(summaries, role: .admin, containerPort: ProviderNames.adminContainerPort)
-        let gatewayURL = gatewayPort.map { url("tcp", host, $0) }
-        let adminURL = adminPort.map { url("http", host, $0) }
+        let gatewayAddress = gatewayPort.map { Self.gatewayAddress(host: host, port: $0) }
+        let adminURL = adminPort.map { Self.adminURL(host: host, port: $0) }
         let containers = summaries.map { summary in
             let role = summary.Labels?[Labels.role] ?? ""
             return ContainerView(
-                name: summary.name, id: summary.Id, role: role, state: summary.State, health: health(summary.Status), image: summary.Image,
+                name: summary.name, id: summary.Id, role: role, state: summary.State, health: nil, image: summary.Image,
                 status: uptime(summary.Status), restarts: nil,
-                url: role == Role.ingest.rawValue ? gatewayURL : role == Role.admin.rawValue ? adminURL : nil)
+                address: role == Role.ingest.rawValue ? gatewayAddress : role == Role.admin.rawValue ? adminURL : nil)
         }.sorted { ($0.role, $0.name) < ($1.role, $1.name) }
         let serverLabels = servers.first { $0.Labels?[Labels.role] == Role.admin.rawValue }?.Labels ?? servers.first?.Labels
         return ProviderView(
             provider: provider, state: state, gatewayPort: gatewayPort, adminPort: adminPort, containers: containers,
             store: serverLabels.map(storeKind), image: containers.first { $0.role == Role.admin.rawValue }?.image ?? containers.first?.image,
-            gatewayURL: gatewayURL, adminURL: adminURL)
+            gatewayAddress: gatewayAddress, adminURL: adminURL)
     }
 
-    /// Fills each container's restart count and exact health from one inspection each
-    /// (the list call has neither), at most `width` at a time.
-    static func inspect(_ views: [ProviderView], client: DockerClient, width: Int = 8) async -> [ProviderView] {
+    /// Fills each container's restart count from one inspection each (the list call has
+    /// none), at most `width` at a time.
+    static func readRestarts(_ views: [ProviderView], client: DockerClient, width: Int = 8) async -> [ProviderView] {
         let ids = views.flatMap { $0.containers.map(\.id) }
         var found: [String: ContainerInspect] = [:]
         await withTaskGroup(of: (String, ContainerInspect?).self) { group in
@@ -115,7 +119,6 @@ public enum ProviderInventory {
             for index in view.containers.indices {
                 guard let inspect = found[view.containers[index].id] else { continue }
                 view.containers[index].restarts = inspect.RestartCount
-                view.containers[index].health = inspect.State.Health?.Status ?? view.containers[index].health
             }
             return view
         }
@@ -127,19 +130,13 @@ public enum ProviderInventory {
         return labels[PlanLabels.sharedNetwork] != nil ? "cassandra-shared" : "cassandra"
     }
 
-    /// The host that published ports are reached on: the engine's own host for a TCP engine,
-    /// `localhost` for a local socket.
-    public static func publishedHost(endpoint: String) -> String {
-        for scheme in ["tcp://", "http://"] where endpoint.hasPrefix(scheme) {
-            let authority = endpoint.dropFirst(scheme.count).split(separator: "/").first.map(String.init) ?? ""
-            if let host = try? HostPort(parsing: authority, defaultPort: 2375).host, !host.isEmpty { return host }
-        }
-        return "localhost"
-    }
+    /// `HOST:PORT` for gateways (a v6 host in brackets).
+    public static func gatewayAddress(host: String, port: Int) -> String { "\(bracketed(host)):\(port)" }
 
-    static func url(_ scheme: String, _ host: String, _ port: Int) -> String {
-        "\(scheme)://\(host.contains(":") ? "[\(host)]" : host):\(port)"
-    }
+    /// `http://HOST:PORT/` for the admin panel.
+    public static func adminURL(host: String, port: Int) -> String { "http://\(bracketed(host)):\(port)/" }
+
+    static func bracketed(_ host: String) -> String { host.contains(":") ? "[\(host)]" : host }
 
     /// The published port: from the engine when running, else from the host-port label.
     static func port(_ summaries: [ContainerSummary], role: Role, containerPort: Int) -> Int? {
@@ -150,16 +147,8 @@ public enum ProviderInventory {
         return summary.Labels?[PlanLabels.hostPort].flatMap { Int($0) }
     }
 
-    /// Health from the summary's status text (`Up 2 minutes (healthy)`).
-    static func health(_ status: String?) -> String? {
-        guard let status else { return nil }
-        for word in ["unhealthy", "healthy", "health: starting"] where status.contains("(\(word))") {
-            return word == "health: starting" ? "starting" : word
-        }
-        return nil
-    }
-
-    /// The status text without its health suffix (`Up 2 minutes`).
+    /// The status text without a health suffix (`Up 2 minutes`; containers made before
+    /// tenantctl dropped the engine's health checks still carry one).
     static func uptime(_ status: String?) -> String? {
         guard var status else { return nil }
         for suffix in [" (healthy)", " (unhealthy)", " (health: starting)"] where status.hasSuffix(suffix) {
