@@ -16,7 +16,8 @@ import Testing
 
 private let environment = ProcessInfo.processInfo.environment
 private let enabled = environment["TENANTCTL_INTEGRATION"] == "1"
-/// Any image whose servers listen (the TCP fixture will do).
+/// Any image whose servers listen (the TCP fixture will do: these runs pass --no-wait, as
+/// the fixture does not speak the protocols start-provider waits for).
 private let image = environment["TENANTCTL_TEST_IMAGE"] ?? TenantctlVersion.defaultImage
 /// The real image: the jobs run its tenant-admin.
 private let realImage = environment["TENANTCTL_E2E_IMAGE"] ?? TenantctlVersion.defaultImage
@@ -113,10 +114,10 @@ struct OperationsIntegrationTests {
     @Test func takenPortsAreRefusedBeforeAnythingChanges() async throws {
         try await withProviders(2) { ids in
             let (a, b) = (ids[0], ids[1])
-            let startA = await tenantctl(["start-provider", a, "--image", image, "--json"])
+            let startA = await tenantctl(["start-provider", a, "--image", image, "--json", "--no-wait"])
             try #require(startA.code == 0, "\(startA.err)")
             let adminPortA = try #require(try object(startA.out)["admin_port"] as? Int)
-            let startB = await tenantctl(["start-provider", b, "--image", image, "--json"])
+            let startB = await tenantctl(["start-provider", b, "--image", image, "--json", "--no-wait"])
             try #require(startB.code == 0, "\(startB.err)")
             let before = try await fingerprint(b)
             let beforeA = try await fingerprint(a)
@@ -149,7 +150,7 @@ struct OperationsIntegrationTests {
     @Test func restartRestartsBothServersAndLogsMergeThem() async throws {
         try await withProviders(1) { ids in
             let id = ids[0]
-            try #require(await tenantctl(["start-provider", id, "--image", image]).code == 0)
+            try #require(await tenantctl(["start-provider", id, "--image", image, "--no-wait"]).code == 0)
             let before = try await fingerprint(id)
             let restart = await tenantctl(["restart", id, "--grace", "2"])
             #expect(restart.code == 0, "\(restart.err)")
