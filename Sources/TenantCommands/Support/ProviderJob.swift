@@ -122,8 +122,10 @@ extension ProviderJob.Outcome {
         case 3: throw TenantCtlError("\(what): \(reason)", exitCode: ExitStatus.notFound)
         case 4: throw TenantCtlError("\(what): \(reason)", exitCode: ExitStatus.conflict)
         case 64:
+            // The argument parser's first line names the option it does not know.
+            let first = output.split(separator: "\n").first.map(String.init) ?? reason
             throw TenantCtlError(
-                "\(what): the provider's image \(image ?? "") has a tenant-admin without this job (\(reason)); start the provider with a newer image first")
+                "\(what): the provider's image \(image ?? "") has a tenant-admin without this job (\(first)); start the provider with a newer image first")
         default: throw TenantCtlError("\(what): \(reason) (exit \(exitCode))")
         }
     }
