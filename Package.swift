@@ -89,14 +89,14 @@ targets += [
         name: "TenantCommandsTests",
         dependencies: [
             "TenantCommands", "TenantTestSupport", "DockerClient", "DockerAPI", "TenantModel", "TenantPlan",
-            "TenantCtlCassandra", "TenantCassandra",
+            "TenantCtlCassandra", "TenantCassandra", "TenantAuth",
             .product(name: "Logging", package: "swift-log"),
         ],
         swiftSettings: swift6
     ),
     .testTarget(
         name: "IntegrationTests",
-        dependencies: ["TenantCommands", "DockerClient", "DockerAPI", "TenantModel", "TenantTestSupport"],
+        dependencies: ["TenantCommands", "DockerClient", "DockerAPI", "TenantModel", "TenantTestSupport", "TenantSQLite", "TenantAuth"],
         swiftSettings: swift6
     ),
 ]
@@ -243,7 +243,7 @@ targets += [
     .executableTarget(
         name: "tenant-admin",
         dependencies: [
-            "AdminApp", "ServerSupport", "TenantModel", "TenantStoreFactory", "TenantMailer", "CMalloc",
+            "AdminApp", "ServerSupport", "TenantModel", "TenantStoreFactory", "TenantMailer", "TextFormat", "CMalloc",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ],
