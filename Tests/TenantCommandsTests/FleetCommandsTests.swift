@@ -190,6 +190,24 @@ private func jsonArray(_ text: String) throws -> [[String: Any]] {
         #expect(ports[4...5] == [46002, 48082])  // pinned high: integration tests in the same run take ports from 6001 up
     }
 
+    /// Both runs take the host lock before changing anything and look again once they hold
+    /// it, so the second finds the first's work done instead of creating it twice.
+    @Test func twoAppliesAtOnceNeverCreateAProviderTwice() async throws {
+        let fake = FakeDockerTransport(images: [image])
+        let path = try fleetFile(solar())
+        async let first = tenantctl(["apply", "--no-wait", "-f", path, "--json"], transport: fake)
+        async let second = tenantctl(["apply", "--no-wait", "-f", path, "--json"], transport: fake)
+        let (one, two) = await (first, second)
+        #expect(one.code == 0, "\(one.err)")
+        #expect(two.code == 0, "\(two.err)")
+        let creates = fake.requests.filter { $0.method == "POST" && $0.path.hasSuffix("/containers/create") }
+        #expect(creates.count == 6)
+        #expect(fake.containers.count == 6)
+        let actions = try jsonArray(one.out).map { $0["action"] as? String } + jsonArray(two.out).map { $0["action"] as? String }
+        #expect(actions.filter { $0 == "create" }.count == 3)
+        #expect(actions.filter { $0 == "unchanged" }.count == 3)
+    }
+
     @Test func usageErrors() async {
         let fake = FakeDockerTransport(images: [image])
         for args in [["apply", "--no-wait", "-f", "x.yaml", "--purge-data"], ["apply", "--no-wait", "-f", "x.yaml", "--parallel", "0"], ["apply"], ["diff"]] {
