@@ -9,6 +9,8 @@ struct IngestMetrics: Sendable {
     let errors: Counter
     let commits: Counter
     let connectionsOpen: Meter
+    /// Weight (readings plus one per report) waiting for group commit: how far storage is behind.
+    let queuedReadings: Meter
     let commitDuration: CoreMetrics.Timer
 
     init(factory: any MetricsFactory) {
@@ -19,6 +21,7 @@ struct IngestMetrics: Sendable {
         errors = Counter(label: "ingest.errors", factory: factory)
         commits = Counter(label: "ingest.commits", factory: factory)
         connectionsOpen = Meter(label: "ingest.connections.open", factory: factory)
+        queuedReadings = Meter(label: "ingest.queue.readings", factory: factory)
         commitDuration = CoreMetrics.Timer(label: "ingest.commit.duration", factory: factory)
     }
 }

@@ -1,4 +1,6 @@
+import Dispatch
 import Foundation
+import Synchronization
 
 /// The executable `name` built with the tests: the first directory at or above the running
 /// test bundle's that holds it (the same build directory, whatever `--scratch-path` is).
@@ -59,4 +61,21 @@ public func runProgram(
         out: (try? String(contentsOf: outFile, encoding: .utf8)) ?? "",
         err: (try? String(contentsOf: errFile, encoding: .utf8)) ?? "",
         timedOut: timedOut)
+}
+
+/// Waits until `process` exits, at most `timeout`: its exit status, or nil if it is still
+/// running then. The wait blocks a dispatch thread, never the test's task.
+public func exitStatus(of process: Process, within timeout: Duration) async -> Int32? {
+    let pending = Mutex<CheckedContinuation<Int32?, Never>?>(nil)
+    return await withCheckedContinuation { continuation in
+        pending.withLock { $0 = continuation }
+        DispatchQueue.global().async {
+            process.waitUntilExit()
+            pending.withLock { $0.take() }?.resume(returning: process.terminationStatus)
+        }
+        let (seconds, attoseconds) = timeout.components
+        DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(seconds * 1_000_000_000 + attoseconds / 1_000_000_000))) {
+            pending.withLock { $0.take() }?.resume(returning: nil)
+        }
+    }
 }
