@@ -81,7 +81,9 @@ targets += [
     .target(name: "TenantCtlCassandra", dependencies: ["TenantCommands", "TenantCassandra"], swiftSettings: swift6),
     .executableTarget(
         name: "tenantctl", dependencies: ["TenantCommands", "TenantCtlCassandra"], path: "Sources/tenantctl", swiftSettings: swift6),
-    .target(name: "TenantTestSupport", dependencies: ["DockerAPI", "DockerClient"], swiftSettings: swift6),
+    .target(
+        name: "TenantTestSupport",
+        dependencies: ["DockerAPI", "DockerClient", .product(name: "Subprocess", package: "swift-subprocess")], swiftSettings: swift6),
     .testTarget(name: "DockerClientTests", dependencies: ["DockerClient", "DockerAPI", "TenantTestSupport"], swiftSettings: swift6),
     .testTarget(name: "TenantPlanTests", dependencies: ["TenantPlan", "DockerAPI", "TenantModel"], swiftSettings: swift6),
     .testTarget(
@@ -196,6 +198,7 @@ targets += [
         dependencies: [
             "CCurlLoader", "TenantStorage", "TenantTime", "TextFormat",
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "Subprocess", package: "swift-subprocess"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ],
         swiftSettings: swift6
@@ -353,6 +356,9 @@ let package = Package(
         // in every admin container) for URL-encoded date strategies we do not use, and
         // "ConfigurationSupport" builds swift-configuration, which we do not use either.
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.20.0", traits: []),
+        // Child processes (the mail delivery child, the tests' program runner). No
+        // SubprocessFoundation trait: the admin app stays free of Foundation.
+        .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2", traits: []),
     ],
     targets: targets
 )
