@@ -41,21 +41,33 @@ extension TenantCtl {
         public func run() async throws {
             let provider = try validatedProviderID(id)
             let client = try await global.client()
-            let name = ProviderNames.container(role == .ingest ? .ingest : .admin, provider)
+            let wanted: Role = role == .ingest ? .ingest : .admin
+            // By its labels, as every command finds a provider's containers: a container that
+            // only has the expected name is not the provider's.
+            let found: ContainerSummary?
+            do {
+                found = try await client.listContainers(all: true, labels: ["\(Labels.provider)=\(provider)", "\(Labels.role)=\(wanted.rawValue)"])
+                    .first { !ObservedContainer($0).name.hasSuffix(Provisioner.replacedSuffix) }
+            } catch {
+                throw TenantCtlError("listing containers of \(provider)", error)
+            }
+            guard let found else {
+                throw TenantCtlError(
+                    "provider \(provider) has no \(role.rawValue) container (\(ProviderNames.container(wanted, provider)))", exitCode: ExitStatus.notFound)
+            }
+            let name = ObservedContainer(found).name, containerID = found.Id
             let tty: Bool
             do {
-                tty = try await client.inspectContainer(id: name).Config?.Tty ?? false
-            } catch .notFound {
-                throw TenantCtlError("provider \(provider) has no \(role.rawValue) container (\(name))", exitCode: ExitStatus.notFound)
+                tty = try await client.inspectContainer(id: containerID).Config?.Tty ?? false
             } catch {
                 throw TenantCtlError("inspecting \(name)", error)
             }
             let writer = LogWriter(tty: tty)
             do {
                 if follow {
-                    try await client.followLogs(id: name, tail: tail) { writer.write($0) }
+                    try await client.followLogs(id: containerID, tail: tail) { writer.write($0) }
                 } else {
-                    writer.write(try await client.logs(id: name, tail: tail))
+                    writer.write(try await client.logs(id: containerID, tail: tail))
                 }
             } catch {
                 throw TenantCtlError("reading logs of \(name)", error)
