@@ -28,7 +28,7 @@ struct GatewaysController {
             let gateways = try await services.store.gateways()
             let customers = try await services.store.customers()
             return Pages.page("Gateways", context: context, active: "Gateways",
-                              Views.gateways(gateways, customers: customers, now: services.nowMillis, settings: settings, flash: Pages.flash(try request.query)))
+                              HTML(unconverted: Views.gateways(gateways, customers: customers, now: services.nowMillis, settings: settings, flash: Pages.flash(try request.query).description)))
         }
         router.post("/gateways/assign") { _, context in
             try await assign(gateway: try context.form.required("gateway"), context: context)
@@ -53,7 +53,7 @@ struct GatewaysController {
             let hash = try await Blocking.run { try PasswordHasher.hash(key) }
             _ = try await services.store.setKeyHash(gateway: gateway.id, hash: hash)
             services.logger.info("gateway key generated", metadata: ["gateway": "\(gateway.id)"])
-            let body = "<p>New key for gateway <strong>\(h(gateway.id))</strong>. It is shown only now: configure it on the gateway as its <code>key</code>.</p><p class=\"secret\" id=\"gateway-key\">\(h(key))</p><p><a href=\"/gateways/\(h(gateway.id))\">Back to the gateway</a></p>"
+            let body: HTML = "<p>New key for gateway <strong>\(gateway.id)</strong>. It is shown only now: configure it on the gateway as its <code>key</code>.</p><p class=\"secret\" id=\"gateway-key\">\(key)</p><p><a href=\"/gateways/\(gateway.id)\">Back to the gateway</a></p>"
             return Pages.page("Gateway key", context: context, active: "Gateways", body)
         }
     }
@@ -121,7 +121,7 @@ struct GatewaysController {
         let bars = SVGChart.energyBars(days, zone: zone, title: "Energy per day of \(gateway.id)")
         let customers = try await services.store.customers()
         return Pages.page("Gateway \(gateway.id)", context: context, active: "Gateways",
-                          Views.gateway(gateway, customers: customers, sensors: sensors, chart: chart, bars: bars, settings: settings, now: now, context: context, flash: Pages.flash(query)))
+                          HTML(unconverted: Views.gateway(gateway, customers: customers, sensors: sensors, chart: chart, bars: bars, settings: settings, now: now, context: context, flash: Pages.flash(query).description)))
     }
 }
 
