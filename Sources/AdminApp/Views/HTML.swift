@@ -1,6 +1,5 @@
 import FoundationEssentials
 import Hummingbird
-import TextFormat
 
 /// Markup that is safe to send. Its only ways in are string literals in this module's
 /// source, which are trusted, and interpolation, which escapes every `String` and passes
@@ -64,22 +63,7 @@ struct HTML: Sendable, Hashable, ExpressibleByStringInterpolation, CustomStringC
     static func redirect(_ location: String) -> Response {
         Response(status: .seeOther, headers: [.location: location])
     }
-
-    /// Markup built as a `String` by a view not converted to `HTML` yet (the gateway, report
-    /// and settings pages, the SVG charts, the mails): those escape with ``h(_:)`` by hand.
-    /// Transitional: remove with ``h(_:)`` once they build `HTML`.
-    init(unconverted markup: String) { self.markup = markup }
-
-    /// `text` escaped, as a `String`, for the views not converted yet.
-    static func escape(_ text: String) -> String {
-        var out = ""
-        escape(text, into: &out)
-        return out
-    }
 }
-
-/// Escapes `text` for HTML text and attribute values (views not converted to ``HTML`` yet).
-func h(_ text: String) -> String { HTML.escape(text) }
 
 extension Sequence where Element == HTML {
     /// The pieces one after another, with `separator` between them.
