@@ -53,7 +53,7 @@ struct GatewaysController {
             let hash = try await Blocking.run { try PasswordHasher.hash(key) }
             _ = try await services.store.setKeyHash(gateway: gateway.id, hash: hash)
             services.logger.info("gateway key generated", metadata: ["gateway": "\(gateway.id)"])
-            let body: HTML = "<p>New key for gateway <strong>\(gateway.id)</strong>. It is shown only now: configure it on the gateway as its <code>key</code>.</p><p class=\"secret\" id=\"gateway-key\">\(key)</p><p><a href=\"/gateways/\(gateway.id)\">Back to the gateway</a></p>"
+            let body = Views.gatewayKey(gateway.id, key: key)
             return Pages.page("Gateway key", context: context, active: "Gateways", body)
         }
     }

@@ -47,4 +47,9 @@ extension Views {
         html += "<p><a href=\"/reports?gateway=\(g.id)\">Power report for this gateway</a> · <a href=\"/gateways/\(g.id)/chart.svg?range=\(chart.range.rawValue)&amp;end=\(chart.endDay)\">chart as SVG</a></p>"
         return html
     }
+
+    /// A new gateway key, shown once.
+    static func gatewayKey(_ gateway: String, key: String) -> HTML {
+        "<p>New key for gateway <strong>\(gateway)</strong>. It is shown only now: configure it on the gateway as its <code>key</code>.</p><p class=\"secret\" id=\"gateway-key\">\(key)</p><p><a href=\"/gateways/\(gateway)\">Back to the gateway</a></p>"
+    }
 }
