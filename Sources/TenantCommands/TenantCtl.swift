@@ -18,7 +18,7 @@ public struct TenantCtl: AsyncParsableCommand {
             """,
         version: TenantctlVersion.current,
         subcommands: [
-            ProviderStart.self, ProviderStop.self, ProviderList.self, ProviderStatus.self, ProviderLogs.self,
+            ProviderStart.self, ProviderStop.self, ProviderList.self, ProviderStatus.self, ProviderTop.self, ProviderLogs.self,
             ProviderRemove.self, ProviderPlan.self, KeyspaceCreate.self, DatabaseCommand.self, Doctor.self,
         ]
     )

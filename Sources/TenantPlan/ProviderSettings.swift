@@ -56,6 +56,10 @@ public struct ProviderSettings: Sendable, Hashable {
     public var memoryBytes: Int64?
     /// CPU limit per container in 1e-9 CPUs; nil for none.
     public var nanoCPUs: Int64?
+    /// The subnet of the provider's network when this run creates it; nil leaves the choice
+    /// to the engine. An existing network keeps its subnet: this is not part of the
+    /// containers' config hash.
+    public var subnet: IPv4Block?
 
     /// Default memory limit per container: 512 MiB.
     public static let defaultMemoryBytes: Int64 = 512 * 1024 * 1024
@@ -65,7 +69,8 @@ public struct ProviderSettings: Sendable, Hashable {
     /// Creates settings.
     public init(
         id: ProviderID, image: String, gatewayPort: Int, adminPort: Int, store: StoreChoice = .sqlite,
-        memoryBytes: Int64? = ProviderSettings.defaultMemoryBytes, nanoCPUs: Int64? = ProviderSettings.defaultNanoCPUs
+        memoryBytes: Int64? = ProviderSettings.defaultMemoryBytes, nanoCPUs: Int64? = ProviderSettings.defaultNanoCPUs,
+        subnet: IPv4Block? = nil
     ) {
         self.id = id
         self.image = image
@@ -74,6 +79,7 @@ public struct ProviderSettings: Sendable, Hashable {
         self.store = store
         self.memoryBytes = memoryBytes
         self.nanoCPUs = nanoCPUs
+        self.subnet = subnet
     }
 }
 
@@ -86,6 +92,9 @@ public enum ProviderNames {
     public static let ingestContainerPort = 6000
     /// Port tenant-admin listens on inside its container.
     public static let adminContainerPort = 80
+    /// Port both servers serve `/metrics` on inside their containers, without a token: on the
+    /// provider's network only, never published (tenantctl reads it with `--print-metrics`).
+    public static let metricsContainerPort = 9464
 
     /// The provider's bridge network.
     public static func network(_ id: ProviderID) -> String { "tenantctl_\(id)" }

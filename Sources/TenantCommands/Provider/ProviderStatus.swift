@@ -8,9 +8,13 @@ extension TenantCtl {
     public struct ProviderStatus: AsyncParsableCommand {
         public static let configuration = CommandConfiguration(
             commandName: "status",
-            abstract: "Show one provider's state, ports, containers with health, network and volume.",
+            abstract: "Show one provider's state, ports, containers with health, network, volume and live figures.",
             discussion: """
-                Exits 3 when no Docker object carries the provider's label.
+                Health is probed now, over the published ports: the gateway port must answer a protocol \
+                exchange and the admin port's /health 200, each within 2 s; a hung or dead server shows as \
+                unhealthy with the reason. Live figures (gateways connected, readings in the last minute, last \
+                reading's age, mails pending) come from the running servers' metrics, read through the engine as \
+                `tenantctl top` does. Exits 3 when no Docker object carries the provider's label.
 
                 Examples:
                   tenantctl status acme
@@ -33,6 +37,8 @@ extension TenantCtl {
             var containers: [ContainerView]
             var network: String?
             var volume: String?
+            /// From the servers' metrics; nil when no container runs.
+            var live: LiveFigures?
         }
 
         public func run() async throws {
@@ -54,15 +60,11 @@ extension TenantCtl {
             guard !view.containers.isEmpty || !networkNames.isEmpty || !volumeNames.isEmpty else {
                 throw TenantCtlError.unknownProvider(provider)
             }
-            // The summary only shows health for running containers; inspect for the exact value.
-            for index in view.containers.indices {
-                if let inspect = try? await client.inspectContainer(id: view.containers[index].id) {
-                    view.containers[index].health = inspect.State.Health?.Status
-                }
-            }
+            view = await ProviderHealth.probe(view, host: ServerProbe.host(forEngineEndpoint: client.transport.endpoint))
             let status = Status(
                 provider: view.provider, state: view.containers.isEmpty ? "absent" : view.state, gatewayPort: view.gatewayPort,
-                adminPort: view.adminPort, containers: view.containers, network: networkNames.first, volume: volumeNames.first)
+                adminPort: view.adminPort, containers: view.containers, network: networkNames.first, volume: volumeNames.first,
+                live: view.containers.contains { $0.state == "running" } ? await LiveFigureReader.read(client, view) : nil)
             if json {
                 try JSONOutput.print(status)
                 return
@@ -70,9 +72,15 @@ extension TenantCtl {
             Console.print("provider \(status.provider): \(status.state)")
             Console.print("  gateway port: \(status.gatewayPort.map(String.init) ?? "-"), admin port: \(status.adminPort.map(String.init) ?? "-")")
             for container in status.containers {
-                Console.print("  \(container.role) \(container.name): \(container.state)\(container.health.map { ", \($0)" } ?? "")")
+                let health = container.health.map { ", \($0)" } ?? ""
+                let detail = container.healthDetail.map { " (\($0))" } ?? ""
+                Console.print("  \(container.role) \(container.name): \(container.state)\(health)\(detail)")
             }
             Console.print("  network: \(status.network ?? "-"), volume: \(status.volume ?? "-")")
+            if let live = status.live {
+                Console.print("  live: \(live.summary)")
+                for problem in live.problems ?? [] { Console.print("  (no figures from \(problem))") }
+            }
         }
     }
 }
