@@ -48,6 +48,15 @@ public struct AdminOptions: ParsableArguments, Sendable {
     @Flag(help: "Refuse to send over smtp:// without STARTTLS [environment: TENANT_SMTP_REQUIRE_TLS=1].")
     public var smtpRequireTLS = false
 
+    @Option(help: ArgumentHelp("Set this staff user's password to the crypt hash in TENANT_ADMIN_PASSWORD_HASH, end its sessions, and exit (tenantctl reset-password).", valueName: "USER"))
+    public var setPassword: String?
+
+    @Option(help: ArgumentHelp("Copy the SQLite store online to PATH, check the copy, and exit (tenantctl backup).", valueName: "PATH"))
+    public var backupTo: String?
+
+    @Option(help: ArgumentHelp("Replace the SQLite store with the checked copy at PATH, and exit; the servers must be stopped (tenantctl restore).", valueName: "PATH"))
+    public var restoreFrom: String?
+
     /// The mailer's child process: one delivery read from stdin (DeliveryProcessTransport).
     @Flag(name: .customLong("deliver-mail"), help: .hidden)
     public var deliverMail = false
@@ -67,6 +76,17 @@ public enum AdminInvocation: Sendable, Equatable {
     case run(AdminServerSettings)
 }
 
+/// A one-shot job `tenant-admin` runs on its store and exits.
+public enum MaintenanceJob: Sendable, Equatable {
+    /// Set `user`'s password to the crypt `hash` (from TENANT_ADMIN_PASSWORD_HASH: only a hash
+    /// ever travels) and end its sessions.
+    case setPassword(user: String, hash: String)
+    /// Copy the SQLite store online to this path.
+    case backup(path: String)
+    /// Replace the SQLite store with the copy at this path.
+    case restore(path: String)
+}
+
 /// Everything `tenant-admin` needs to run, checked: flags first, then environment, then defaults.
 public struct AdminServerSettings: Sendable, Equatable {
     public var provider: ProviderID
@@ -79,6 +99,8 @@ public struct AdminServerSettings: Sendable, Equatable {
     public var bootstrapHash: String?
     public var smtp: SMTPConfiguration?
     public var migrateOnly: Bool
+    /// A one-shot job on the store instead of serving (tenantctl reset-password, backup, restore).
+    public var maintenance: MaintenanceJob?
     /// Deprecated variables that were read, to log once logging is up.
     public var warnings: [String]
 
@@ -146,11 +168,22 @@ public struct AdminServerSettings: Sendable, Equatable {
                 password: source.value(flag: nil, variable: "TENANT_SMTP_PASSWORD"), from: from,
                 requireTLS: source.isOn(flag: options.smtpRequireTLS, variable: "TENANT_SMTP_REQUIRE_TLS"))
         }
+        let jobs: [MaintenanceJob?] = [
+            try options.setPassword.map { user throws(ServerFailure) in
+                guard let hash = source.value(flag: nil, variable: "TENANT_ADMIN_PASSWORD_HASH"), hash.hasPrefix("$") else {
+                    throw .usage("--set-password needs TENANT_ADMIN_PASSWORD_HASH, a crypt hash ($y$...)")
+                }
+                return .setPassword(user: user, hash: hash)
+            },
+            options.backupTo.map { .backup(path: $0) }, options.restoreFrom.map { .restore(path: $0) },
+        ]
+        let maintenance = jobs.compactMap { $0 }
+        guard maintenance.count <= 1 else { throw .usage("--set-password, --backup-to and --restore-from exclude each other") }
         return .run(
             AdminServerSettings(
                 provider: provider, store: store, listen: listen, metricsListen: metricsListen, log: log,
                 secureCookies: source.isOn(flag: options.secureCookies, variable: "TENANT_SECURE_COOKIES"), bootstrapHash: bootstrapHash,
-                smtp: smtp, migrateOnly: options.migrateOnly, warnings: source.deprecations))
+                smtp: smtp, migrateOnly: options.migrateOnly, maintenance: maintenance.first, warnings: source.deprecations))
     }
 
     /// `--health-check`: `GET /health` answered with 200.

@@ -369,13 +369,17 @@ public struct ContainerInspect: Codable, Sendable, Hashable {
     public var NetworkSettings: NetworkSettings?
 
     /// Creates a value (for tests and fakes).
-    public init(Id: String, Name: String, State: ContainerState, Config: ContainerConfig? = nil, HostConfig: HostConfig? = nil, NetworkSettings: NetworkSettings? = nil) {
+    public init(
+        Id: String, Name: String, State: ContainerState, Config: ContainerConfig? = nil, HostConfig: HostConfig? = nil,
+        NetworkSettings: NetworkSettings? = nil, RestartCount: Int? = nil
+    ) {
         self.Id = Id
         self.Name = Name
         self.State = State
         self.Config = Config
         self.HostConfig = HostConfig
         self.NetworkSettings = NetworkSettings
+        self.RestartCount = RestartCount
     }
 }
 

@@ -22,17 +22,17 @@ public struct CurlTransport: DockerTransport {
         endpoint = host
         if host.hasPrefix("unix://") {
             let path = String(host.dropFirst("unix://".count))
-            guard !path.isEmpty else { throw .unreachable(endpoint: host, reason: "DOCKER_HOST names no socket path") }
+            guard !path.isEmpty else { throw .invalidAddress(address: host, reason: "unix:// names no socket path") }
             socketPath = path
             baseURL = "http://localhost"
         } else if host.hasPrefix("tcp://") || host.hasPrefix("http://") {
             let rest = host.hasPrefix("tcp://") ? host.dropFirst("tcp://".count) : host.dropFirst("http://".count)
             let authority = rest.split(separator: "/", maxSplits: 1).first.map(String.init) ?? ""
-            guard !authority.isEmpty else { throw .unreachable(endpoint: host, reason: "DOCKER_HOST names no host") }
+            guard !authority.isEmpty else { throw .invalidAddress(address: host, reason: "tcp:// names no host") }
             socketPath = nil
             baseURL = "http://\(authority)"
         } else {
-            throw .unreachable(endpoint: host, reason: "unsupported DOCKER_HOST scheme: expected unix:// or tcp://")
+            throw .invalidAddress(address: host, reason: "expected unix://PATH or tcp://HOST:PORT")
         }
     }
 
@@ -106,7 +106,7 @@ final class CurlCall: @unchecked Sendable {
         tc_setopt_string(handle, CURLOPT_CUSTOMREQUEST, request.method)
         headers = curl_slist_append(headers, "Expect:")
         if let body = request.body {
-            headers = curl_slist_append(headers, "Content-Type: application/json")
+            headers = curl_slist_append(headers, "Content-Type: \(request.contentType ?? "application/json")")
             tc_setopt_off(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(body.count))
             body.withUnsafeBytes { raw in
                 _ = tc_setopt_pointer(handle, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: raw.baseAddress ?? UnsafeRawPointer(errorBuffer)))
@@ -147,6 +147,9 @@ final class CurlCall: @unchecked Sendable {
             throw CancellationError()
         case CURLE_OPERATION_TIMEDOUT:
             throw DockerTransportError.timedOut(Self.message(code, errorBuffer))
+        case CURLE_COULDNT_CONNECT where socketPath != nil:
+            // libcurl's text names the URL's placeholder host ("localhost port 80"), not the socket.
+            throw DockerTransportError.unreachable(Self.socketProblem(socketPath!))
         case CURLE_COULDNT_CONNECT, CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY:
             throw DockerTransportError.unreachable(Self.message(code, errorBuffer))
         default:
@@ -164,6 +167,15 @@ final class CurlCall: @unchecked Sendable {
             }
         }
         body.append(contentsOf: bytes)
+    }
+
+    /// Why a unix socket did not accept a connection, naming its path.
+    static func socketProblem(_ path: String) -> String {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return "socket \(path): \(String(cString: strerror(errno)))" }
+        guard info.st_mode & mode_t(S_IFMT) == mode_t(S_IFSOCK) else { return "\(path) is not a socket" }
+        guard access(path, R_OK | W_OK) == 0 else { return "socket \(path): \(String(cString: strerror(errno)))" }
+        return "socket \(path) refuses connections"
     }
 
     private static func message(_ code: CURLcode, _ buffer: UnsafeMutablePointer<CChar>) -> String {

@@ -109,16 +109,21 @@ public struct DockerClient: Sendable {
 
     /// `GET /containers/{id}/logs`: the raw log bytes (multiplexed unless the container
     /// has a TTY; split them with ``LogDemuxer``).
-    public func logs(id: String, tail: Int? = nil) async throws(DockerError) -> [UInt8] {
-        let response = try await call("GET", "/containers/\(escape(id))/logs", query: Self.logQuery(follow: false, tail: tail))
+    /// `since` is a Unix time in seconds (fractions allowed, as the engine takes them);
+    /// `timestamps` prefixes each line with its RFC 3339 nanosecond time.
+    public func logs(id: String, tail: Int? = nil, since: Double? = nil, timestamps: Bool = false) async throws(DockerError) -> [UInt8] {
+        let query = Self.logQuery(follow: false, tail: tail, since: since, timestamps: timestamps)
+        let response = try await call("GET", "/containers/\(escape(id))/logs", query: query)
         return Array(response.body)
     }
 
     /// `GET /containers/{id}/logs?follow=1`: streams log bytes to `sink` until the
     /// container stops or the calling task is cancelled.
-    public func followLogs(id: String, tail: Int? = nil, sink: @escaping @Sendable ([UInt8]) -> Void) async throws(DockerError) {
-        let request = DockerRequest(
-            method: "GET", path: versioned("/containers/\(escape(id))/logs"), query: Self.logQuery(follow: true, tail: tail), timeout: nil)
+    public func followLogs(
+        id: String, tail: Int? = nil, since: Double? = nil, timestamps: Bool = false, sink: @escaping @Sendable ([UInt8]) -> Void
+    ) async throws(DockerError) {
+        let query = Self.logQuery(follow: true, tail: tail, since: since, timestamps: timestamps)
+        let request = DockerRequest(method: "GET", path: versioned("/containers/\(escape(id))/logs"), query: query, timeout: nil)
         let response: DockerResponse
         do {
             response = try await transport.stream(request, sink: sink)
@@ -139,6 +144,31 @@ public struct DockerClient: Sendable {
         let inspected = try await call("GET", "/exec/\(escape(exec.Id))/json")
         let state = try Self.decode(ExecInspect.self, inspected, "exec inspect")
         return (state.Running ? -1 : state.ExitCode ?? -1, Array(started.body))
+    }
+
+    // MARK: Archives
+
+    /// `PUT /containers/{id}/archive?path=`: unpacks the tar `archive` into directory `path`
+    /// of a (created or stopped) container; files reach its volumes too.
+    public func putArchive(id: String, path: String, archive: Data) async throws(DockerError) {
+        var request = try self.request("PUT", "/containers/\(escape(id))/archive", query: [("path", path)], body: Optional<EmptyObject>.none)
+        request.body = archive
+        request.contentType = "application/x-tar"
+        request.timeout = timeout + .seconds(max(1, Int64(archive.count / 10_000_000)))
+        _ = try await Self.perform(transport, request)
+    }
+
+    /// `GET /containers/{id}/archive?path=`: streams a tar of `path` (from a running or
+    /// stopped container) to `sink` as it arrives, so a large file never sits in memory.
+    public func getArchive(id: String, path: String, sink: @escaping @Sendable ([UInt8]) -> Void) async throws(DockerError) {
+        let request = DockerRequest(method: "GET", path: versioned("/containers/\(escape(id))/archive"), query: [("path", path)], timeout: nil)
+        let response: DockerResponse
+        do {
+            response = try await transport.stream(request, sink: sink)
+        } catch {
+            throw Self.map(error, transport: transport, operation: "GET archive")
+        }
+        try Self.check(response)
     }
 
     // MARK: Networks
@@ -285,8 +315,11 @@ public struct DockerClient: Sendable {
         }
     }
 
-    private static func logQuery(follow: Bool, tail: Int?) -> [(String, String)] {
-        [("stdout", "1"), ("stderr", "1"), ("follow", follow ? "1" : "0"), ("tail", tail.map(String.init) ?? "all")]
+    private static func logQuery(follow: Bool, tail: Int?, since: Double?, timestamps: Bool) -> [(String, String)] {
+        var query = [("stdout", "1"), ("stderr", "1"), ("follow", follow ? "1" : "0"), ("tail", tail.map(String.init) ?? "all")]
+        if let since { query.append(("since", since == since.rounded() ? String(Int64(since)) : String(format: "%.9f", since))) }
+        if timestamps { query.append(("timestamps", "1")) }
+        return query
     }
 
     private func escape(_ component: String) -> String {

@@ -18,6 +18,8 @@ public enum DockerError: Error, Sendable, Hashable, CustomStringConvertible {
     case versionUnsupported(engine: APIVersion, minimum: APIVersion)
     /// The engine answered something tenantctl could not decode.
     case invalidResponse(String)
+    /// The engine address (`DOCKER_HOST`) is malformed: a usage error, not an engine failure.
+    case invalidAddress(address: String, reason: String)
 
     public var description: String {
         switch self {
@@ -31,6 +33,7 @@ public enum DockerError: Error, Sendable, Hashable, CustomStringConvertible {
         case .versionUnsupported(let engine, let minimum):
             return "the Docker engine speaks API \(engine), older than the minimum \(minimum) tenantctl supports; upgrade Docker"
         case .invalidResponse(let what): return "unexpected answer from the Docker engine: \(what)"
+        case .invalidAddress(let address, let reason): return "invalid Docker engine address '\(address)': \(reason)"
         }
     }
 

@@ -9,8 +9,10 @@ public struct DockerRequest: Sendable, Hashable {
     public var path: String
     /// Query items in order; values are percent-encoded by ``url(base:)``.
     public var query: [(String, String)]
-    /// JSON body, if any.
+    /// Body, if any: JSON unless ``contentType`` says otherwise.
     public var body: Data?
+    /// Media type of ``body``; nil means `application/json`.
+    public var contentType: String?
     /// Total time the call may take; nil for streams that run until cancelled.
     public var timeout: Duration?
 

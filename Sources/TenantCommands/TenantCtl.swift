@@ -18,9 +18,9 @@ public struct TenantCtl: AsyncParsableCommand {
             """,
         version: TenantctlVersion.current,
         subcommands: [
-            ProviderStart.self, ProviderStop.self, ProviderList.self, ProviderStatus.self, ProviderTop.self, ProviderLogs.self,
-            ProviderRemove.self, ProviderPlan.self, KeyspaceCreate.self, DatabaseCommand.self, Doctor.self,
-            FleetDiff.self, FleetApply.self,
+            ProviderStart.self, ProviderStop.self, ProviderRestart.self, ProviderList.self, ProviderStatus.self, ProviderTop.self,
+            ProviderLogs.self, ProviderRemove.self, ProviderPlan.self, ProviderResetPassword.self, ProviderBackup.self,
+            ProviderRestore.self, KeyspaceCreate.self, DatabaseCommand.self, Doctor.self, FleetDiff.self, FleetApply.self,
         ]
     )
 
@@ -29,6 +29,10 @@ public struct TenantCtl: AsyncParsableCommand {
     /// Parses `arguments`, runs the command and returns the exit code, printing errors as
     /// one `tenantctl: error: ...` line on stderr (help and version go to stdout).
     public static func run(arguments: [String]) async -> Int32 {
+        if let unknown = unknownHelpTopic(arguments) {
+            Console.printError("tenantctl: error: no command '\(unknown)': see `tenantctl help` for the list")
+            return ExitStatus.usage
+        }
         do {
             var command = try parseAsRoot(arguments)
             if var asyncCommand = command as? any AsyncParsableCommand {
@@ -53,6 +57,18 @@ public struct TenantCtl: AsyncParsableCommand {
             }
             return code
         }
+    }
+
+    /// The first name after `help` that is no (sub)command: the parser would print the
+    /// root help for it and exit 0.
+    static func unknownHelpTopic(_ arguments: [String]) -> String? {
+        guard arguments.first == "help" else { return nil }
+        var command: any ParsableCommand.Type = TenantCtl.self
+        for name in arguments.dropFirst() where !name.hasPrefix("-") {
+            guard let next = command.configuration.subcommands.first(where: { $0._commandName == name }) else { return name }
+            command = next
+        }
+        return nil
     }
 
     /// Entry point for the `tenantctl` executable.

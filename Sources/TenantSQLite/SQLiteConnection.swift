@@ -3,7 +3,7 @@ import CSQLite
 /// A thin, safe wrapper over one `sqlite3*` handle. Not thread-safe on its own:
 /// ``SQLiteDatabase`` confines each connection to one serial queue.
 public final class SQLiteConnection {
-    private let handle: OpaquePointer
+    let handle: OpaquePointer
     private var statements: [String: SQLiteStatement] = [:]
     /// The file this connection opened.
     public let path: String

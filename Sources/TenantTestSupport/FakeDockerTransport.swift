@@ -22,7 +22,14 @@ public final class FakeDockerTransport: DockerTransport {
         public var logs: [UInt8] = []
         /// Networks the container is attached to: its `NetworkMode` plus connected ones.
         public var networks: [String] = []
+        /// Files by absolute path: what `PUT .../archive` unpacked and `GET .../archive` returns.
+        public var files: [String: [UInt8]] = [:]
+        /// Times the engine restarted it (`RestartCount`).
+        public var restarts = 0
     }
+
+    /// What a waited-for container does: it may change its files and logs; returns its exit code.
+    public typealias Job = @Sendable (inout Container) -> Int
 
     /// A failure to inject: the first request whose method matches and whose path contains
     /// `pathContains` gets `status` with `message`.
@@ -58,6 +65,7 @@ public final class FakeDockerTransport: DockerTransport {
         var nextID = 1
         var waitExitCode = 0
         var waitLogs: [UInt8] = []
+        var job: Job?
     }
 
     private let state = Mutex(State())
@@ -107,6 +115,17 @@ public final class FakeDockerTransport: DockerTransport {
         state.withLock {
             $0.waitExitCode = code
             $0.waitLogs = logs
+        }
+    }
+
+    /// Makes every waited-for container run `job` (a one-shot command's effect) instead of
+    /// the fixed wait result.
+    public func setJob(_ job: @escaping Job) { state.withLock { $0.job = job } }
+
+    /// Changes a container behind tenantctl's back (its restart count, files...).
+    public func update(container name: String, _ change: (inout Container) -> Void) {
+        state.withLock { state in
+            if let index = state.containers.firstIndex(where: { $0.name == name }) { change(&state.containers[index]) }
         }
     }
 
@@ -209,8 +228,31 @@ public final class FakeDockerTransport: DockerTransport {
             return DockerResponse(status: 204)
         case ("POST", "wait"):
             state.containers[index].state = "exited"
+            if let job = state.job {
+                let code = job(&state.containers[index])
+                return json(ContainerWaitResponse(StatusCode: code, Error: nil))
+            }
             state.containers[index].logs = state.waitLogs
             return json(ContainerWaitResponse(StatusCode: state.waitExitCode, Error: nil))
+        case ("PUT", "archive"):
+            guard let directory = query["path"], let body else { return error(400, "bad archive request") }
+            var contents: [UInt8] = []
+            var extractor = Tar.FileExtractor { contents += $0 }
+            do {
+                try extractor.feed(Array(body))
+                try extractor.finish()
+            } catch let failure {
+                return Self.error(400, "bad tar: \(failure)")
+            }
+            let name = extractor.fileName ?? "file"
+            state.containers[index].files[(directory.hasSuffix("/") ? directory : directory + "/") + name] = contents
+            return DockerResponse(status: 200)
+        case ("GET", "archive"):
+            guard let path = query["path"], let contents = state.containers[index].files[path] else {
+                return error(404, "Could not find the file \(query["path"] ?? "") in container \(state.containers[index].name)")
+            }
+            let name = path.split(separator: "/").last.map(String.init) ?? path
+            return DockerResponse(status: 200, body: Data(Tar.archive(name: name, contents: contents)))
         case ("GET", "logs"):
             return DockerResponse(status: 200, body: Data(state.containers[index].logs))
         case ("DELETE", ""):
@@ -341,7 +383,8 @@ public final class FakeDockerTransport: DockerTransport {
             State: ContainerState(Status: container.state, Running: container.state == "running", ExitCode: 0, Health: nil),
             Config: ContainerConfig(Image: container.config.Image, Labels: container.config.Labels, Tty: container.config.Tty),
             HostConfig: container.config.HostConfig,
-            NetworkSettings: NetworkSettings(Networks: Dictionary(uniqueKeysWithValues: container.networks.map { ($0, NetworkSettings.EndpointInfo()) })))
+            NetworkSettings: NetworkSettings(Networks: Dictionary(uniqueKeysWithValues: container.networks.map { ($0, NetworkSettings.EndpointInfo()) })),
+            RestartCount: container.restarts)
     }
 
     private static func json(_ value: some Encodable, status: Int = 200) -> DockerResponse {

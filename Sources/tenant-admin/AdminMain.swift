@@ -11,6 +11,7 @@ import Logging
 import ServerSupport
 import TenantMailer
 import TenantStoreFactory
+import TextFormat
 
 /// `tenant-admin`: the provider's admin web app and mailer. Wiring only: settings, logging and
 /// metrics backends, store, application.
@@ -42,10 +43,27 @@ struct AdminMain: AsyncParsableCommand {
             }
         } catch let failure as ServerFailure {
             throw ExitCode(failure.report(program: "tenant-admin"))
+        } catch let failure as StoreMaintenance.Failure {
+            var standardError = StandardError()
+            print("tenant-admin: error: \(failure.description)", to: &standardError)
+            throw ExitCode(failure.exitCode)
         }
     }
 
-    func serve(_ settings: AdminServerSettings) async throws(ServerFailure) {
+    func serve(_ settings: AdminServerSettings) async throws {
+        // Backup and restore copy the file as it is: no schema migration, no claim.
+        switch settings.maintenance {
+        case .backup(let path):
+            let summary = try StoreMaintenance.backup(store: settings.store, provider: settings.provider, to: path)
+            print("backup of \(settings.provider) at \(path): \(StoreMaintenance.describe(summary))")
+            return
+        case .restore(let path):
+            let summary = try StoreMaintenance.restore(store: settings.store, provider: settings.provider, from: path)
+            print("restored \(settings.provider) from \(path): \(StoreMaintenance.describe(summary))")
+            return
+        case .setPassword, nil:
+            break
+        }
         settings.log.bootstrap()
         let exporter = PrometheusExporter()
         exporter.bootstrap()
@@ -54,11 +72,17 @@ struct AdminMain: AsyncParsableCommand {
         for warning in settings.warnings { logger.warning("\(warning)") }
 
         let opened: OpenedAdminStore
-        do { opened = try await openAdminStore(url: settings.store, logger: logger) } catch { throw .storeUnavailable("\(error)") }
+        do { opened = try await openAdminStore(url: settings.store, logger: logger) } catch { throw ServerFailure.storeUnavailable("\(error)") }
         do { try await claimStore(opened.admin, for: settings.provider) } catch let error as StoreClaimError {
-            throw .usage(error.description)
+            throw ServerFailure.usage(error.description)
         } catch {
-            throw .storeUnavailable("\(error)")
+            throw ServerFailure.storeUnavailable("\(error)")
+        }
+        if case .setPassword(let user, let hash) = settings.maintenance {
+            let outcome = try await StoreMaintenance.setPassword(store: opened.admin, user: user, hash: hash)
+            await opened.close()
+            print("staff user '\(user)' of \(settings.provider): password \(outcome), sessions ended")
+            return
         }
         if settings.migrateOnly {
             logger.info("schema is current", metadata: ["store": "\(settings.store)"])
@@ -74,7 +98,7 @@ struct AdminMain: AsyncParsableCommand {
             let app = try await buildApplication(configuration: configuration, store: opened.admin, readings: opened.readings, logger: logger)
             try await app.runService()
         } catch {
-            throw .cannotListen("cannot serve on \(settings.listen)\(settings.metricsListen.map { " or \($0)" } ?? ""): \(error)")
+            throw ServerFailure.cannotListen("cannot serve on \(settings.listen)\(settings.metricsListen.map { " or \($0)" } ?? ""): \(error)")
         }
         await opened.close()
         logger.info("stopped")

@@ -36,7 +36,7 @@ extension TenantCtl {
         public init() {}
 
         public func validate() throws {
-            if let port, !(1...65535).contains(port) { throw ValidationError("--port must be 1 to 65535, got \(port)") }
+            try PortNumber.validate("--port", port)
         }
 
         struct Result: Codable, Sendable {

@@ -26,6 +26,11 @@ extension TenantCtl {
 
         public init() {}
 
+        public func validate() throws {
+            try PortNumber.validate("--gateway-port", gatewayPort)
+            try PortNumber.validate("--admin-port", adminPort)
+        }
+
         struct Check: Codable, Sendable {
             var check: String
             var ok: Bool
@@ -81,12 +86,16 @@ extension TenantCtl {
                 report.add("image", false, "\(image): \(error)")
             }
             let provisioner = Provisioner(client: client, logger: global.logger)
-            let used = try await provisioner.usedPorts(excluding: ProviderID("doctor_probe_only"))
+            let holders = try await provisioner.portHolders(excluding: nil)
+            let used = Set(holders.keys)
             for (what, given, first) in [("gateway", gatewayPort, Provisioner.firstGatewayPort), ("admin", adminPort, Provisioner.firstAdminPort)] {
                 if let given {
-                    if used.contains(given) || !HostPorts.isFree(given) {
+                    if let holder = holders[given] {
                         failed = true
-                        report.add("\(what) port", false, "\(given) is in use")
+                        report.add("\(what) port", false, "\(given) is held by \(holder)")
+                    } else if !HostPorts.isFree(given) {
+                        failed = true
+                        report.add("\(what) port", false, "\(given) is in use on this host by a process that is not a Docker container")
                     } else {
                         report.add("\(what) port", true, "\(given) is free")
                     }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import DockerAPI
 import DockerClient
+import Foundation
 import TenantModel
 import TenantPlan
 
@@ -17,18 +18,27 @@ extension TenantCtl {
     public struct ProviderLogs: AsyncParsableCommand {
         public static let configuration = CommandConfiguration(
             commandName: "logs",
-            abstract: "Print a provider container's logs (stdout to stdout, stderr to stderr).",
+            abstract: "Print a provider's server logs, both servers merged in time order (stdout to stdout, stderr to stderr).",
             discussion: """
+                Without --role, the lines of tenant-ingest and tenant-admin are merged by the engine's \
+                timestamps and prefixed `ingest | ` or `admin  | `; with --role, one server's lines as they are. \
+                --tail counts per server. --since takes a duration back from now (90s, 10m, 2h, 1d), an RFC 3339 \
+                time, or Unix seconds. With --follow, new lines of both servers are printed as they arrive.
+
                 Examples:
                   tenantctl logs acme
+                  tenantctl logs acme --since 10m --timestamps
                   tenantctl logs acme --role admin --follow
                   tenantctl logs acme --tail 100
                 """)
 
         @Argument(help: ArgumentHelp("Provider id.", valueName: "ID")) public var id: String
-        @Option(help: "Which container.") public var role: ServerRole = .ingest
+        @Option(help: "Only this server (default: both, merged).") public var role: ServerRole?
         @Flag(name: [.short, .long], help: "Keep streaming new lines until interrupted.") public var follow = false
-        @Option(help: ArgumentHelp("Only the last N lines.", valueName: "N")) public var tail: Int?
+        @Option(help: ArgumentHelp("Only the last N lines of each server.", valueName: "N")) public var tail: Int?
+        @Option(help: ArgumentHelp("Only lines since this time: 10m, 2h, 1d, an RFC 3339 time or Unix seconds.", valueName: "WHEN"))
+        public var since: String?
+        @Flag(name: [.short, .long], help: "Show the engine's time of each line.") public var timestamps = false
         @OptionGroup public var global: GlobalOptions
 
         public init() {}
@@ -36,51 +46,70 @@ extension TenantCtl {
         public func validate() throws {
             _ = try validatedProviderID(id)
             if let tail, tail < 0 { throw ValidationError("--tail must be 0 or more") }
+            if let since, LogSince.parse(since) == nil {
+                throw ValidationError("--since '\(since)' is not a duration (90s, 10m, 2h, 1d), an RFC 3339 time or Unix seconds")
+            }
         }
 
         public func run() async throws {
             let provider = try validatedProviderID(id)
             let client = try await global.client()
-            let name = ProviderNames.container(role == .ingest ? .ingest : .admin, provider)
-            let tty: Bool
-            do {
-                tty = try await client.inspectContainer(id: name).Config?.Tty ?? false
-            } catch .notFound {
-                throw TenantCtlError("provider \(provider) has no \(role.rawValue) container (\(name))", exitCode: ExitStatus.notFound)
-            } catch {
-                throw TenantCtlError("inspecting \(name)", error)
-            }
-            let writer = LogWriter(tty: tty)
-            do {
-                if follow {
-                    try await client.followLogs(id: name, tail: tail) { writer.write($0) }
-                } else {
-                    writer.write(try await client.logs(id: name, tail: tail))
+            let all = try await providerContainers(client, provider)
+            guard !all.isEmpty else { throw TenantCtlError.unknownProvider(provider) }
+            let roles: [ServerRole] = role.map { [$0] } ?? [.ingest, .admin]
+            var sources: [(role: ServerRole, name: String, tty: Bool)] = []
+            for role in roles {
+                let name = ProviderNames.container(role.role, provider)
+                do {
+                    sources.append((role, name, try await client.inspectContainer(id: name).Config?.Tty ?? false))
+                } catch .notFound {
+                    // One server missing: show the other; asked for by --role: say so.
+                    if self.role != nil {
+                        throw TenantCtlError("provider \(provider) has no \(role.rawValue) container (\(name))", exitCode: ExitStatus.notFound)
+                    }
+                } catch {
+                    throw TenantCtlError("inspecting \(name)", error)
                 }
-            } catch {
-                throw TenantCtlError("reading logs of \(name)", error)
             }
-        }
-    }
-}
-
-/// Demultiplexes log bytes to the console's stdout and stderr.
-final class LogWriter: @unchecked Sendable {
-    // The transport calls `write` from one thread at a time.
-    private var demuxer = LogDemuxer()
-    private let tty: Bool
-    private let console = Console.current
-
-    init(tty: Bool) { self.tty = tty }
-
-    func write(_ bytes: [UInt8]) {
-        if tty {
-            console.out(String(decoding: bytes, as: UTF8.self))
-            return
-        }
-        for frame in demuxer.feed(bytes) {
-            let text = String(decoding: frame.payload, as: UTF8.self)
-            if frame.stream == .stderr { console.err(text) } else { console.out(text) }
+            guard !sources.isEmpty else { throw TenantCtlError("provider \(provider) has no server containers", exitCode: ExitStatus.notFound) }
+            let format = LogLineFormat(prefixed: role == nil, timestamps: timestamps)
+            let since = self.since.flatMap { LogSince.parse($0) }
+            let console = Console.current
+            let tail = self.tail
+            let write: @Sendable (LogLine) -> Void = { line in
+                let text = format.render(line)
+                if line.stream == .stderr { console.err(text) } else { console.out(text) }
+            }
+            if follow {
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for source in sources {
+                        group.addTask {
+                            let splitter = LockedValue(LogLineSplitter(role: source.role.rawValue, tty: source.tty))
+                            do {
+                                try await client.followLogs(id: source.name, tail: tail, since: since, timestamps: true) { bytes in
+                                    for line in splitter.withLock({ $0.feed(bytes) }) { write(line) }
+                                }
+                            } catch {
+                                throw TenantCtlError("reading logs of \(source.name)", error)
+                            }
+                            for line in splitter.withLock({ $0.flush() }) { write(line) }
+                        }
+                    }
+                    try await group.waitForAll()
+                }
+                return
+            }
+            var lists: [[LogLine]] = []
+            for source in sources {
+                var splitter = LogLineSplitter(role: source.role.rawValue, tty: source.tty)
+                do {
+                    let bytes = try await client.logs(id: source.name, tail: tail, since: since, timestamps: true)
+                    lists.append(splitter.feed(bytes) + splitter.flush())
+                } catch {
+                    throw TenantCtlError("reading logs of \(source.name)", error)
+                }
+            }
+            for line in LogLineSplitter.merge(lists) { write(line) }
         }
     }
 }

@@ -11,7 +11,8 @@ extension TenantCtl {
             discussion: """
                 Reads the engine's state (version, containers, network, volume) exactly as start-provider \
                 does, then prints every changing request in order: method, path and body. An empty array \
-                means start-provider would change nothing. The bootstrap password hash is shown as a \
+                (`[]`, with a line on stderr) means start-provider would change nothing; a requested port \
+                that another container or process holds is an error naming the holder (exit 4). The bootstrap password hash is shown as a \
                 placeholder; parallel steps are listed in a fixed order.
 
                 Examples:
@@ -32,8 +33,14 @@ extension TenantCtl {
             var provisioner = Provisioner(client: client, logger: global.logger)
             provisioner.useLock = false
             provisioner.bootstrapSecret = { (nil, "<hash of the generated admin password>") }
-            _ = try await provisioner.start(request)
-            try JSONOutput.print(await recorder.recorded(), snakeCase: false)
+            let result = try await provisioner.start(request)
+            let recorded = await recorder.recorded()
+            try JSONOutput.print(recorded, snakeCase: false)
+            // stdout stays one JSON document; the human line goes beside it.
+            if recorded.isEmpty {
+                Console.printError(
+                    "provider \(result.provider) is up to date (gateway port \(result.gatewayPort), admin port \(result.adminPort)): start-provider would change nothing")
+            }
         }
     }
 }

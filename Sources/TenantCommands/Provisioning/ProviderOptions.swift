@@ -46,9 +46,8 @@ public struct ProviderOptions: ParsableArguments, Sendable {
 
     public mutating func validate() throws {
         _ = try providerID()
-        for (flag, port) in [("--gateway-port", gatewayPort), ("--admin-port", adminPort)] {
-            if let port, !(1...65535).contains(port) { throw ValidationError("\(flag) must be 1 to 65535, got \(port)") }
-        }
+        try PortNumber.validate("--gateway-port", gatewayPort)
+        try PortNumber.validate("--admin-port", adminPort)
         if let gatewayPort, gatewayPort == adminPort { throw ValidationError("--gateway-port and --admin-port must differ") }
         if ResourceParsing.memoryBytes(memory) == nil { throw ValidationError("--memory '\(memory)' is not a size of at least 6m (e.g. 512m, 1g)") }
         if ResourceParsing.nanoCPUs(cpus) == nil { throw ValidationError("--cpus '\(cpus)' is not a positive number (e.g. 1, 0.5)") }

@@ -75,9 +75,8 @@ public struct ProvisionResult: Sendable, Encodable {
 
     /// Fills in the addresses for `host`.
     mutating func locate(host: String) {
-        let bracketed = host.contains(":") ? "[\(host)]" : host
-        gatewayAddress = "\(bracketed):\(gatewayPort)"
-        adminURL = "http://\(bracketed):\(adminPort)/"
+        gatewayAddress = ProviderInventory.gatewayAddress(host: host, port: gatewayPort)
+        adminURL = ProviderInventory.adminURL(host: host, port: adminPort)
     }
 }
 
@@ -129,7 +128,13 @@ public struct Provisioner: Sendable {
         let lock = useLock ? try await ProviderLock.acquire() : nil
         defer { lock?.release() }
         if lock != nil { observed = try await observe(id) }  // another run may have acted meanwhile
-        var settings = try await settle(request, observed: observed)
+        let holders = try await portHolders(excluding: id)
+        var used = Set(holders.keys)
+        var settings = try settle(request, observed: observed, used: &used)
+        // Before any change: a run that would fail on a taken port must not disturb anything.
+        if let conflict = portConflict(settings, request: request, observed: observed, holders: holders) {
+            throw TenantCtlError(conflict.description, exitCode: ExitStatus.conflict)
+        }
         async let networkExists = objectExists { try await client.inspectNetwork(id: ProviderNames.network(id)) }
         let needsVolume = settings.store.needsVolume
         async let volumeExists: Bool? = needsVolume ? objectExists { try await client.inspectVolume(name: ProviderNames.volume(id)) } : nil
@@ -171,15 +176,10 @@ public struct Provisioner: Sendable {
             memoryBytes: request.memoryBytes, nanoCPUs: request.nanoCPUs, fleet: request.fleet ?? observed.lazy.compactMap(\.fleet).first)
     }
 
-    /// Settings with both ports: given, kept from existing containers, or chosen free.
-    func settle(_ request: ProvisionRequest, observed: [ObservedContainer]) async throws -> ProviderSettings {
-        if let settings = settingsWithoutChoosing(request, observed: observed) { return settings }
-        var used = try await usedPorts(excluding: request.id)
-        return try settle(request, observed: observed, used: &used)
-    }
-
-    /// Settings with both ports, choosing missing ones outside `used` (which gains them).
+    /// Settings with both ports: given, kept from existing containers, or chosen free outside
+    /// `used` (the ports other containers have published or reserved), which gains them.
     func settle(_ request: ProvisionRequest, observed: [ObservedContainer], used: inout Set<Int>) throws -> ProviderSettings {
+        if let settings = settingsWithoutChoosing(request, observed: observed) { return settings }
         let gateway = try request.gatewayPort ?? observed.first(where: { $0.role == .ingest })?.hostPort
             ?? choose(from: Self.firstGatewayPort, used: used.union([request.adminPort].compactMap { $0 }), what: "gateway")
         used.insert(gateway)
@@ -218,13 +218,6 @@ public struct Provisioner: Sendable {
         } catch {
             throw TenantCtlError("listing networks", error)
         }
-    }
-
-    /// Ports Docker has published or reserved (labels of stopped tenantctl containers).
-    func usedPorts(excluding id: ProviderID) async throws -> Set<Int> {
-        let all: [ContainerSummary]
-        do { all = try await client.listContainers(all: true) } catch { throw TenantCtlError("listing containers", error) }
-        return Self.usedPorts(in: all, excluding: id)
     }
 
     /// Ports published by `containers` or reserved by their host-port labels (except those of

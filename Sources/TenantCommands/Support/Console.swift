@@ -47,7 +47,14 @@ enum JSONOutput {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         if snakeCase { encoder.keyEncodingStrategy = .convertToSnakeCase }
-        return String(decoding: try encoder.encode(value), as: UTF8.self)
+        return collapsingEmpty(String(decoding: try encoder.encode(value), as: UTF8.self))
+    }
+
+    /// `[]` and `{}` for empty collections, where Foundation's pretty printer writes an
+    /// open bracket, a blank line and a close bracket. Safe on pretty-printed JSON: a raw
+    /// newline can only be layout, never part of a string.
+    static func collapsingEmpty(_ json: String) -> String {
+        json.replacing(/\[\n\n[ ]*\]/, with: "[]").replacing(/\{\n\n[ ]*\}/, with: "{}")
     }
 
     static func print(_ value: some Encodable, snakeCase: Bool = true) throws {

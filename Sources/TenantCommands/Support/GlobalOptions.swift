@@ -33,7 +33,7 @@ public struct GlobalOptions: ParsableArguments, Sendable {
         do {
             return try CurlTransport(dockerHost: dockerHost ?? ProcessInfo.processInfo.environment["DOCKER_HOST"])
         } catch {
-            throw TenantCtlError("engine address", error)
+            throw TenantCtlError("\(error) (from \(dockerHost != nil ? "--docker-host" : "DOCKER_HOST"))", exitCode: ExitStatus.code(for: error))
         }
     }
 
