@@ -349,9 +349,19 @@ struct StackEndToEndTests {
     private func mailGoesOutThroughTheChildProcess(_ provider: Provider, _ admin: AdminSession) async throws {
         let sink = try SMTPSink(host: "0.0.0.0")
         defer { sink.stop() }
-        let gateway = try await docker(["network", "inspect", "-f", "{{(index .IPAM.Config 0).Gateway}}", "tenantctl_\(provider.id)"])
-        let hostIP = gateway.out.trimmingCharacters(in: .whitespacesAndNewlines)
-        try #require(gateway.code == 0 && !hostIP.isEmpty, "the provider network's gateway address: \(gateway.err)")
+        // A network created with only a subnet (tenantctl's pool) shows no gateway in its IPAM
+        // config; the engine then gives the bridge the subnet's first address.
+        let gateway = try await docker(["network", "inspect", "-f", "{{(index .IPAM.Config 0).Gateway}} {{(index .IPAM.Config 0).Subnet}}", "tenantctl_\(provider.id)"])
+        let fields = gateway.out.split(separator: " ").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }
+        var hostIP = fields.count == 2 ? fields[0] : ""
+        if hostIP.isEmpty, let subnet = fields.last, let base = subnet.split(separator: "/").first {
+            let octets = base.split(separator: ".").compactMap { UInt32($0) }
+            if octets.count == 4 {
+                let next = (octets[0] << 24 | octets[1] << 16 | octets[2] << 8 | octets[3]) + 1
+                hostIP = [next >> 24, next >> 16 & 255, next >> 8 & 255, next & 255].map(String.init).joined(separator: ".")
+            }
+        }
+        try #require(gateway.code == 0 && !hostIP.isEmpty, "the provider network's gateway address: \(gateway.out) \(gateway.err)")
         let settings = try await admin.page("/settings")
         let csrf = try #require(AdminSession.csrf(in: settings))
         let saved = try await admin.curl([
