@@ -117,10 +117,37 @@ targets += [
         dependencies: ["TenantModel", "TenantStorage", "TenantSQLite", "TenantCassandra", .product(name: "Logging", package: "swift-log")],
         swiftSettings: swift6
     ),
+    // What both servers share: exit codes, log settings and the JSON log format, the
+    // health-check probe, the Prometheus registry and its small /metrics listener.
+    .target(
+        name: "ServerSupport",
+        dependencies: [
+            "TenantModel", "TenantTime", "TextFormat",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "CoreMetrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ],
+        swiftSettings: swift6
+    ),
+    .testTarget(
+        name: "ServerSupportTests",
+        dependencies: [
+            "ServerSupport", "TenantModel",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+        ],
+        swiftSettings: swift6
+    ),
     .target(
         name: "IngestServer",
         dependencies: [
-            "GatewayProtocol", "TenantStorage", "TenantAuth", "TenantModel",
+            "GatewayProtocol", "TenantStorage", "TenantAuth", "TenantModel", "TenantSQLite", "ServerSupport",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -133,11 +160,9 @@ targets += [
     .executableTarget(
         name: "tenant-ingest",
         dependencies: [
-            "IngestServer", "TenantStoreFactory", "TenantModel", "TenantStorage", "TenantSQLite", "TextFormat",
+            "IngestServer", "ServerSupport", "TenantStoreFactory",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
-            .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ],
         path: "Sources/tenant-ingest",
@@ -173,7 +198,7 @@ targets += [
         name: "IngestServerTests",
         dependencies: [
             "IngestServer", "GatewayProtocol", "GatewaySimulator", "TenantStoreFactory",
-            "TenantStorage", "TenantSQLite", "TenantAuth", "TenantTestSupport",
+            "TenantStorage", "TenantSQLite", "TenantAuth", "TenantTestSupport", "TenantModel", "ServerSupport",
             .product(name: "MetricsTestKit", package: "swift-metrics"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -194,8 +219,9 @@ targets += [
     .target(
         name: "TenantMailer",
         dependencies: [
-            "CCurlLoader", "TenantStorage", "TenantTime", "TextFormat",
+            "CCurlLoader", "TenantStorage", "TenantModel", "TenantTime", "TextFormat",
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "CoreMetrics", package: "swift-metrics"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ],
         swiftSettings: swift6
@@ -204,6 +230,9 @@ targets += [
         name: "AdminApp",
         dependencies: [
             "TenantModel", "TenantStorage", "TenantSQLite", "TenantAuth", "TenantMailer", "TenantTime", "TextFormat", "CMalloc",
+            "ServerSupport",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "CoreMetrics", package: "swift-metrics"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -213,7 +242,7 @@ targets += [
     .executableTarget(
         name: "tenant-admin",
         dependencies: [
-            "AdminApp", "TenantModel", "TenantSQLite", "TenantStoreFactory", "TenantMailer", "TextFormat", "CMalloc",
+            "AdminApp", "ServerSupport", "TenantModel", "TenantStoreFactory", "TenantMailer", "CMalloc",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ],
@@ -230,7 +259,9 @@ targets += [
         name: "AdminAppTests",
         dependencies: [
             "AdminApp", "AdminTestSupport", "TenantSQLite", "TenantStorage", "TenantAuth", "TenantTestSupport", "TenantTime", "TextFormat",
+            "ServerSupport", "TenantModel",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "MetricsTestKit", package: "swift-metrics"),
         ],
         swiftSettings: swift6
     ),
@@ -346,9 +377,11 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
-        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.0"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.5.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
+        // The swift-metrics backend of both servers: one registry per process, Prometheus text.
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         // No default traits: "FullFoundation" links all of Foundation and ICU (~9 MB resident
         // in every admin container) for URL-encoded date strategies we do not use, and
         // "ConfigurationSupport" builds swift-configuration, which we do not use either.

@@ -2,10 +2,13 @@
 # Ingest benchmark: sustained readings/s and ack latency with 100 gateways x 10 sensors on
 # loopback, at both durability settings, and the server's resident memory, also with
 # 1,000 gateways connected. Release build; the load generator runs on the same machine.
-# Usage: scripts/bench-ingest.sh   (env: DURATION=15 GATEWAYS=100 SENSORS=10 WINDOW=8)
+# While it runs, /metrics is scraped every second on --metrics-listen (as Prometheus would),
+# so the numbers include counting and exporting; BIN=DIR compares another build (e.g. one
+# without metrics, which then is not scraped).
+# Usage: scripts/bench-ingest.sh   (env: DURATION=15 GATEWAYS=100 SENSORS=10 WINDOW=8 BIN=.build/release)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-BIN=.build/release
+BIN=${BIN:-.build/release}
 DURATION=${DURATION:-15}
 GATEWAYS=${GATEWAYS:-100}
 SENSORS=${SENSORS:-10}
@@ -15,18 +18,39 @@ trap 'rm -rf "$WORK"' EXIT
 
 free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
+METRICS_ARGS=()
+SCRAPER=""
 start_server() { # durability
   PORT=$(free_port)
   rm -f "$WORK"/bench.db*
+  METRICS_ARGS=()
+  if "$BIN/tenant-ingest" --help | grep -q -- --metrics-listen; then
+    METRICS_PORT=$(free_port)
+    METRICS_ARGS=(--metrics-listen "127.0.0.1:$METRICS_PORT")
+  fi
   "$BIN/tenant-ingest" --provider bench --store "sqlite:$WORK/bench.db" --listen "127.0.0.1:$PORT" \
-    --durability "$1" --log-level warning 2>"$WORK/server.log" &
+    --durability "$1" --log-level warning "${METRICS_ARGS[@]}" 2>"$WORK/server.log" &
   SERVER=$!
-  for _ in $(seq 100); do "$BIN/tenant-ingest" --health-check --listen "127.0.0.1:$PORT" && return 0; sleep 0.1; done
+  for _ in $(seq 100); do
+    if "$BIN/tenant-ingest" --health-check --listen "127.0.0.1:$PORT"; then
+      if [ ${#METRICS_ARGS[@]} -gt 0 ]; then
+        ( while kill -0 "$SERVER" 2>/dev/null; do curl -sf "http://127.0.0.1:$METRICS_PORT/metrics" >/dev/null || true; sleep 1; done ) &
+        SCRAPER=$!
+      fi
+      return 0
+    fi
+    sleep 0.1
+  done
   echo "server did not start" >&2; cat "$WORK/server.log" >&2; exit 1
 }
 
 stop_server() {
+  if [ ${#METRICS_ARGS[@]} -gt 0 ]; then
+    curl -sf "http://127.0.0.1:$METRICS_PORT/metrics" | grep -E '^tenant_ingest_(readings_stored_total|commits_total) ' | tr '\n' ' ' >&2 || true
+    echo >&2
+  fi
   kill -TERM "$SERVER"; wait "$SERVER" || true
+  if [ -n "$SCRAPER" ]; then kill "$SCRAPER" 2>/dev/null || true; wait "$SCRAPER" 2>/dev/null || true; SCRAPER=""; fi
 }
 
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$SERVER/status"; }
@@ -34,7 +58,7 @@ hwm_kb() { awk '/^VmHWM/ {print $2}' "/proc/$SERVER/status"; }
 cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) / hz}' "/proc/$SERVER/stat"; }
 
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
-echo "load: $GATEWAYS gateways x $SENSORS sensors, window $WINDOW, ${DURATION}s, unthrottled"
+echo "load: $GATEWAYS gateways x $SENSORS sensors, window $WINDOW, ${DURATION}s, unthrottled; binaries: $BIN; machine load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 for durability in normal full; do
   start_server "$durability"
   "$BIN/tenant-gateway-sim" --target "127.0.0.1:$PORT" --gateways "$GATEWAYS" --sensors "$SENSORS" --rate 0 \

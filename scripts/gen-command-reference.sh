@@ -2,7 +2,7 @@
 # Regenerates docs/command-reference.md from tenantctl's own --help (make docs).
 set -euo pipefail
 TENANTCTL=${1:-.build/debug/tenantctl}
-cmds="start-provider stop restart list status logs remove plan reset-password backup restore create-keyspace db db:start db:stop db:status doctor"
+cmds="start-provider stop restart list status top logs remove plan reset-password backup restore create-keyspace db db:start db:stop db:status doctor"
 {
     echo "# tenantctl command reference"
     echo

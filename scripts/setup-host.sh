@@ -9,9 +9,11 @@ SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
 # Debian packages: build (libcurl, sqlite, libcrypt headers), engine (docker.io),
-# offline base image (debootstrap), browser and SMTP peers for the admin tests.
+# offline base image (debootstrap), browser and SMTP peers for the admin tests, and a real
+# Prometheus (with promtool) that scrapes both servers in PrometheusScrapeTests. Installing it
+# starts no daemon here (no systemd); the test runs its own on loopback.
 PACKAGES=(make git pkg-config libcurl4-openssl-dev libsqlite3-dev libcrypt-dev tzdata docker.io debootstrap
-          ca-certificates curl sqlite3 iproute2 procps chromium python3-aiosmtpd python3-cassandra)
+          ca-certificates curl sqlite3 iproute2 procps chromium python3-aiosmtpd python3-cassandra prometheus)
 missing=()
 for pkg in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

@@ -1,6 +1,8 @@
+import CoreMetrics
 import FoundationEssentials
 import Hummingbird
 import Logging
+import ServerSupport
 import TenantMailer
 import TenantModel
 import TenantStorage
@@ -30,6 +32,15 @@ public struct AdminConfiguration: Sendable {
     public var dashboardFiguresUsableFor: Duration
     /// The clock; tests move it.
     public var now: @Sendable () -> Date
+    /// A separate listener serving `/metrics` without a token, for the provider's network;
+    /// nil serves metrics only on the panel's port, to an API token.
+    public var metricsListen: HostPort?
+    /// The Prometheus text of the process's registry; nil answers `/metrics` with 404.
+    public var renderMetrics: (@Sendable () -> [UInt8])?
+    /// Where the app's counters go (the bootstrapped backend unless a test passes its own).
+    public var metricsFactory: any MetricsFactory = MetricsSystem.factory
+    /// How often gauges that need the store (mails pending) are refreshed, off the scrape path.
+    public var metricsRefreshInterval: Duration = .seconds(15)
 
     public init(
         provider: ProviderID, host: String = "0.0.0.0", port: Int = 80, secureCookies: Bool = false, bootstrapHash: String? = nil,
@@ -72,7 +83,7 @@ struct AdminServices: Sendable {
         self.readings = readings
         self.reports = ReportService(store: store)
         self.limiter = LoginLimiter()
-        self.metrics = AdminMetrics()
+        self.metrics = AdminMetrics(factory: configuration.metricsFactory)
         self.logger = logger
         self.dashboardFigures = RefreshingValue(
             freshFor: configuration.dashboardFiguresFreshFor.milliseconds, usableFor: configuration.dashboardFiguresUsableFor.milliseconds)
@@ -112,8 +123,12 @@ public func buildApplication(
     // Always running: staff can set a mail server in the settings at any time.
     background.append(
         OutboxProcessor(
-            store: store, pollInterval: configuration.mailInterval, logger: logger,
+            store: store, pollInterval: configuration.mailInterval, logger: logger, metricsFactory: configuration.metricsFactory,
             delivery: mailDelivery(store: store, fallback: configuration.smtp, executable: configuration.mailDeliveryExecutable)))
+    background.append(MetricsRefresher(store: store, metrics: services.metrics, interval: configuration.metricsRefreshInterval, logger: logger))
+    if let address = configuration.metricsListen, let render = configuration.renderMetrics {
+        background.append(MetricsListener(host: address.host, port: address.port, logger: logger, render: render))
+    }
     let provider = configuration.provider
     return Application(
         router: router,
@@ -144,7 +159,7 @@ func buildRouter(_ services: AdminServices) -> Router<AdminRequestContext> {
     router.add(middleware: SecurityHeadersMiddleware())
     router.add(middleware: ErrorMiddleware(logger: services.logger))
 
-    OpenController(services: services).register(on: router)
+    OpenController(services: services).register(on: router, tokenRequired: router.group().add(middleware: APITokenMiddleware(services: services)))
 
     let api = router.group("api/v1").add(middleware: APITokenMiddleware(services: services))
     APIController(services: services).register(on: api)

@@ -154,9 +154,8 @@ final class GroupCommitter: Sendable {
             }
             bySink[ObjectIdentifier(entry.sink), default: (entry.sink, [])].1.append(reply)
         }
-        metrics.readingsStored.increment(by: stored)
-        metrics.readingsDuplicate.increment(by: duplicates)
-        metrics.reportsAcked.increment(by: acked)
+        if failure != nil { metrics.errors.increment(by: reports.count) }
+        metrics.committed(stored: stored, duplicates: duplicates, acked: acked, nowMillis: nowMillis())
         for (sink, replies) in bySink.values {
             sink.deliver(replies)
         }

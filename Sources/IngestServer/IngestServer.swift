@@ -43,6 +43,12 @@ public final class IngestServer: Service, Sendable {
         self.authenticator = GatewayAuthenticator(store: gatewayAuth, ttl: configuration.keyPolicyTTL, logger: logger)
     }
 
+    /// Brings the gauges that depend on the time of asking (readings in the last minute) up
+    /// to date; call it right before exporting the metrics.
+    public func refreshMetrics() {
+        metrics.refreshWindowedGauges(nowSeconds: nowMillis() / 1000)
+    }
+
     /// The address the server listens on once bound (nil if binding failed or it stopped).
     public func listeningAddress() async -> SocketAddress? {
         await withCheckedContinuation { continuation in
@@ -135,5 +141,19 @@ public final class IngestServer: Service, Sendable {
                     }
                 }
             }
+    }
+}
+
+/// Runs a store's background upkeep until shutdown.
+public struct StoreMaintenance: Service {
+    let body: @Sendable () async -> Void
+
+    public init(body: @escaping @Sendable () async -> Void) {
+        self.body = body
+    }
+
+    public func run() async throws {
+        // Stop on graceful shutdown as well as on cancellation.
+        await cancelWhenGracefulShutdown { await body() }
     }
 }

@@ -18,8 +18,8 @@ public struct TenantCtl: AsyncParsableCommand {
             """,
         version: TenantctlVersion.current,
         subcommands: [
-            ProviderStart.self, ProviderStop.self, ProviderRestart.self, ProviderList.self, ProviderStatus.self, ProviderLogs.self,
-            ProviderRemove.self, ProviderPlan.self, ProviderResetPassword.self, ProviderBackup.self, ProviderRestore.self,
+            ProviderStart.self, ProviderStop.self, ProviderRestart.self, ProviderList.self, ProviderStatus.self, ProviderTop.self,
+            ProviderLogs.self, ProviderRemove.self, ProviderPlan.self, ProviderResetPassword.self, ProviderBackup.self, ProviderRestore.self,
             KeyspaceCreate.self, DatabaseCommand.self, Doctor.self,
         ]
     )

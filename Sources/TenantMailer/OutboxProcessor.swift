@@ -1,6 +1,8 @@
+import CoreMetrics
 import FoundationEssentials
 import Logging
 import ServiceLifecycle
+import TenantModel
 import TenantStorage
 
 /// Sends the outbox: every due mail is delivered, then marked sent; a failure is retried
@@ -20,6 +22,9 @@ public struct OutboxProcessor: Service {
     let delivery: @Sendable () async throws -> Delivery?
     let pollInterval: Duration
     let logger: Logger
+    /// Delivery attempts that failed, and mails delivered (`tenant_admin_mail_*_total`).
+    let failures: Counter
+    let sent: Counter
 
     /// Delivers through `transport` from `from`.
     public init(store: any OutboxStore, transport: any MailTransport, from: String, pollInterval: Duration = .seconds(10), logger: Logger) {
@@ -29,8 +34,10 @@ public struct OutboxProcessor: Service {
     /// Delivers wherever `delivery` says at the start of each pass.
     public init(
         store: any OutboxStore, pollInterval: Duration = .seconds(10), logger: Logger,
-        delivery: @escaping @Sendable () async throws -> Delivery?
+        metricsFactory: any MetricsFactory = MetricsSystem.factory, delivery: @escaping @Sendable () async throws -> Delivery?
     ) {
+        self.failures = Counter(label: MetricName.Admin.mailFailures, factory: metricsFactory)
+        self.sent = Counter(label: MetricName.Admin.mailsSent, factory: metricsFactory)
         self.store = store
         self.delivery = delivery
         self.pollInterval = pollInterval
@@ -72,8 +79,10 @@ public struct OutboxProcessor: Service {
                 try await transport.send(message.rendered(), from: from, to: mail.recipients)
                 try await store.markSent(id: mail.id, at: Int64(Date().timeIntervalSince1970 * 1000))
                 delivered += 1
+                sent.increment()
                 logger.info("mail sent", metadata: ["mail.id": "\(mail.id)", "mail.kind": "\(mail.dedupeKey.prefix { $0 != ":" })"])
             } catch {
+                failures.increment()
                 let next = nowMillis + Self.backoff(afterAttempts: mail.attempts + 1)
                 try await store.markFailed(id: mail.id, error: "\(error)", nextAttemptAt: next)
                 logger.info("mail not sent, will retry", metadata: ["mail.id": "\(mail.id)", "attempts": "\(mail.attempts + 1)", "error": "\(error)"])

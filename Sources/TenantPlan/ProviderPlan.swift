@@ -98,6 +98,7 @@ public enum Planner {
                 "TENANT_PROVIDER=\(id)",
                 "TENANT_STORE=\(settings.store.storeURL(for: id))",
                 "TENANT_LISTEN=0.0.0.0:\(containerPort)",
+                "TENANT_METRICS_LISTEN=0.0.0.0:\(ProviderNames.metricsContainerPort)",
             ],
             Labels: labels,
             ExposedPorts: [portKey: EmptyObject()],

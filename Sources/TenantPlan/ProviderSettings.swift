@@ -92,6 +92,9 @@ public enum ProviderNames {
     public static let ingestContainerPort = 6000
     /// Port tenant-admin listens on inside its container.
     public static let adminContainerPort = 80
+    /// Port both servers serve `/metrics` on inside their containers, without a token: on the
+    /// provider's network only, never published (tenantctl reads it with `--print-metrics`).
+    public static let metricsContainerPort = 9464
 
     /// The provider's bridge network.
     public static func network(_ id: ProviderID) -> String { "tenantctl_\(id)" }

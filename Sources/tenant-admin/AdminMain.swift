@@ -8,176 +8,115 @@ import Glibc
 #endif
 #endif
 import Logging
+import ServerSupport
 import TenantMailer
-import TenantModel
 import TenantStoreFactory
 import TextFormat
 
-/// `tenant-admin`: the provider's admin web app and mailer. Thin: settings → buildApplication → runService.
+/// `tenant-admin`: the provider's admin web app and mailer. Wiring only: settings, logging and
+/// metrics backends, store, application.
 @main
 struct AdminMain: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tenant-admin",
-        abstract: "Serve a provider's admin panel and send its mails.")
+        abstract: "Serve a provider's admin panel and send its mails.",
+        discussion: """
+            Exit status: 0 stopped cleanly, 1 unhealthy (--health-check) or a failed store job, 3 no such staff user \
+            (--set-password), 4 a backup of another provider (--restore-from), 64 bad setting, 69 store unavailable, \
+            71 cannot listen.
+            """)
 
-    @Option(help: "Provider id [environment: TENANT_PROVIDER].") var provider: String?
-    @Option(help: "Store URL: sqlite:PATH or cassandra://HOST[:PORT][,...]/KEYSPACE [environment: TENANT_STORE].") var store: String?
-    @Option(help: "Address to listen on, HOST:PORT (default 0.0.0.0:80) [environment: TENANT_LISTEN].") var listen: String?
-    @Flag(help: "Create or migrate the schema, then exit.") var migrateOnly = false
-    @Flag(help: "GET /health on the local server and exit 0 when it answers 200 (for Docker's HEALTHCHECK).") var healthCheck = false
-    @Flag(help: "Mark cookies Secure even without X-Forwarded-Proto: https [environment: TENANT_SECURE_COOKIES=1].") var secureCookies = false
-    @Option(help: "SMTP server, smtp://HOST[:PORT] or smtps://HOST[:PORT] [environment: TENANT_SMTP_URL].") var smtpURL: String?
-    @Option(help: "SMTP login name [environment: TENANT_SMTP_USER]; the password only from TENANT_SMTP_PASSWORD.") var smtpUser: String?
-    @Option(help: "Sender address of mails [environment: TENANT_MAIL_FROM].") var mailFrom: String?
-    @Flag(help: "Refuse to send over smtp:// without STARTTLS [environment: TENANT_SMTP_REQUIRE_TLS=1].") var smtpRequireTLS = false
-    @Option(help: ArgumentHelp("Set this staff user's password to the crypt hash in TENANT_ADMIN_PASSWORD_HASH, end its sessions, and exit (tenantctl reset-password).", valueName: "USER"))
-    var setPassword: String?
-    @Option(help: ArgumentHelp("Copy the SQLite store online to PATH, check the copy, and exit (tenantctl backup).", valueName: "PATH"))
-    var backupTo: String?
-    @Option(help: ArgumentHelp("Replace the SQLite store with the checked copy at PATH, and exit; the servers must be stopped (tenantctl restore).", valueName: "PATH"))
-    var restoreFrom: String?
-    /// The mailer's child process: one delivery read from stdin (DeliveryProcessTransport).
-    @Flag(name: .customLong("deliver-mail"), help: .hidden) var deliverMail = false
-
-    /// A setting that cannot be used: one line on stderr, exit 2.
-    struct SettingError: Error, CustomStringConvertible {
-        let description: String
-        init(_ description: String) { self.description = description }
-    }
+    @OptionGroup var options: AdminOptions
 
     func run() async throws {
-        if deliverMail { throw ExitCode(DeliveryProcessTransport.runChild()) }
-        #if os(Linux)
-        // Two malloc arenas instead of eight per core: the app is I/O bound, and idle
-        // memory matters more than allocator contention here.
-        mallopt(M_ARENA_MAX, 2)
-        #endif
         do {
-            try await start()
-        } catch let error as SettingError {
+            switch try AdminServerSettings.parse(options, environment: ProcessInfo.processInfo.environment) {
+            case .deliverMail:
+                throw ExitCode(DeliveryProcessTransport.runChild())
+            case .healthCheck(let address):
+                throw ExitCode(AdminServerSettings.healthCheck(address).rawValue)
+            case .printMetrics(let address):
+                throw ExitCode(LocalProbe.printMetrics(from: address, program: "tenant-admin").rawValue)
+            case .maintain(let job):
+                try await maintain(job)
+            case .run(let settings):
+                #if os(Linux)
+                // Two malloc arenas instead of eight per core: the app is I/O bound, and idle
+                // memory matters more than allocator contention here.
+                mallopt(M_ARENA_MAX, 2)
+                #endif
+                try await serve(settings)
+            }
+        } catch let failure as ServerFailure {
+            throw ExitCode(failure.report(program: "tenant-admin"))
+        } catch let failure as StoreMaintenance.Failure {
             var standardError = StandardError()
-            print("tenant-admin: error: \(error.description)", to: &standardError)
-            throw ExitCode(2)
-        } catch let error as StoreMaintenance.Failure {
-            var standardError = StandardError()
-            print("tenant-admin: error: \(error.description)", to: &standardError)
-            throw ExitCode(error.exitCode)
+            print("tenant-admin: error: \(failure.description)", to: &standardError)
+            throw ExitCode(failure.exitCode)
         }
     }
 
-    func start() async throws {
-        let env = ProcessInfo.processInfo.environment
-        let listenText = listen ?? env["TENANT_LISTEN"] ?? "0.0.0.0:80"
-        let address: HostPort
-        do { address = try HostPort(parsing: listenText, defaultPort: 80) } catch { throw SettingError("bad --listen: \(error)") }
-        if healthCheck {
-            let host = address.host == "0.0.0.0" || address.host == "::" ? "127.0.0.1" : address.host
-            throw ExitCode(HealthCheck.get(host: host, port: address.port) ? 0 : 1)
+    /// A one-shot store job for tenantctl (reset-password, backup, restore): one result line on stdout.
+    func maintain(_ job: StoreJob) async throws {
+        switch job.task {
+        case .backup(let path):
+            // Backup and restore copy the file as it is: no schema migration, no claim.
+            let summary = try StoreMaintenance.backup(store: job.store, provider: job.provider, to: path)
+            print("backup of \(job.provider) at \(path): \(StoreMaintenance.describe(summary))")
+        case .restore(let path):
+            let summary = try StoreMaintenance.restore(store: job.store, provider: job.provider, from: path)
+            print("restored \(job.provider) from \(path): \(StoreMaintenance.describe(summary))")
+        case .setPassword(let user, let hash):
+            job.log.bootstrap()
+            var logger = Logger(label: "tenant-admin")
+            logger[metadataKey: "tenant.id"] = "\(job.provider)"
+            let opened: OpenedAdminStore
+            do { opened = try await openAdminStore(url: job.store, logger: logger) } catch { throw ServerFailure.storeUnavailable("\(error)") }
+            do { try await claimStore(opened.admin, for: job.provider) } catch let error as StoreClaimError {
+                throw ServerFailure.usage(error.description)
+            }
+            let outcome: String
+            do { outcome = try await StoreMaintenance.setPassword(store: opened.admin, user: user, hash: hash) } catch {
+                await opened.close()
+                throw error
+            }
+            await opened.close()
+            print("staff user '\(user)' of \(job.provider): password \(outcome), sessions ended")
         }
+    }
 
-        guard let providerText = provider ?? env["TENANT_PROVIDER"] else { throw SettingError("no provider: pass --provider ID or set TENANT_PROVIDER") }
-        let providerID: ProviderID
-        do { providerID = try ProviderID(providerText) } catch { throw SettingError("\(error)") }
-        guard let storeText = store ?? env["TENANT_STORE"] else { throw SettingError("no store: pass --store URL or set TENANT_STORE") }
-        let storeURL: StoreURL
-        do { storeURL = try StoreURL(parsing: storeText) } catch { throw SettingError("\(error)") }
-
-        // Backup and restore copy the file as it is: no schema migration, no claim.
-        if let path = backupTo {
-            let summary = try StoreMaintenance.backup(store: storeURL, provider: providerID, to: path)
-            print("backup of \(providerID) at \(path): \(StoreMaintenance.describe(summary))")
-            return
-        }
-        if let path = restoreFrom {
-            let summary = try StoreMaintenance.restore(store: storeURL, provider: providerID, from: path)
-            print("restored \(providerID) from \(path): \(StoreMaintenance.describe(summary))")
-            return
-        }
-
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = Logger.Level(rawValue: env["LOG_LEVEL"] ?? "info") ?? .info
-            return handler
-        }
+    func serve(_ settings: AdminServerSettings) async throws(ServerFailure) {
+        settings.log.bootstrap()
+        let exporter = PrometheusExporter()
+        exporter.bootstrap()
         var logger = Logger(label: "tenant-admin")
-        logger[metadataKey: "tenant.id"] = "\(providerID)"
+        logger[metadataKey: "tenant.id"] = "\(settings.provider)"
+        for warning in settings.warnings { logger.warning("\(warning)") }
 
-        let bootstrapHash = env["TENANT_ADMIN_BOOTSTRAP_HASH"].flatMap { $0.isEmpty ? nil : $0 }
-        if let bootstrapHash, !bootstrapHash.hasPrefix("$") { throw SettingError("TENANT_ADMIN_BOOTSTRAP_HASH is not a crypt hash (expected $y$...)") }
-
-        var smtp: SMTPConfiguration?
-        if let url = smtpURL ?? env["TENANT_SMTP_URL"], !url.isEmpty {
-            guard url.hasPrefix("smtp://") || url.hasPrefix("smtps://") else { throw SettingError("bad SMTP URL '\(url)': expected smtp://HOST[:PORT] or smtps://HOST[:PORT]") }
-            guard let from = mailFrom ?? env["TENANT_MAIL_FROM"], from.contains("@") else { throw SettingError("a mail sender is needed with an SMTP server: pass --mail-from or set TENANT_MAIL_FROM") }
-            smtp = SMTPConfiguration(
-                url: url, username: smtpUser ?? env["TENANT_SMTP_USER"], password: env["TENANT_SMTP_PASSWORD"], from: from,
-                requireTLS: smtpRequireTLS || env["TENANT_SMTP_REQUIRE_TLS"] == "1")
-        }
-        if case .cassandra(_, let keyspace) = storeURL, keyspace != providerID.rawValue {
-            throw SettingError("store keyspace '\(keyspace)' is not provider '\(providerID)': each provider's app serves only its own keyspace")
-        }
         let opened: OpenedAdminStore
-        do { opened = try await openAdminStore(url: storeURL, logger: logger) } catch { throw SettingError("\(error)") }
-        let adminStore = opened.admin
-        do { try await claimStore(adminStore, for: providerID) } catch let error as StoreClaimError { throw SettingError(error.description) }
-        if let user = setPassword {
-            // Only a hash travels in the environment; the password itself never leaves tenantctl.
-            guard let hash = env["TENANT_ADMIN_PASSWORD_HASH"], !hash.isEmpty else { throw SettingError("--set-password needs TENANT_ADMIN_PASSWORD_HASH") }
-            let outcome = try await StoreMaintenance.setPassword(store: adminStore, user: user, hash: hash)
-            await opened.close()
-            print("staff user '\(user)' of \(providerID): password \(outcome), sessions ended")
-            return
+        do { opened = try await openAdminStore(url: settings.store, logger: logger) } catch { throw .storeUnavailable("\(error)") }
+        do { try await claimStore(opened.admin, for: settings.provider) } catch let error as StoreClaimError {
+            throw .usage(error.description)
+        } catch {
+            throw .storeUnavailable("\(error)")
         }
-        if migrateOnly {
-            logger.info("schema is current", metadata: ["store": "\(storeURL)"])
+        if settings.migrateOnly {
+            logger.info("schema is current", metadata: ["store": "\(settings.store)"])
             await opened.close()
             return
         }
-
-        var configuration = AdminConfiguration(
-            provider: providerID, host: address.host, port: address.port,
-            secureCookies: secureCookies || env["TENANT_SECURE_COOKIES"] == "1", bootstrapHash: bootstrapHash, smtp: smtp)
+        var configuration = settings.configuration
         configuration.mailDeliveryExecutable = "/proc/self/exe"
-        let app = try await buildApplication(
-            configuration: configuration, store: adminStore, readings: opened.readings, logger: logger)
-        logger.info("starting", metadata: ["store": "\(storeURL)", "listen": "\(address)", "smtp": "\(smtp.map { $0.url } ?? "none")"])
+        configuration.metricsListen = settings.metricsListen
+        configuration.renderMetrics = exporter.render
+        logger.info("starting", metadata: ["store": "\(settings.store)", "listen": "\(settings.listen)", "smtp": "\(settings.smtp.map { $0.url } ?? "none")"])
         do {
+            let app = try await buildApplication(configuration: configuration, store: opened.admin, readings: opened.readings, logger: logger)
             try await app.runService()
         } catch {
-            throw SettingError("cannot serve on \(address): \(error)")
+            throw .cannotListen("cannot serve on \(settings.listen)\(settings.metricsListen.map { " or \($0)" } ?? ""): \(error)")
         }
         await opened.close()
         logger.info("stopped")
-    }
-}
-
-/// `--health-check`: one `GET /health` over a plain socket. Docker runs this every few
-/// seconds, so it stays tiny: no HTTP client library is loaded for it.
-enum HealthCheck {
-    static func get(host: String, port: Int) -> Bool {
-        var hints = addrinfo()
-        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
-        var found: UnsafeMutablePointer<addrinfo>?
-        guard getaddrinfo(host, String(port), &hints, &found) == 0, let address = found else { return false }
-        defer { freeaddrinfo(found) }
-        let fd = socket(address.pointee.ai_family, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        var timeout = timeval(tv_sec: 5, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        guard connect(fd, address.pointee.ai_addr, address.pointee.ai_addrlen) == 0 else { return false }
-        let request = Array("GET /health HTTP/1.1\r\nHost: \(host.contains(":") ? "[\(host)]" : host)\r\nConnection: close\r\n\r\n".utf8)
-        guard send(fd, request, request.count, Int32(MSG_NOSIGNAL)) == request.count else { return false }
-        // The status line is all we need: "HTTP/1.1 200 ...".
-        var response: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 512)
-        while response.count < 12 {
-            let n = recv(fd, &buffer, buffer.count, 0)
-            guard n > 0 else { break }
-            response += buffer[0..<n]
-        }
-        let status = response.count >= 12 ? String(decoding: response[9..<12], as: UTF8.self) : ""
-        return response.starts(with: Array("HTTP/1.".utf8)) && status == "200"
     }
 }

@@ -242,6 +242,21 @@ struct StackEndToEndTests {
         #expect(try await providerB.storedReadings(prefix: "b-gw-") == 3 * 30 * 3)
         #expect(try await providerA.storedReadings(prefix: "b-gw-") == 0)
 
+        // Live figures from each provider's own servers, read through the engine (their metrics
+        // listeners are not published): status for one, top for all.
+        let statusA = try jsonObject(try await tenantctlOK(["status", a, "--json"]))
+        let liveA = try #require(statusA["live"] as? [String: Any], "status --json has live figures: \(statusA)")
+        #expect(liveA["readings_stored"] as? Int == 4 * 30 * 3, "\(liveA)")
+        #expect(liveA["gateways_connected"] as? Int == 0, "the simulator has disconnected: \(liveA)")
+        #expect((liveA["last_reading_age_seconds"] as? Int).map { $0 >= 0 && $0 < 300 } == true, "\(liveA)")
+        #expect(liveA["mails_pending"] is Int, "\(liveA)")
+        #expect(liveA["problems"] == nil, "\(liveA)")
+        let top = try jsonArray(try await tenantctlOK(["top", a, b, "--no-stream", "--json"]))
+        #expect(top.map { $0["provider"] as? String } == [a, b].sorted().map { $0 })
+        #expect(top.first { $0["provider"] as? String == b }?["readings_stored"] as? Int == 3 * 30 * 3, "\(top)")
+        let published = try await docker(["port", "admin_panel_\(a)"])
+        #expect(!published.out.contains("9464"), "the metrics listener is not published: \(published.out)")
+
         // Each admin app, signed in over its published port, shows only its own gateways.
         let adminA = try #require(try await AdminSession.signIn(port: providerA.adminPort, password: providerA.password))
         let adminB = try #require(try await AdminSession.signIn(port: providerB.adminPort, password: providerB.password))

@@ -2,8 +2,9 @@ import Foundation
 import GatewayProtocol
 import GatewaySimulator
 import MetricsTestKit
-import IngestServer
+@testable import IngestServer
 import NIOCore
+import ServerSupport
 import TenantAuth
 import TenantSQLite
 import TenantStorage
@@ -36,10 +37,10 @@ import Testing
         #expect(try await server.count("SELECT count(*) FROM readings") == 20_000)
         try await server.stop()
         // Group commit: reports from many connections shared transactions.
-        let commits = try metrics.expectCounter("ingest.commits").totalValue
+        let commits = try metrics.expectCounter("tenant_ingest_commits_total").totalValue
         #expect(commits > 0 && commits < 4000 / 4, "\(commits) commits for 4000 reports")
-        #expect(try metrics.expectCounter("ingest.readings.stored").totalValue == 20_000)
-        #expect(try metrics.expectCounter("ingest.readings.duplicates").totalValue == 20_000)
+        #expect(try metrics.expectCounter("tenant_ingest_readings_stored_total").totalValue == 20_000)
+        #expect(try metrics.expectCounter("tenant_ingest_readings_duplicate_total").totalValue == 20_000)
     }
 
     @Test func faultsFromTheSimulatorLoseNothing() async throws {
@@ -287,13 +288,73 @@ final class GateStore: ReadingStore, @unchecked Sendable {
             return client.line()
         }
         try await server.stop()
-        #expect(try metrics.expectCounter("ingest.readings.stored").totalValue == 2)
-        #expect(try metrics.expectCounter("ingest.readings.duplicates").totalValue == 2)
-        #expect(try metrics.expectCounter("ingest.reports.acked").totalValue == 2)
-        #expect(try metrics.expectCounter("ingest.nacks").totalValue == 1)
-        #expect(try metrics.expectCounter("ingest.errors").totalValue == 1)
-        let open = try metrics.expectMeter("ingest.connections.open")
+        #expect(try metrics.expectCounter("tenant_ingest_readings_stored_total").totalValue == 2)
+        #expect(try metrics.expectCounter("tenant_ingest_readings_duplicate_total").totalValue == 2)
+        #expect(try metrics.expectCounter("tenant_ingest_reports_total", [("result", "ack")]).totalValue == 2)
+        #expect(try metrics.expectCounter("tenant_ingest_reports_total", [("result", "nack")]).totalValue == 1)
+        #expect(try metrics.expectCounter("tenant_ingest_reports_total", [("result", "error")]).totalValue == 1)
+        let open = try metrics.expectMeter("tenant_ingest_connections")
         #expect(open.values.max() == 1 || open.values.max() == 2)
         #expect(open.lastValue == 0)
+    }
+}
+
+/// The names and values as Prometheus scrapes them: the real registry, not a test double.
+@Suite struct IngestPrometheusTests {
+    @Test func exportsTheDocumentedNamesWithTheirValues() async throws {
+        let exporter = PrometheusExporter()
+        let server = try await RunningServer.start(metrics: exporter.factory)
+        let port = server.port
+        let before = Int64(Date().timeIntervalSince1970)
+        _ = try await blocking {
+            let client = try LineClient(port: port)
+            // Two readings stored, the same two again (duplicates), one refused report.
+            let good = "<report gateway=\"p\" seq=\"1\">" + reading("a") + reading("b") + "</report>"
+            client.send(good + good + "<report gateway=\"p\" seq=\"2\">" + reading("c", power: "x") + "</report>")
+            return [client.line(), client.line(), client.line()]
+        }
+        _ = try await blocking {
+            let client = try LineClient(port: port)
+            client.send("<oops/>")
+            return client.line()
+        }
+        server.server.refreshMetrics()
+        let text = String(decoding: exporter.render(), as: UTF8.self)
+        try await server.stop()
+        let lines = Set(text.split(separator: "\n").map(String.init))
+        for expected in [
+            "# TYPE tenant_ingest_readings_stored_total counter", "tenant_ingest_readings_stored_total 2",
+            "tenant_ingest_readings_duplicate_total 2",
+            "# TYPE tenant_ingest_reports_total counter",
+            #"tenant_ingest_reports_total{result="ack"} 2"#, #"tenant_ingest_reports_total{result="nack"} 1"#,
+            #"tenant_ingest_reports_total{result="error"} 1"#,
+            "# TYPE tenant_ingest_connections gauge",
+            "# TYPE tenant_ingest_commit_duration_seconds histogram",
+            "# TYPE tenant_ingest_last_reading_timestamp_seconds gauge",
+            "tenant_ingest_readings_stored_last_minute 2.0",
+        ] {
+            #expect(lines.contains(expected), "missing '\(expected)' in:\n\(text)")
+        }
+        // The last reading's time is the wall clock of its commit.
+        let stamp = try #require(lines.first { $0.hasPrefix("tenant_ingest_last_reading_timestamp_seconds ") })
+        let seconds = try #require(Double(stamp.split(separator: " ")[1]))
+        #expect(seconds >= Double(before) && seconds <= Date().timeIntervalSince1970 + 1, "\(stamp)")
+        // No per-gateway series: the gateway id appears nowhere.
+        #expect(!text.contains("\"p\""))
+    }
+
+    @Test func recentCountsSlideOverSixtySeconds() {
+        var recent = RecentCounts(window: 60)
+        recent.add(5, atSecond: 1000)
+        recent.add(7, atSecond: 1030)
+        recent.add(1, atSecond: 1030)
+        #expect(recent.total(atSecond: 1030) == 13)
+        #expect(recent.total(atSecond: 1059) == 13)
+        #expect(recent.total(atSecond: 1060) == 8)
+        #expect(recent.total(atSecond: 1089) == 8)
+        #expect(recent.total(atSecond: 1090) == 0)
+        // A slot reused a minute later starts from zero.
+        recent.add(2, atSecond: 1060)
+        #expect(recent.total(atSecond: 1060) == 10)
     }
 }

@@ -133,17 +133,19 @@ func missingAcknowledged(_ report: SimulatorReport, configuration: SimulatorConf
     }
 
     @Test func badSettingsExitNonZeroWithOneLine() async throws {
-        let cases: [[String]] = [
-            ["--provider", "Bad-ID", "--store", "sqlite:/tmp/x.db"],
-            ["--provider", "ok", "--store", "mysql://x"],
+        // Exit statuses as in tenant-admin: 64 for a bad setting, 69 for a store that cannot be opened.
+        let cases: [([String], Int32)] = [
+            (["--provider", "Bad-ID", "--store", "sqlite:/tmp/x.db"], 64),
+            (["--provider", "ok", "--store", "mysql://x"], 64),
             // Nothing listens on port 1: the store cannot be opened.
-            ["--provider", "ok", "--store", "cassandra://127.0.0.1:1/ok", "--migrate-only"],
-            ["--provider", "ok", "--store", "cassandra://127.0.0.1:1/other"],
-            ["--provider", "ok", "--store", "sqlite:/tmp/x.db", "--durability", "sometimes"],
-            ["--provider", "ok", "--store", "sqlite:/tmp/x.db", "--listen", "nowhere"],
-            ["--store", "sqlite:/tmp/x.db"],
+            (["--provider", "ok", "--store", "cassandra://127.0.0.1:1/ok", "--migrate-only"], 69),
+            (["--provider", "ok", "--store", "cassandra://127.0.0.1:1/other"], 64),
+            (["--provider", "ok", "--store", "sqlite:/tmp/x.db", "--durability", "sometimes"], 64),
+            (["--provider", "ok", "--store", "sqlite:/tmp/x.db", "--listen", "nowhere"], 64),
+            (["--provider", "ok", "--store", "sqlite:/tmp/x.db", "--log-format", "xml"], 64),
+            (["--store", "sqlite:/tmp/x.db"], 64),
         ]
-        for arguments in cases {
+        for (arguments, status) in cases {
             let process = Process()
             process.executableURL = IngestProcess.executable
             process.arguments = arguments
@@ -154,7 +156,7 @@ func missingAcknowledged(_ report: SimulatorReport, configuration: SimulatorConf
             let output = errors.fileHandleForReading.readDataToEndOfFile()
             process.waitUntilExit()
             let lines = String(decoding: output, as: UTF8.self).split(separator: "\n")
-            #expect(process.terminationStatus != 0, "\(arguments)")
+            #expect(process.terminationStatus == status, "\(arguments)")
             #expect(lines.count == 1, "\(arguments): \(lines)")
             #expect(lines.first?.hasPrefix("tenant-ingest: error: ") == true)
         }

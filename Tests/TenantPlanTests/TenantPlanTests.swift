@@ -41,7 +41,7 @@ private func settings(_ id: String = "acme", store: StoreChoice = .sqlite, gatew
         let json = try wire(ingest.request)
         #expect(json["Image"] as? String == "tenantctl:0.1.0")
         #expect(json["Cmd"] as? [String] == ["tenant-ingest"])
-        #expect(json["Env"] as? [String] == ["TENANT_PROVIDER=acme", "TENANT_STORE=sqlite:/data/acme.db", "TENANT_LISTEN=0.0.0.0:6000"])
+        #expect(json["Env"] as? [String] == ["TENANT_PROVIDER=acme", "TENANT_STORE=sqlite:/data/acme.db", "TENANT_LISTEN=0.0.0.0:6000", "TENANT_METRICS_LISTEN=0.0.0.0:9464"])
         #expect((json["ExposedPorts"] as? [String: Any])?.keys.sorted() == ["6000/tcp"])
         #expect(json["Tty"] as? Bool == false)
 
@@ -96,6 +96,9 @@ private func settings(_ id: String = "acme", store: StoreChoice = .sqlite, gatew
         #expect((json["HostConfig"] as? [String: Any])?["ReadonlyRootfs"] as? Bool == true)
         let host = try #require(json["HostConfig"] as? [String: Any])
         #expect(host["PortBindings"] as? [String: [[String: String]]] == ["80/tcp": [["HostIp": "", "HostPort": "8090"]]])
+        // Metrics without a token on the provider's network only: neither exposed nor published.
+        #expect((json["Env"] as? [String])?.contains("TENANT_METRICS_LISTEN=0.0.0.0:9464") == true)
+        #expect((json["ExposedPorts"] as? [String: Any])?.keys.sorted() == ["80/tcp"])
         #expect((json["Labels"] as? [String: String])?["io.tenantctl.role"] == "admin")
         #expect(!((json["Env"] as? [String]) ?? []).contains { $0.hasPrefix("TENANT_ADMIN_BOOTSTRAP_HASH") })
     }

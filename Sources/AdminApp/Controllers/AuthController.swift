@@ -67,7 +67,7 @@ struct AuthController {
         let valid = try await Blocking.run { PasswordHasher.verify(password, against: account?.passwordHash ?? Self.decoyHash) }
         guard let account, valid, !password.isEmpty else {
             await services.limiter.recordFailure(key, now: now)
-            services.metrics.loginFailures.add(1, ordering: .relaxed)
+            services.metrics.loginFailures.increment()
             services.logger.info("sign-in refused", metadata: ["staff": "\(name.prefix(64))", "client": "\(client)"])
             return Pages.page("Sign in", context: context, status: .unauthorized,
                               Views.login(context: context, next: next, message: "Wrong name or password."))

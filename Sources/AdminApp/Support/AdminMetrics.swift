@@ -1,41 +1,43 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-import FoundationEssentials
-import Synchronization
+import CoreMetrics
+import NIOConcurrencyHelpers
+import TenantModel
 
-/// Process-wide counters exported on `/metrics`.
+/// The app's metrics through swift-metrics (tenant-admin bootstraps the Prometheus backend).
+/// Counters are kept as things happen and the outbox gauge is refreshed in the background,
+/// so a scrape reads no store.
 final class AdminMetrics: Sendable {
-    private let responses = Mutex<[Int: Int]>([:])
-    let loginFailures = Atomic<Int>(0)
+    typealias Name = MetricName.Admin
 
-    func count(status: Int) {
-        responses.withLock { $0[status / 100, default: 0] += 1 }
+    private let factory: any MetricsFactory
+    private let requestDuration: CoreMetrics.Timer
+    let loginFailures: Counter
+    let outboxPending: Gauge
+    /// One counter per (route, status) seen, so a request does not look it up in the registry.
+    private let requestCounters = NIOLockedValueBox<[RouteStatus: Counter]>([:])
+
+    struct RouteStatus: Hashable {
+        var route: String
+        var status: Int
     }
 
-    var responsesByClass: [Int: Int] { responses.withLock { $0 } }
+    init(factory: any MetricsFactory = MetricsSystem.factory) {
+        self.factory = factory
+        requestDuration = CoreMetrics.Timer(label: Name.httpRequestDuration, factory: factory)
+        loginFailures = Counter(label: Name.loginFailures, factory: factory)
+        outboxPending = Gauge(label: Name.outboxPending, factory: factory)
+    }
 
-    /// Resident set size from /proc (Linux); nil elsewhere.
-    static var residentBytes: Int? {
-        guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return nil }
-        let fields = text.split(separator: " ")
-        guard fields.count > 1, let pages = Int(fields[1]) else { return nil }
-        return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
+    /// Counts one answered request. `route` is the matched route pattern (bounded: one per
+    /// route), never the raw path.
+    func request(route: String, status: Int, nanoseconds: Int64) {
+        let key = RouteStatus(route: route, status: status)
+        let counter = requestCounters.withLockedValue { counters in
+            if let counter = counters[key] { return counter }
+            let counter = Counter(label: Name.httpRequests, dimensions: [("route", route), ("status", String(status))], factory: factory)
+            counters[key] = counter
+            return counter
+        }
+        counter.increment()
+        requestDuration.recordNanoseconds(nanoseconds)
     }
 }
-
-/// JSON responses for the API.
-enum JSONResponse {
-    static func encode<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) throws -> Response {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let data = try encoder.encode(value)
-        return Response(status: status, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
-    }
-
-    static func error(_ status: HTTPResponse.Status, _ message: String) -> Response {
-        (try? encode(["error": message], status: status)) ?? Response(status: status)
-    }
-}
-
-import Hummingbird

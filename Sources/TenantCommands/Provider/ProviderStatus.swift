@@ -8,12 +8,14 @@ extension TenantCtl {
     public struct ProviderStatus: AsyncParsableCommand {
         public static let configuration = CommandConfiguration(
             commandName: "status",
-            abstract: "Show one provider's state, store, image, addresses, servers with uptime, health and restarts, network and volume.",
+            abstract: "Show one provider's state, store, image, addresses, servers with uptime, health and restarts, network, volume and live figures.",
             discussion: """
                 Health is probed now, over the published ports: the gateway port must answer a protocol \
                 exchange and the admin port's /health 200, each within 2 s; a hung or dead server shows as \
                 unhealthy with the reason. Each server also shows the engine's status with uptime (`Up 5 \
-                minutes`) and its restart count. Exits 3 when no Docker object carries the provider's label.
+                minutes`) and its restart count. Live figures (gateways connected, readings in the last minute, \
+                last reading's age, mails pending) come from the running servers' metrics, read through the \
+                engine as `tenantctl top` does. Exits 3 when no Docker object carries the provider's label.
 
                 Examples:
                   tenantctl status acme
@@ -40,6 +42,8 @@ extension TenantCtl {
             var image: String?
             var gatewayAddress: String?
             var adminURL: String?
+            /// From the servers' metrics; nil when no container runs.
+            var live: LiveFigures?
         }
 
         public func run() async throws {
@@ -70,7 +74,8 @@ extension TenantCtl {
             let status = Status(
                 provider: view.provider, state: view.containers.isEmpty ? "absent" : view.state, gatewayPort: view.gatewayPort,
                 adminPort: view.adminPort, containers: view.containers, network: networkNames.first, volume: volumeNames.first,
-                store: view.store, image: view.image, gatewayAddress: view.gatewayAddress, adminURL: view.adminURL)
+                store: view.store, image: view.image, gatewayAddress: view.gatewayAddress, adminURL: view.adminURL,
+                live: view.containers.contains { $0.state == "running" } ? await LiveFigureReader.read(client, view) : nil)
             if json {
                 try JSONOutput.print(status)
                 return
@@ -81,6 +86,10 @@ extension TenantCtl {
                 Console.print("  \(container.role) \(container.name): \(ContainerView.summary(container))")
             }
             Console.print("  network: \(status.network ?? "-"), volume: \(status.volume ?? "-")")
+            if let live = status.live {
+                Console.print("  live: \(live.summary)")
+                for problem in live.problems ?? [] { Console.print("  (no figures from \(problem))") }
+            }
         }
     }
 }
