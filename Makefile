@@ -98,3 +98,10 @@ docs:
 bench-provision: test-fixtures
 	$(SWIFT) build -c release --product tenantctl
 	TENANTCTL_TEST_IMAGE=$(TEST_IMAGE) scripts/bench-provision.sh .build/release/tenantctl
+
+## Fleet benchmark (release build): apply -f of N=100 new providers until ready, a re-run
+## with nothing to do, prune. IMAGE= defaults to tenantctl:0.1.0 if present, else the fixture.
+.PHONY: bench-fleet
+bench-fleet: test-fixtures
+	$(SWIFT) build -c release --product tenantctl
+	scripts/bench-fleet.sh .build/release/tenantctl

@@ -72,6 +72,7 @@ targets += [
         dependencies: [
             "DockerAPI", "DockerClient", "TenantPlan", "TenantModel", "TenantAuth",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Yams", package: "Yams"),
             .product(name: "Logging", package: "swift-log"),
         ],
         swiftSettings: swift6
@@ -386,6 +387,8 @@ let package = Package(
         // in every admin container) for URL-encoded date strategies we do not use, and
         // "ConfigurationSupport" builds swift-configuration, which we do not use either.
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.20.0", traits: []),
+        // Fleet files (`tenantctl apply -f`): a YAML parser whose nodes carry line numbers.
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: targets
 )

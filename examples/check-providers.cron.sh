@@ -1,29 +1,36 @@
 #!/usr/bin/env bash
-# Cron job: finds every provider that is half up and repairs it.
-#   */5 * * * * /opt/tenantctl/examples/check-providers.cron.sh >>/var/log/tenantctl-check.log 2>&1
-# `tenantctl start-provider` is idempotent and self-repairing, so re-running it on a
-# provider that is `partial` (a container missing or stopped) brings back what is missing
-# and leaves the rest alone. A provider whose containers are all `stopped` was stopped on
-# purpose (`tenantctl stop`; the engine's unless-stopped policy restarts crashed ones), so it
-# is left alone unless REPAIR_STOPPED=1.
+# Cron job: converges this host to its fleet file (examples/fleet.yaml).
+#   */5 * * * * FLEET=/etc/tenantctl/fleet.yaml /opt/tenantctl/examples/check-providers.cron.sh >>/var/log/tenantctl-check.log 2>&1
+# `tenantctl apply -f` is idempotent: providers running as the file says are not touched
+# (one engine call for the whole fleet), a provider that is half up (a container missing or
+# stopped) is repaired, changed settings recreate only the containers they affect, and a
+# provider newly listed is created. One failing provider does not stop the others; the exit
+# status is 1 if any failed. PRUNE=1 also removes the fleet's providers that are no longer
+# listed (their data is kept).
+#
+# A provider that apply creates gets a one-time admin password; this job keeps it out of the
+# log (create new providers by hand with `tenantctl apply -f` to see it).
 set -uo pipefail
 TENANTCTL="${TENANTCTL:-tenantctl}"
-REPAIR_STOPPED="${REPAIR_STOPPED:-0}"
+FLEET="${FLEET:-$(dirname "$0")/fleet.yaml}"
+PRUNE="${PRUNE:-0}"
 
-json="$("$TENANTCTL" list --json)" || { echo "$(date -Is) tenantctl list failed" >&2; exit 1; }
-# One "provider state" pair a line (python3 ships with Debian; no jq needed).
-pairs="$(printf '%s' "$json" | /usr/bin/python3 -c '
-import json, sys
-for p in json.load(sys.stdin):
-    print(p["provider"], p["state"])
-')" || { echo "$(date -Is) cannot parse tenantctl list --json" >&2; exit 1; }
-
-status=0
-while read -r provider state; do
-  [ -z "$provider" ] && continue
-  [ "$state" = "running" ] && continue
-  [ "$state" = "stopped" ] && [ "$REPAIR_STOPPED" != "1" ] && continue
-  echo "$(date -Is) $provider is $state: repairing"
-  "$TENANTCTL" start-provider "$provider" || { echo "$(date -Is) $provider: repair failed" >&2; status=1; }
-done <<<"$pairs"
+args=(apply -f "$FLEET" --json)
+[ "$PRUNE" = "1" ] && args+=(--prune)
+json="$("$TENANTCTL" "${args[@]}")"
+status=$?
+# Exit 64: the file has problems (printed on stderr, one line each); nothing was changed.
+[ -z "$json" ] && { echo "$(date -Is) tenantctl apply -f $FLEET failed (exit $status)" >&2; exit "$status"; }
+# One line a provider that changed or failed, passwords left out (python3 ships with Debian).
+printf '%s' "$json" | /usr/bin/python3 -c '
+import datetime, json, sys
+stamp = datetime.datetime.now().astimezone().isoformat(timespec="seconds")
+for r in json.load(sys.stdin):
+    if r["ok"] and r["action"] == "unchanged":
+        continue
+    line = " ".join([stamp, r["provider"] + ":", r["action"], "ok" if r["ok"] else "FAILED: " + r.get("error", "")])
+    if r.get("admin_password"):
+        line += " (new admin password withheld from this log)"
+    print(line, file=sys.stdout if r["ok"] else sys.stderr)
+' || { echo "$(date -Is) cannot parse tenantctl apply --json" >&2; exit 1; }
 exit $status

@@ -13,14 +13,14 @@ public struct TenantCtl: AsyncParsableCommand {
             container (remote_server_ID, gateway port) and an admin container (admin_panel_ID, web port), \
             all labelled io.tenantctl.provider=ID.
 
-            Exit codes: 0 ok (also "already in that state"), 1 failure, 3 not found, 4 conflict, \
+            Exit codes: 0 ok (also "already in that state"), 1 failure, 2 changes pending (diff), 3 not found, 4 conflict, \
             64 usage, 69 engine unreachable, 75 engine timeout, 76 engine API too old.
             """,
         version: TenantctlVersion.current,
         subcommands: [
             ProviderStart.self, ProviderStop.self, ProviderRestart.self, ProviderList.self, ProviderStatus.self, ProviderTop.self,
             ProviderLogs.self, ProviderRemove.self, ProviderPlan.self, ProviderResetPassword.self, ProviderBackup.self, ProviderRestore.self,
-            KeyspaceCreate.self, DatabaseCommand.self, Doctor.self,
+            KeyspaceCreate.self, DatabaseCommand.self, Doctor.self, FleetDiff.self, FleetApply.self,
         ]
     )
 
@@ -52,7 +52,7 @@ public struct TenantCtl: AsyncParsableCommand {
             let message = fullMessage(for: error)
             if code == 0 {
                 if !message.isEmpty { Console.print(message) }
-            } else {
+            } else if !message.isEmpty {  // a bare ExitCode (diff's 2) has said all on stdout
                 Console.printError(message)
             }
             return code

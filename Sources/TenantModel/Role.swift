@@ -17,4 +17,7 @@ public enum Labels {
     /// Hash of the settings an object was created from, so a re-run with
     /// changed settings recreates only what changed.
     public static let configHash = "io.tenantctl.config-hash"
+    /// The fleet (`tenantctl apply -f`) that manages the provider; absent on providers
+    /// started by hand. `apply --prune` removes only providers carrying its own fleet's name.
+    public static let fleet = "io.tenantctl.fleet"
 }

@@ -60,10 +60,10 @@ public enum Planner {
     public static func plan(_ settings: ProviderSettings) -> ProviderPlan {
         let id = settings.id
         let network = NetworkCreateRequest(
-            Name: ProviderNames.network(id), Driver: "bridge", Labels: labels(id, .network), CheckDuplicate: true,
+            Name: ProviderNames.network(id), Driver: "bridge", Labels: labels(id, .network, fleet: settings.fleet), CheckDuplicate: true,
             IPAM: settings.subnet.map { IPAMSettings(Config: [IPAMPool(Subnet: $0.description)]) })
         let volume = settings.store.needsVolume
-            ? VolumeCreateRequest(Name: ProviderNames.volume(id), Driver: "local", Labels: labels(id, .data)) : nil
+            ? VolumeCreateRequest(Name: ProviderNames.volume(id), Driver: "local", Labels: labels(id, .data, fleet: settings.fleet)) : nil
         let containers = [
             container(settings, role: .ingest, executable: "tenant-ingest", containerPort: ProviderNames.ingestContainerPort,
                       hostPort: settings.gatewayPort, alias: "ingest"),
@@ -73,9 +73,11 @@ public enum Planner {
         return ProviderPlan(settings: settings, network: network, volume: volume, containers: containers)
     }
 
-    /// The contract's labels for an object of `role`.
-    public static func labels(_ id: ProviderID, _ role: Role) -> [String: String] {
-        [Labels.provider: id.rawValue, Labels.role: role.rawValue]
+    /// The contract's labels for an object of `role`, plus the fleet's when it has one.
+    public static func labels(_ id: ProviderID, _ role: Role, fleet: String? = nil) -> [String: String] {
+        var labels = [Labels.provider: id.rawValue, Labels.role: role.rawValue]
+        if let fleet { labels[Labels.fleet] = fleet }
+        return labels
     }
 
     private static func container(
@@ -84,7 +86,10 @@ public enum Planner {
         let id = settings.id
         let portKey = "\(containerPort)/tcp"
         let networkName = ProviderNames.network(id)
-        var labels = labels(id, role)
+        // The fleet label is part of the config hash: a provider moved to another fleet is
+        // relabelled (recreated), so the old fleet's `apply --prune` can no longer take it.
+        // Without a fleet the labels, and so the hash, are those of earlier versions.
+        var labels = labels(id, role, fleet: settings.fleet)
         labels[PlanLabels.hostPort] = String(hostPort)
         // Only Cassandra containers get these, so SQLite providers keep their config hash.
         if settings.store.isCassandra { labels[PlanLabels.store] = settings.store.storeURL(for: id) }

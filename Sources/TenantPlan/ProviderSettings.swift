@@ -56,6 +56,8 @@ public struct ProviderSettings: Sendable, Hashable {
     public var memoryBytes: Int64?
     /// CPU limit per container in 1e-9 CPUs; nil for none.
     public var nanoCPUs: Int64?
+    /// The fleet that manages the provider (label ``Labels/fleet``); nil when started by hand.
+    public var fleet: String?
     /// The subnet of the provider's network when this run creates it; nil leaves the choice
     /// to the engine. An existing network keeps its subnet: this is not part of the
     /// containers' config hash.
@@ -70,7 +72,7 @@ public struct ProviderSettings: Sendable, Hashable {
     public init(
         id: ProviderID, image: String, gatewayPort: Int, adminPort: Int, store: StoreChoice = .sqlite,
         memoryBytes: Int64? = ProviderSettings.defaultMemoryBytes, nanoCPUs: Int64? = ProviderSettings.defaultNanoCPUs,
-        subnet: IPv4Block? = nil
+        subnet: IPv4Block? = nil, fleet: String? = nil
     ) {
         self.id = id
         self.image = image
@@ -79,6 +81,7 @@ public struct ProviderSettings: Sendable, Hashable {
         self.store = store
         self.memoryBytes = memoryBytes
         self.nanoCPUs = nanoCPUs
+        self.fleet = fleet
         self.subnet = subnet
     }
 }

@@ -15,15 +15,18 @@ public struct ObservedContainer: Sendable, Hashable {
     public var configHash: String?
     /// Host-port label.
     public var hostPort: Int?
+    /// Fleet label, if a fleet manages the provider.
+    public var fleet: String?
 
     /// Creates an observation.
-    public init(name: String, id: String, role: Role?, state: String, configHash: String?, hostPort: Int?) {
+    public init(name: String, id: String, role: Role?, state: String, configHash: String?, hostPort: Int?, fleet: String? = nil) {
         self.name = name
         self.id = id
         self.role = role
         self.state = state
         self.configHash = configHash
         self.hostPort = hostPort
+        self.fleet = fleet
     }
 
     /// Reads one entry of `GET /containers/json`.
@@ -31,7 +34,7 @@ public struct ObservedContainer: Sendable, Hashable {
         let labels = summary.Labels ?? [:]
         self.init(
             name: summary.name, id: summary.Id, role: labels[Labels.role].flatMap(Role.init(rawValue:)), state: summary.State,
-            configHash: labels[Labels.configHash], hostPort: labels[PlanLabels.hostPort].flatMap { Int($0) })
+            configHash: labels[Labels.configHash], hostPort: labels[PlanLabels.hostPort].flatMap { Int($0) }, fleet: labels[Labels.fleet])
     }
 
     /// Whether the engine runs (or is restarting) it.

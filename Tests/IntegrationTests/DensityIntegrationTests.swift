@@ -37,6 +37,18 @@ private func docker(_ arguments: String...) async throws -> ProgramResult {
 
 private func runID() -> String { String(UInt32.random(in: 0...UInt32.max), radix: 36) }
 
+/// Runs `body`, then removes the providers `ids` with their data, also when `body` throws.
+/// (A Cassandra provider whose cluster is unreachable cannot have its keyspace dropped:
+/// `purge: false` removes its containers and network only.)
+private func removingAfterwards(_ ids: [String], purge: Bool = true, _ body: () async throws -> Void) async throws {
+    let arguments = purge ? ["--purge-data", "--yes"] : ["--yes"]
+    do { try await body() } catch {
+        for id in ids { _ = await tenantctl(["remove", id] + arguments) }
+        throw error
+    }
+    for id in ids { _ = await tenantctl(["remove", id] + arguments) }
+}
+
 @Suite(.serialized, .enabled(if: enabled, "needs a Docker engine: set TENANTCTL_INTEGRATION=1"))
 struct DensityIntegrationTests {
     /// A default engine runs out of address pools at the 30th bridge network; with a /28 each
@@ -46,7 +58,7 @@ struct DensityIntegrationTests {
         let run = runID()
         let ids = (0..<60).map { "dn_\(run)_\($0)" }
         let pool = "10.254.0.0/22"  // 64 subnets of /28
-        defer { Task { for id in ids { _ = await tenantctl(["remove", id, "--purge-data", "--yes"]) } } }
+        try await removingAfterwards(ids) {
         let failures = await withTaskGroup(of: String?.self) { group in
             var failures: [String] = []
             var next = ids.makeIterator()
@@ -78,14 +90,14 @@ struct DensityIntegrationTests {
         #expect(subnets.allSatisfy { $0.hasPrefix("10.254.") && $0.hasSuffix("/28") }, "\(subnets)")
         let doctor = await tenantctl(["doctor", "--image", fixtureImage, "--subnet-pool", pool])
         #expect(doctor.out.contains("subnet pool: 10.254.0.0/22 in /28s: 60 of 64 in use"), "\(doctor.out)")
-        for id in ids { _ = await tenantctl(["remove", id, "--purge-data", "--yes"]) }
+        }
     }
 
     /// The real servers under least privilege: start-provider returns when both answer, a
     /// write outside /data and /tmp fails, and a hung server shows as unhealthy at once.
     @Test func aReadyProviderRunsLockedDownAndAHungServerShowsUnhealthy() async throws {
         let id = "dn_ready_\(runID())"
-        defer { Task { _ = await tenantctl(["remove", id, "--purge-data", "--yes"]) } }
+        try await removingAfterwards([id]) {
         let started = ContinuousClock.now
         let start = await tenantctl(["start-provider", id, "--image", realImage, "--json"])
         let took = ContinuousClock.now - started
@@ -135,18 +147,20 @@ struct DensityIntegrationTests {
         // Back to healthy once it runs again.
         let again = await tenantctl(["status", id])
         #expect(again.out.contains("ingest remote_server_\(id): running, healthy"), "\(again.out)")
+        }
     }
 
     /// A provider whose servers cannot start fails fast with the server's own reason, instead of
     /// "running" while they crash-loop.
     @Test func aCrashLoopingProviderFailsWithTheServersReason() async throws {
         let id = "dn_crash_\(runID())"
-        defer { Task { _ = await tenantctl(["remove", id, "--purge-data", "--yes"]) } }
+        try await removingAfterwards([id], purge: false) {
         let started = ContinuousClock.now
         let result = await tenantctl(["start-provider", id, "--image", realImage, "--store", "cassandra", "--cassandra", "127.0.0.1:9", "--wait-timeout", "60"])
         #expect(ContinuousClock.now - started < .seconds(30))
         #expect(result.code == 1, "\(result.out) \(result.err)")
         #expect(result.err.contains("provider \(id) is not ready: "), "\(result.err)")
         #expect(result.err.contains("container"), "\(result.err)")
+        }
     }
 }

@@ -46,12 +46,12 @@ extension TenantCtl {
             if replication != nil, !store.isCassandra { throw ValidationError("--replication needs --store cassandra") }
             // Builds the provisioner now so a bad --replication or half-set credentials are
             // usage errors before any connection.
-            if store.isCassandra { _ = try cassandraProvisioner(replication: replication) }
+            if store.isCassandra { _ = try Self.cassandraProvisioner(replication: replication) }
         }
 
         /// The registered Cassandra provisioner for `replication`; nil when none is registered
         /// (and no replication is asked for). A bad replication is a usage error.
-        func cassandraProvisioner(replication: String?) throws -> (any KeyspaceProvisioner)? {
+        static func cassandraProvisioner(replication: String?) throws -> (any KeyspaceProvisioner)? {
             guard let factory = KeyspaceProvisioners.cassandraFactory else {
                 if replication != nil { throw ValidationError("--replication needs the Cassandra provisioner, which this tenantctl build does not register") }
                 return nil
@@ -85,7 +85,7 @@ extension TenantCtl {
             let provider = try validatedProviderID(id)
             let store = try storeChoice()
             let logger = global.logger
-            if store.isCassandra, let provisioner = try cassandraProvisioner(replication: replication) {
+            if store.isCassandra, let provisioner = try Self.cassandraProvisioner(replication: replication) {
                 let hosts = try await SharedDatabase.hostContactPoints(for: store) { try await global.client() }
                 do { try await provisioner.createKeyspace(provider: provider, contactPoints: hosts, logger: logger) } catch {
                     throw TenantCtlError("creating keyspace \(provider) at \(hosts.map(\.description).joined(separator: ","))", error)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import DockerClient
+import Logging
 import TenantModel
 import TenantPlan
 
@@ -65,6 +66,33 @@ extension TenantCtl {
         public func run() async throws {
             let provider = try validatedProviderID(id)
             let client = try await global.client()
+            let yes = self.yes
+            let removed = try await Self.remove(provider, client: client, purgeData: purgeData, grace: grace, logger: global.logger) { provider, data in
+                guard !yes else { return }
+                Console.current.err("This deletes all data of provider \(provider) (\(data.joined(separator: ", "))). Type the provider id to confirm: ")
+                guard Console.current.readLine()?.trimmingCharacters(in: .whitespaces) == provider.rawValue else {
+                    throw TenantCtlError("confirmation did not match '\(provider)'; nothing was removed")
+                }
+            }
+            if json {
+                try JSONOutput.print(removed)
+                return
+            }
+            for name in removed.containers { Console.print("removed container \(name)") }
+            for name in removed.networks { Console.print("removed network \(name)") }
+            for name in removed.volumes { Console.print("removed volume \(name)") }
+            for name in removed.keptVolumes { Console.print("kept volume \(name) (remove it with --purge-data)") }
+            for name in removed.keyspaces { Console.print("dropped keyspace \(name)") }
+            for name in removed.keptKeyspaces { Console.print("kept keyspace \(name) (drop it with --purge-data)") }
+        }
+
+        /// Stops and removes the provider's containers and network, and with `purgeData` its
+        /// volume or keyspace after `confirm` (given the data to delete) returns. Shared by
+        /// `remove` and `apply --prune`.
+        static func remove(
+            _ provider: ProviderID, client: DockerClient, purgeData: Bool, grace: Int, logger: Logger,
+            confirm: (ProviderID, [String]) throws -> Void
+        ) async throws -> Removed {
             let label = "\(Labels.provider)=\(provider)"
             let containers = try await providerContainers(client, provider)
             let networks: [String]
@@ -86,13 +114,7 @@ extension TenantCtl {
                 keyspaceDrop = (provisioner, try await SharedDatabase.hostContactPoints(for: cassandra.store) { client })
             }
             let data = volumes + (cassandra.map { ["keyspace \(provider) (\($0.url))"] } ?? [])
-            if purgeData, !yes, !data.isEmpty {
-                Console.current.err("This deletes all data of provider \(provider) (\(data.joined(separator: ", "))). Type the provider id to confirm: ")
-                guard Console.current.readLine()?.trimmingCharacters(in: .whitespaces) == provider.rawValue else {
-                    throw TenantCtlError("confirmation did not match '\(provider)'; nothing was removed")
-                }
-            }
-            let grace = self.grace
+            if purgeData, !data.isEmpty { try confirm(provider, data) }
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for container in containers {
                     group.addTask {
@@ -106,7 +128,7 @@ extension TenantCtl {
             }
             // Drop while the (stopped) containers still record the store: a failure can be retried.
             if let keyspaceDrop {
-                do { try await keyspaceDrop.provisioner.dropKeyspace(provider: provider, contactPoints: keyspaceDrop.hosts, logger: global.logger) } catch {
+                do { try await keyspaceDrop.provisioner.dropKeyspace(provider: provider, contactPoints: keyspaceDrop.hosts, logger: logger) } catch {
                     throw TenantCtlError(
                         "dropping keyspace \(provider) at \(keyspaceDrop.hosts.map(\.description).joined(separator: ",")) (containers are stopped, not removed; retry)",
                         error)
@@ -133,20 +155,10 @@ extension TenantCtl {
                     do { try await client.removeVolume(name: volume) } catch DockerError.notFound {} catch { throw TenantCtlError("removing volume \(volume)", error) }
                 }
             }
-            let removed = Removed(
+            return Removed(
                 provider: provider.rawValue, containers: containers.map(\.name).sorted(), networks: networks, volumes: purgeData ? volumes : [],
                 keptVolumes: purgeData ? [] : volumes, keyspaces: keyspaceDrop == nil ? [] : [provider.rawValue],
                 keptKeyspaces: cassandra != nil && keyspaceDrop == nil ? [provider.rawValue] : [])
-            if json {
-                try JSONOutput.print(removed)
-                return
-            }
-            for name in removed.containers { Console.print("removed container \(name)") }
-            for name in removed.networks { Console.print("removed network \(name)") }
-            for name in removed.volumes { Console.print("removed volume \(name)") }
-            for name in removed.keptVolumes { Console.print("kept volume \(name) (remove it with --purge-data)") }
-            for name in removed.keyspaces { Console.print("dropped keyspace \(name)") }
-            for name in removed.keptKeyspaces { Console.print("kept keyspace \(name) (drop it with --purge-data)") }
         }
     }
 }

@@ -63,10 +63,13 @@ extension TenantCtl {
             } else {
                 for change in result.changes { Console.print("  \(change)") }
             }
-            if let password = result.adminPassword {
-                let scope = result.adminPasswordIfNoAccount == true ? "; applies only if this provider has no staff account yet" : ""
-                Console.print("admin password for user 'admin' (shown once, store it now\(scope)): \(password)")
-            }
+            if let password = result.adminPassword { Console.print(Self.passwordLine(password, ifNoAccount: result.adminPasswordIfNoAccount == true)) }
+        }
+
+        /// The line that shows a new provider's bootstrap password (also `apply`'s).
+        static func passwordLine(_ password: String, ifNoAccount: Bool) -> String {
+            let scope = ifNoAccount ? "; applies only if this provider has no staff account yet" : ""
+            return "admin password for user 'admin' (shown once, store it now\(scope)): \(password)"
         }
     }
 }

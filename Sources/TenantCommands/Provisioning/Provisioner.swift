@@ -22,14 +22,19 @@ public struct ProvisionRequest: Sendable, Hashable {
     public var memoryBytes: Int64?
     /// CPU limit per container.
     public var nanoCPUs: Int64?
+    /// The fleet to stamp on what is created (`apply -f`), or nil to keep the provider's.
+    public var fleet: String?
     /// Where the provider's network takes its subnet from when this run creates it.
     public var subnetPool: SubnetPool
+    /// The subnet to create the network with, chosen beforehand from the pool (`apply`
+    /// chooses for a whole batch at once); nil to choose when the network is created.
+    public var subnet: IPv4Block?
 
     /// Creates a request.
     public init(
         id: ProviderID, image: String, gatewayPort: Int? = nil, adminPort: Int? = nil, store: StoreChoice = .sqlite,
         memoryBytes: Int64? = ProviderSettings.defaultMemoryBytes, nanoCPUs: Int64? = ProviderSettings.defaultNanoCPUs,
-        subnetPool: SubnetPool = .default
+        subnetPool: SubnetPool = .default, fleet: String? = nil
     ) {
         self.id = id
         self.image = image
@@ -38,6 +43,7 @@ public struct ProvisionRequest: Sendable, Hashable {
         self.store = store
         self.memoryBytes = memoryBytes
         self.nanoCPUs = nanoCPUs
+        self.fleet = fleet
         self.subnetPool = subnetPool
     }
 }
@@ -123,7 +129,8 @@ public struct Provisioner: Sendable {
         defer { lock?.release() }
         if lock != nil { observed = try await observe(id) }  // another run may have acted meanwhile
         let holders = try await portHolders(excluding: id)
-        var settings = try settle(request, observed: observed, used: Set(holders.keys))
+        var used = Set(holders.keys)
+        var settings = try settle(request, observed: observed, used: &used)
         // Before any change: a run that would fail on a taken port must not disturb anything.
         if let conflict = portConflict(settings, request: request, observed: observed, holders: holders) {
             throw TenantCtlError(conflict.description, exitCode: ExitStatus.conflict)
@@ -133,7 +140,9 @@ public struct Provisioner: Sendable {
         async let volumeExists: Bool? = needsVolume ? objectExists { try await client.inspectVolume(name: ProviderNames.volume(id)) } : nil
         // A network this run creates gets its subnet from the pool, chosen under the lock
         // like the ports; an existing one keeps whatever it has.
-        if !(try await networkExists) { settings.subnet = try await freeSubnet(in: request.subnetPool) }
+        if !(try await networkExists) {
+            if let chosen = request.subnet { settings.subnet = chosen } else { settings.subnet = try await freeSubnet(in: request.subnetPool) }
+        }
         let plan = Planner.plan(settings)
         let steps = Reconciler.actions(plan: plan, observed: observed, networkExists: try await networkExists, volumeExists: try await volumeExists)
         let changes = try await execute(steps, plan: plan, observed: observed)
@@ -152,30 +161,32 @@ public struct Provisioner: Sendable {
         }
     }
 
-    private func settingsWithoutChoosing(_ request: ProvisionRequest, observed: [ObservedContainer]) -> ProviderSettings? {
+    func settingsWithoutChoosing(_ request: ProvisionRequest, observed: [ObservedContainer]) -> ProviderSettings? {
         guard let gateway = request.gatewayPort ?? observed.first(where: { $0.role == .ingest })?.hostPort,
             let admin = request.adminPort ?? observed.first(where: { $0.role == .admin })?.hostPort
         else { return nil }
-        return settings(request, gateway: gateway, admin: admin)
+        return settings(request, gateway: gateway, admin: admin, observed: observed)
     }
 
-    private func settings(_ request: ProvisionRequest, gateway: Int, admin: Int) -> ProviderSettings {
+    private func settings(_ request: ProvisionRequest, gateway: Int, admin: Int, observed: [ObservedContainer]) -> ProviderSettings {
+        // A run without a fleet (start-provider by hand) keeps the fleet the provider has, as
+        // it keeps its ports, so repairing a fleet's provider by hand does not orphan it.
         ProviderSettings(
             id: request.id, image: request.image, gatewayPort: gateway, adminPort: admin, store: request.store,
-            memoryBytes: request.memoryBytes, nanoCPUs: request.nanoCPUs)
+            memoryBytes: request.memoryBytes, nanoCPUs: request.nanoCPUs, fleet: request.fleet ?? observed.lazy.compactMap(\.fleet).first)
     }
 
     /// Settings with both ports: given, kept from existing containers, or chosen free.
-    /// `used` holds the ports other containers have published or reserved.
-    func settle(_ request: ProvisionRequest, observed: [ObservedContainer], used: Set<Int>) throws -> ProviderSettings {
-        if let settings = settingsWithoutChoosing(request, observed: observed) { return settings }
-        var used = used
+    /// Missing ones are chosen outside `used` (the ports other containers have published or
+    /// reserved), which gains them.
+    func settle(_ request: ProvisionRequest, observed: [ObservedContainer], used: inout Set<Int>) throws -> ProviderSettings {
         let gateway = try request.gatewayPort ?? observed.first(where: { $0.role == .ingest })?.hostPort
             ?? choose(from: Self.firstGatewayPort, used: used.union([request.adminPort].compactMap { $0 }), what: "gateway")
         used.insert(gateway)
         let admin = try request.adminPort ?? observed.first(where: { $0.role == .admin })?.hostPort
             ?? choose(from: Self.firstAdminPort, used: used, what: "admin")
-        return settings(request, gateway: gateway, admin: admin)
+        used.insert(admin)
+        return settings(request, gateway: gateway, admin: admin, observed: observed)
     }
 
     private func choose(from start: Int, used: Set<Int>, what: String) throws -> Int {
@@ -187,7 +198,11 @@ public struct Provisioner: Sendable {
 
     /// The first subnet of `pool` that no network on the engine overlaps.
     func freeSubnet(in pool: SubnetPool) async throws -> IPv4Block {
-        let taken = try await takenSubnets()
+        try Self.firstFreeSubnet(in: pool, avoiding: try await takenSubnets())
+    }
+
+    /// The first subnet of `pool` that overlaps none of `taken`.
+    static func firstFreeSubnet(in pool: SubnetPool, avoiding taken: [IPv4Block]) throws -> IPv4Block {
         guard let subnet = pool.firstFree(avoiding: taken) else {
             throw TenantCtlError(
                 "the subnet pool \(pool) is full (\(pool.used(by: taken)) of \(pool.capacity) subnets in use): "
