@@ -82,7 +82,9 @@ targets += [
     .target(name: "TenantCtlCassandra", dependencies: ["TenantCommands", "TenantCassandra"], swiftSettings: swift6),
     .executableTarget(
         name: "tenantctl", dependencies: ["TenantCommands", "TenantCtlCassandra"], path: "Sources/tenantctl", swiftSettings: swift6),
-    .target(name: "TenantTestSupport", dependencies: ["DockerAPI", "DockerClient"], swiftSettings: swift6),
+    .target(
+        name: "TenantTestSupport",
+        dependencies: ["DockerAPI", "DockerClient", .product(name: "Subprocess", package: "swift-subprocess")], swiftSettings: swift6),
     .testTarget(name: "DockerClientTests", dependencies: ["DockerClient", "DockerAPI", "TenantTestSupport"], swiftSettings: swift6),
     .testTarget(name: "TenantPlanTests", dependencies: ["TenantPlan", "DockerAPI", "TenantModel"], swiftSettings: swift6),
     .testTarget(
@@ -222,6 +224,7 @@ targets += [
         dependencies: [
             "CCurlLoader", "TenantStorage", "TenantModel", "TenantTime", "TextFormat",
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "Subprocess", package: "swift-subprocess"),
             .product(name: "CoreMetrics", package: "swift-metrics"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ],
@@ -243,7 +246,7 @@ targets += [
     .executableTarget(
         name: "tenant-admin",
         dependencies: [
-            "AdminApp", "ServerSupport", "TenantModel", "TenantStoreFactory", "TenantMailer", "CMalloc",
+            "AdminApp", "ServerSupport", "TenantModel", "TenantStoreFactory", "TenantMailer", "TextFormat", "CMalloc",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ],
@@ -389,6 +392,9 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.20.0", traits: []),
         // Fleet files (`tenantctl apply -f`): a YAML parser whose nodes carry line numbers.
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        // Child processes (the mail delivery child, the tests' program runner). No
+        // SubprocessFoundation trait: the admin app stays free of Foundation.
+        .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2", traits: []),
     ],
     targets: targets
 )

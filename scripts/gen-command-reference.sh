@@ -2,7 +2,7 @@
 # Regenerates docs/command-reference.md from tenantctl's own --help (make docs).
 set -euo pipefail
 TENANTCTL=${1:-.build/debug/tenantctl}
-cmds="start-provider stop restart list status top logs remove plan reset-password backup restore create-keyspace db db:start db:stop db:status doctor diff apply"
+cmds="start-provider stop restart list status top logs remove plan create-keyspace reset-password backup restore db db:start db:stop db:status doctor diff apply"
 {
     echo "# tenantctl command reference"
     echo
@@ -13,11 +13,7 @@ cmds="start-provider stop restart list status top logs remove plan reset-passwor
     echo "| Code | Meaning |"
     echo "|------|---------|"
     echo "| 0 | Success, including \"already in that state\" (start a running provider, stop a stopped one). |"
-    echo "| 1 | Runtime failure: an engine error, a failed step (rolled back), a failed \`doctor\` check, an unconfirmed purge, a failed maintenance job (\`backup\`, \`restore\`, \`reset-password\`). |"
-    echo "| 2 | \`diff\` only: changes are pending (the engine is not as the fleet file says). |"
-    echo "| 3 | Not found: unknown provider (no object carries its label), a missing image or container, an unknown staff user (\`reset-password --user\`). |"
-    echo "| 4 | Conflict: a name is in use by an object tenantctl did not create, or the object is busy; a requested host port is held by another provider, container or process (found before anything changes); a backup of another provider given to \`restore\`. |"
-    echo "| 64 | Usage: unknown option, invalid provider id (\`[a-z][a-z0-9_]{0,47}\`), bad port or size, bad \`--replication\` or half-set Cassandra credentials, no \`db start\` image, \`--purge-data\` without a terminal and without \`--yes\`, a malformed \`DOCKER_HOST\`/\`--docker-host\`, an unknown \`help\` topic, \`restore\` of a running provider without \`--yes\`, \`backup\`/\`restore\` of a Cassandra provider, a fleet file with problems (one \`FILE:LINE\` line each). Nothing was changed in Docker (most are refused before any request). |"
+cmds="start-provider stop restart list status top logs remove plan create-keyspace reset-password backup restore db db:start db:stop db:status doctor diff apply"
     echo "| 69 | The Docker engine cannot be reached (socket missing, daemon down, wrong \`DOCKER_HOST\`). |"
     echo "| 75 | The engine did not answer within \`--timeout\`. |"
     echo "| 76 | The engine's API is older than 1.40. |"

@@ -2,7 +2,10 @@
 # Prepares a fresh Debian 12 machine for building, testing and running tenantctl:
 # installs the system packages the build and the tests need, and starts a Docker
 # engine if none answers. Idempotent: re-running it changes nothing that is in place.
+# With --packages-only it installs the packages and leaves the engine alone (`make unit`).
 set -euo pipefail
+packages_only=false
+if [ "${1:-}" = "--packages-only" ]; then packages_only=true; fi
 
 log() { printf '==> %s\n' "$*" >&2; }
 SUDO=""
@@ -23,6 +26,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+
+if $packages_only; then exit 0; fi
 
 engine_answers() { curl -sf --max-time 3 --unix-socket /var/run/docker.sock http://localhost/_ping >/dev/null 2>&1; }
 

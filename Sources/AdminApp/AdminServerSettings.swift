@@ -72,10 +72,19 @@ public enum AdminInvocation: Sendable, Equatable {
     case healthCheck(HostPort)
     /// Print the metrics served on this address and exit.
     case printMetrics(HostPort)
-    /// Run one store job for tenantctl and exit.
-    case maintain(StoreJob)
     /// Migrate (``AdminServerSettings/migrateOnly``) or serve.
     case run(AdminServerSettings)
+}
+
+/// A one-shot job `tenant-admin` runs on its store and exits.
+public enum MaintenanceJob: Sendable, Equatable {
+    /// Set `user`'s password to the crypt `hash` (from TENANT_ADMIN_PASSWORD_HASH: only a hash
+    /// ever travels) and end its sessions.
+    case setPassword(user: String, hash: String)
+    /// Copy the SQLite store online to this path.
+    case backup(path: String)
+    /// Replace the SQLite store with the copy at this path.
+    case restore(path: String)
 }
 
 /// Everything `tenant-admin` needs to run, checked: flags first, then environment, then defaults.
@@ -90,6 +99,8 @@ public struct AdminServerSettings: Sendable, Equatable {
     public var bootstrapHash: String?
     public var smtp: SMTPConfiguration?
     public var migrateOnly: Bool
+    /// A one-shot job on the store instead of serving (tenantctl reset-password, backup, restore).
+    public var maintenance: MaintenanceJob?
     /// Deprecated variables that were read, to log once logging is up.
     public var warnings: [String]
 
@@ -139,7 +150,6 @@ public struct AdminServerSettings: Sendable, Equatable {
         if case .cassandra(_, let keyspace) = store, keyspace != provider.rawValue {
             throw .usage("store keyspace '\(keyspace)' is not provider '\(provider)': each provider's app serves only its own keyspace")
         }
-        if let task = try StoreJob.Task(options, source: &source) { return .maintain(StoreJob(provider: provider, store: store, log: log, task: task)) }
 
         let bootstrapHash = source.value(flag: nil, variable: "TENANT_ADMIN_BOOTSTRAP_HASH")
         if let bootstrapHash, !bootstrapHash.hasPrefix("$") {
@@ -158,11 +168,22 @@ public struct AdminServerSettings: Sendable, Equatable {
                 password: source.value(flag: nil, variable: "TENANT_SMTP_PASSWORD"), from: from,
                 requireTLS: source.isOn(flag: options.smtpRequireTLS, variable: "TENANT_SMTP_REQUIRE_TLS"))
         }
+        let jobs: [MaintenanceJob?] = [
+            try options.setPassword.map { user throws(ServerFailure) in
+                guard let hash = source.value(flag: nil, variable: "TENANT_ADMIN_PASSWORD_HASH"), hash.hasPrefix("$") else {
+                    throw .usage("--set-password needs TENANT_ADMIN_PASSWORD_HASH, a crypt hash ($y$...)")
+                }
+                return .setPassword(user: user, hash: hash)
+            },
+            options.backupTo.map { .backup(path: $0) }, options.restoreFrom.map { .restore(path: $0) },
+        ]
+        let maintenance = jobs.compactMap { $0 }
+        guard maintenance.count <= 1 else { throw .usage("--set-password, --backup-to and --restore-from exclude each other") }
         return .run(
             AdminServerSettings(
                 provider: provider, store: store, listen: listen, metricsListen: metricsListen, log: log,
                 secureCookies: source.isOn(flag: options.secureCookies, variable: "TENANT_SECURE_COOKIES"), bootstrapHash: bootstrapHash,
-                smtp: smtp, migrateOnly: options.migrateOnly, warnings: source.deprecations))
+                smtp: smtp, migrateOnly: options.migrateOnly, maintenance: maintenance.first, warnings: source.deprecations))
     }
 
     /// `--health-check`: `GET /health` answered with 200.

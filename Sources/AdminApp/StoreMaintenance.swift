@@ -1,5 +1,4 @@
 import FoundationEssentials
-import ServerSupport
 import TenantModel
 import TenantSQLite
 import TenantStorage
@@ -66,43 +65,4 @@ public enum StoreMaintenance {
         }
         return path
     }
-}
-
-/// A store job `tenant-admin` runs instead of serving (`--set-password`, `--backup-to`,
-/// `--restore-from`), with the settings it needs.
-public struct StoreJob: Sendable, Equatable {
-    /// What to do.
-    public enum Task: Sendable, Equatable {
-        /// Give `user` the password whose crypt hash is `hash` (from `TENANT_ADMIN_PASSWORD_HASH`).
-        case setPassword(user: String, hash: String)
-        /// Copy the store to this path.
-        case backup(to: String)
-        /// Replace the store with the copy at this path.
-        case restore(from: String)
-
-        /// The job the flags ask for, nil for none; more than one, or a missing or
-        /// malformed hash, is a usage error.
-        init?(_ options: AdminOptions, source: inout SettingSource) throws(ServerFailure) {
-            let asked = [options.setPassword != nil, options.backupTo != nil, options.restoreFrom != nil].filter { $0 }.count
-            guard asked > 0 else { return nil }
-            guard asked == 1 else { throw .usage("--set-password, --backup-to and --restore-from are separate jobs: give one") }
-            if let user = options.setPassword {
-                // Only a hash travels in the environment; the password itself never leaves tenantctl.
-                guard let hash = source.value(flag: nil, variable: "TENANT_ADMIN_PASSWORD_HASH"), hash.hasPrefix("$") else {
-                    throw .usage("--set-password needs TENANT_ADMIN_PASSWORD_HASH, a crypt hash ($y$...)")
-                }
-                guard !user.isEmpty else { throw .usage("--set-password needs a user name") }
-                self = .setPassword(user: user, hash: hash)
-            } else if let path = options.backupTo {
-                self = .backup(to: path)
-            } else {
-                self = .restore(from: options.restoreFrom ?? "")
-            }
-        }
-    }
-
-    public var provider: ProviderID
-    public var store: StoreURL
-    public var log: LogSettings
-    public var task: Task
 }

@@ -30,6 +30,19 @@ public final class FakeCQLServer: Sendable {
     /// Every request received, in order.
     public var requests: [CQLRequest] { state.withLock { $0.requests } }
 
+    /// Returns once `count` ``Reply/respondAfter(_:_:)`` answers have been written to their
+    /// connections (a test that must know a late answer is on the wire waits here).
+    public func waitForDelayedReplies(_ count: Int) async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let ready = box.delayed.withLock { delayed in
+                if delayed.sent >= count { return true }
+                delayed.waiters.append((count, continuation))
+                return false
+            }
+            if ready { continuation.resume() }
+        }
+    }
+
     private let box: StateBox
 
     private init(channel: any Channel, box: StateBox) {
@@ -50,7 +63,7 @@ public final class FakeCQLServer: Sendable {
                     try channel.pipeline.syncOperations.addHandlers([
                         ByteToMessageHandler(CQLFrameDecoder()),
                         MessageToByteHandler(CQLFrameEncoder()),
-                        Handler(number: number, script: script, record: { box.record($0) }),
+                        Handler(number: number, script: script, record: { box.record($0) }, delayedSent: { box.delayedReplySent() }),
                     ])
                 }
             }
@@ -80,6 +93,17 @@ public final class FakeCQLServer: Sendable {
         let children = Mutex<[any Channel]>([])
         func nextConnection() -> Int { server.withLock { $0?.noteConnection() ?? 0 } }
         func record(_ request: CQLRequest) { server.withLock { $0?.record(request) } }
+        let delayed = Mutex<(sent: Int, waiters: [(count: Int, continuation: CheckedContinuation<Void, Never>)])>((0, []))
+        func delayedReplySent() {
+            let ready = delayed.withLock { delayed in
+                delayed.sent += 1
+                let sent = delayed.sent
+                let ready = delayed.waiters.filter { $0.count <= sent }.map(\.continuation)
+                delayed.waiters.removeAll { $0.count <= sent }
+                return ready
+            }
+            ready.forEach { $0.resume() }
+        }
     }
 
     private final class Handler: ChannelInboundHandler {
@@ -88,11 +112,13 @@ public final class FakeCQLServer: Sendable {
         let number: Int
         let script: Script
         let record: (CQLRequest) -> Void
+        let delayedSent: @Sendable () -> Void
 
-        init(number: Int, script: @escaping Script, record: @escaping (CQLRequest) -> Void) {
+        init(number: Int, script: @escaping Script, record: @escaping (CQLRequest) -> Void, delayedSent: @escaping @Sendable () -> Void) {
             self.number = number
             self.script = script
             self.record = record
+            self.delayedSent = delayedSent
         }
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -108,8 +134,9 @@ public final class FakeCQLServer: Sendable {
                 context.writeAndFlush(wrapOutboundOut(try! response.frame(stream: stream)), promise: nil)
             case .respondAfter(let delay, let response):
                 let frame = try! response.frame(stream: stream)
+                let delayedSent = self.delayedSent
                 context.eventLoop.assumeIsolated().scheduleTask(in: delay) {
-                    context.writeAndFlush(self.wrapOutboundOut(frame), promise: nil)
+                    context.writeAndFlush(self.wrapOutboundOut(frame)).assumeIsolated().whenComplete { _ in delayedSent() }
                 }
             case .silence: break
             case .close: context.close(promise: nil)

@@ -133,6 +133,21 @@ public struct DockerClient: Sendable {
         try Self.check(response)
     }
 
+    // MARK: Exec
+
+    /// Runs `command` in the running container `id` (`docker exec`): create, start attached,
+    /// inspect. Returns the exit code and the multiplexed output (split it with ``LogDemuxer``).
+    public func exec(id: String, command: [String], timeout: Duration = .seconds(30)) async throws(DockerError) -> (exitCode: Int, output: [UInt8]) {
+        let created = try await call("POST", "/containers/\(escape(id))/exec", body: ExecCreateRequest(Cmd: command))
+        let exec = try Self.decode(ExecCreateResponse.self, created, "exec create")
+        let started = try await call("POST", "/exec/\(escape(exec.Id))/start", body: ExecStartRequest(), timeout: timeout)
+        let inspected = try await call("GET", "/exec/\(escape(exec.Id))/json")
+        let state = try Self.decode(ExecInspect.self, inspected, "exec inspect")
+        return (state.Running ? -1 : state.ExitCode ?? -1, Array(started.body))
+    }
+
+    // MARK: Archives
+
     /// `PUT /containers/{id}/archive?path=`: unpacks the tar `archive` into directory `path`
     /// of a (created or stopped) container; files reach its volumes too.
     public func putArchive(id: String, path: String, archive: Data) async throws(DockerError) {
@@ -154,19 +169,6 @@ public struct DockerClient: Sendable {
             throw Self.map(error, transport: transport, operation: "GET archive")
         }
         try Self.check(response)
-    }
-
-    // MARK: Exec
-
-    /// Runs `command` in the running container `id` (`docker exec`): create, start attached,
-    /// inspect. Returns the exit code and the multiplexed output (split it with ``LogDemuxer``).
-    public func exec(id: String, command: [String], timeout: Duration = .seconds(30)) async throws(DockerError) -> (exitCode: Int, output: [UInt8]) {
-        let created = try await call("POST", "/containers/\(escape(id))/exec", body: ExecCreateRequest(Cmd: command))
-        let exec = try Self.decode(ExecCreateResponse.self, created, "exec create")
-        let started = try await call("POST", "/exec/\(escape(exec.Id))/start", body: ExecStartRequest(), timeout: timeout)
-        let inspected = try await call("GET", "/exec/\(escape(exec.Id))/json")
-        let state = try Self.decode(ExecInspect.self, inspected, "exec inspect")
-        return (state.Running ? -1 : state.ExitCode ?? -1, Array(started.body))
     }
 
     // MARK: Networks

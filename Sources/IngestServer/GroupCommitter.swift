@@ -55,6 +55,7 @@ final class GroupCommitter: Sendable {
             guard state.queuedWeight + weight <= maxQueued || state.queue.isEmpty else { return (false, nil) }
             state.queue.append(contentsOf: entries)
             state.queuedWeight += weight
+            metrics.queuedReadings.set(state.queuedWeight)
             defer { state.waiter = nil }
             return (true, state.waiter)
         }
@@ -94,6 +95,7 @@ final class GroupCommitter: Sendable {
                     let batch = Array(state.queue.prefix(count))
                     state.queue.removeFirst(count)
                     state.queuedWeight -= weight
+                    metrics.queuedReadings.set(state.queuedWeight)
                     return .batch(batch)
                 }
                 return state.finishing ? .done : .wait

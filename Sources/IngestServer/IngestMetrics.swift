@@ -18,6 +18,8 @@ struct IngestMetrics: Sendable {
     let errors: Counter
     let commits: Counter
     let connectionsOpen: Meter
+    /// Weight (readings plus one per report) waiting for group commit: how far storage is behind.
+    let queuedReadings: Meter
     let commitDuration: CoreMetrics.Timer
     /// Wall-clock time (Unix seconds) of the last commit that stored a new reading.
     let lastReadingTimestamp: Gauge
@@ -33,6 +35,7 @@ struct IngestMetrics: Sendable {
         errors = Counter(label: Name.reports, dimensions: [("result", "error")], factory: factory)
         commits = Counter(label: Name.commits, factory: factory)
         connectionsOpen = Meter(label: Name.connections, factory: factory)
+        queuedReadings = Meter(label: Name.queuedReadings, factory: factory)
         commitDuration = CoreMetrics.Timer(label: Name.commitDuration, factory: factory)
         lastReadingTimestamp = Gauge(label: Name.lastReadingTimestamp, factory: factory)
         readingsStoredLastMinute = Gauge(label: Name.readingsStoredLastMinute, factory: factory)

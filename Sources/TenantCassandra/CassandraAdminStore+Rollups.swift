@@ -5,59 +5,12 @@ import TenantModel
 import TenantStorage
 
 extension CassandraAdminStore: PowerRollupStore {
-    struct RawHour: Codable, Sendable, Equatable {
-        var hour: EpochMillis, samples: Int, sum: Double, max: Double, powerWh: Double, counterWh: Double?
-        var bucket: HourBucket {
-            HourBucket(hour: hour, samples: samples, meanPower: samples > 0 ? sum / Double(samples) : 0, peakPower: max, energy: counterWh ?? powerWh)
-        }
-    }
-
-    /// The SQLite store's two aggregate queries, in Swift over `readings` (which must cover
-    /// `[from - 1 h, to + 10 min)`: the hour before `from` gives each energy counter its
-    /// previous value, the minutes after `to` the last steps of the range). `laterExists`:
-    /// whether the gateway has readings at or after `to + 10 min`.
-    static func computeHours(_ readings: [Reading], from: EpochMillis, to: EpochMillis, laterExists: Bool) -> [RawHour] {
+    /// ``RollupRules/hours(_:from:to:laterExists:)`` (the one definition both stores use) over
+    /// the readings of `gateway`; `newest`, when the caller knows it, spares the look past the range.
+    private func computeHours(gateway: String, from: EpochMillis, to: EpochMillis, newest: EpochMillis? = nil) async throws -> [HourAggregate] {
         guard from < to else { return [] }
-        // Instants: total power summed over sensors; each is a left rectangle up to the next
-        // instant, capped at 10 minutes so that gaps are not production (60 s for the newest
-        // of all). Instants past `to` only end steps, so no range boundary changes an hour.
-        var totals: [EpochMillis: Double] = [:]
-        for reading in readings where reading.at >= from && reading.at < to + RollupRules.stepCap { totals[reading.at, default: 0] += reading.power }
-        let instants = totals.keys.sorted()
-        var hours: [EpochMillis: RawHour] = [:]
-        for (index, at) in instants.enumerated() where at < to {
-            let total = totals[at]!
-            let dt = Swift.min(index + 1 < instants.count ? instants[index + 1] - at : (laterExists ? RollupRules.stepCap : RollupRules.lastStep), RollupRules.stepCap)
-            let hour = RollupRules.floorHour(at)
-            var h = hours[hour] ?? RawHour(hour: hour, samples: 0, sum: 0, max: -.infinity, powerWh: 0, counterWh: nil)
-            h.samples += 1
-            h.sum += total
-            h.max = Swift.max(h.max, total)
-            h.powerWh += total * Double(dt)  // W·ms; divided once per hour below, as SQLite's SUM()/3600000.0
-            hours[hour] = h
-        }
-        for hour in hours.keys { hours[hour]!.powerWh /= 3_600_000 }
-        // Counters: each delta to the hour of the later reading; a reset credits nothing.
-        var bySensor: [String: [Reading]] = [:]
-        for reading in readings where reading.energy != nil && reading.at >= from - RollupRules.hourMillis && reading.at < to {
-            bySensor[reading.sensor, default: []].append(reading)
-        }
-        for series in bySensor.values {
-            let sorted = series.sorted { $0.at < $1.at }
-            for (previous, current) in zip(sorted, sorted.dropFirst()) where current.at >= from {
-                let hour = RollupRules.floorHour(current.at)
-                guard hours[hour] != nil else { continue }
-                hours[hour]!.counterWh = (hours[hour]!.counterWh ?? 0) + Swift.max(current.energy! - previous.energy!, 0)
-            }
-        }
-        return hours.values.sorted { $0.hour < $1.hour }
-    }
-
-    /// ``computeHours(_:from:to:laterExists:)`` over the readings of `gateway`; `newest`, when
-    /// the caller knows it, spares the look past the range.
-    private func computeHours(gateway: String, from: EpochMillis, to: EpochMillis, newest: EpochMillis? = nil) async throws -> [RawHour] {
-        guard from < to else { return [] }
-        let readings = try await readingStore.readings(gateway: gateway, from: from - RollupRules.hourMillis, to: to + RollupRules.stepCap)
+        let window = RollupRules.readingWindow(from: from, to: to)
+        let readings = try await readingStore.readings(gateway: gateway, from: window.lowerBound, to: window.upperBound)
         // What follows the window matters only when the window's last instant is in the range.
         var laterExists = false
         if let last = readings.last?.at, last >= from, last < to {
@@ -67,7 +20,7 @@ extension CassandraAdminStore: PowerRollupStore {
                 laterExists = try await !readingStore.readings(gateway: gateway, from: to + RollupRules.stepCap, to: Self.farFuture).isEmpty
             }
         }
-        return Self.computeHours(readings, from: from, to: to, laterExists: laterExists)
+        return RollupRules.hours(readings, from: from, to: to, laterExists: laterExists)
     }
 
     private func rolledThrough(_ gateway: String) async throws -> EpochMillis? {
@@ -84,7 +37,7 @@ extension CassandraAdminStore: PowerRollupStore {
         var buckets: [HourBucket] = []
         if from < through {
             buckets = try await rows("rollup", gateway, from: Self.numericKey(from), to: Self.numericKey(Swift.min(to, through)))
-                .compactMap { Self.decode(RawHour.self, $0.value)?.bucket }
+                .compactMap { Self.decode(HourAggregate.self, $0.value)?.bucket }
         }
         buckets += try await computeHours(gateway: gateway, from: Swift.max(from, through), to: to).map(\.bucket)
         return buckets

@@ -26,8 +26,9 @@ import TenantStorage
 /// | `rollup_late` / gateway | first hour to recompute (19 digits) | "" (written by ingest, see ``LateReadings``) |
 /// | `alert` / `all` | gateway | alert state |
 ///
-/// Aggregates that SQLite computes in SQL (hourly buckets, latest readings, power series) are
-/// computed here from per-gateway time-range reads of `readings`; the cost is the rows read
+/// Aggregates that SQLite computes in SQL (latest readings, power series) are computed here
+/// from per-gateway time-range reads of `readings`; hourly buckets come from
+/// `RollupRules.hours`, in both stores, over such a read. The cost is the rows read
 /// (see docs/cassandra.md). Uniqueness checks (staff names, outbox dedupe keys) are a read
 /// before the write, not a lightweight transaction: two admins racing to create the same name
 /// within milliseconds both succeed and the last write wins.

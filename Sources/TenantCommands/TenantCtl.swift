@@ -19,8 +19,8 @@ public struct TenantCtl: AsyncParsableCommand {
         version: TenantctlVersion.current,
         subcommands: [
             ProviderStart.self, ProviderStop.self, ProviderRestart.self, ProviderList.self, ProviderStatus.self, ProviderTop.self,
-            ProviderLogs.self, ProviderRemove.self, ProviderPlan.self, ProviderResetPassword.self, ProviderBackup.self, ProviderRestore.self,
-            KeyspaceCreate.self, DatabaseCommand.self, Doctor.self, FleetDiff.self, FleetApply.self,
+            ProviderLogs.self, ProviderRemove.self, ProviderPlan.self, ProviderResetPassword.self, ProviderBackup.self,
+            ProviderRestore.self, KeyspaceCreate.self, DatabaseCommand.self, Doctor.self, FleetDiff.self, FleetApply.self,
         ]
     )
 

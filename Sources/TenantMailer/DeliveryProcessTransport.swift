@@ -1,8 +1,8 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import Dispatch
 import FoundationEssentials
+import Subprocess
 import TextFormat
 
 /// SMTP through libcurl in a short-lived child process, one per mail.
@@ -22,7 +22,9 @@ public struct DeliveryProcessTransport: MailTransport {
     public let executable: String
     /// Killed after this long; curl's own timeouts (10 s connect, 60 s total) come first.
     public let timeout: Duration
-    private let queue = DispatchQueue(label: "tenant-mailer.delivery-process")
+
+    /// How much of the child's stderr becomes the error message (the rest is read and dropped).
+    static let errorTextLimit = 16 * 1024
 
     public init(configuration: SMTPConfiguration, executable: String = "/proc/self/exe", timeout: Duration = .seconds(90)) {
         self.configuration = configuration
@@ -41,62 +43,9 @@ public struct DeliveryProcessTransport: MailTransport {
     public func send(_ message: String, from: String, to recipients: [String]) async throws {
         guard !recipients.isEmpty else { throw MailError("no recipients") }
         let input = try JSONEncoder().encode(DeliveryRequest(configuration: configuration, from: from, recipients: recipients, message: message))
-        let executable = self.executable, timeout = self.timeout
-        // Spawning and waiting block: a private queue, never an event loop or the cooperative pool.
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            queue.async {
-                continuation.resume(with: Result { try Self.run(executable, input: [UInt8](input), timeout: timeout) })
-            }
-        }
-    }
-
-    private static func run(_ executable: String, input: [UInt8], timeout: Duration) throws {
-        var stdinPipe: [Int32] = [0, 0], stderrPipe: [Int32] = [0, 0]
-        guard pipe(&stdinPipe) == 0 else { throw MailError("cannot start the delivery process: pipe failed") }
-        guard pipe(&stderrPipe) == 0 else {
-            close(stdinPipe[0]); close(stdinPipe[1])
-            throw MailError("cannot start the delivery process: pipe failed")
-        }
-        // Only the dup2'ed copies (0 and 2) may survive into the child.
-        for fd in stdinPipe + stderrPipe { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_adddup2(&actions, stdinPipe[0], 0)
-        posix_spawn_file_actions_adddup2(&actions, stderrPipe[1], 2)
-        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-        let arguments = [executable, deliveryFlag]
-        // The app's own settings (the SMTP password among them) stay out of the child's environment.
-        let environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("TENANT_") }.map { "\($0.key)=\($0.value)" }
-        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
-        var envp: [UnsafeMutablePointer<CChar>?] = environment.map { strdup($0) } + [nil]
-        defer {
-            argv.forEach { free($0) }
-            envp.forEach { free($0) }
-        }
-        var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, executable, &actions, nil, &argv, &envp)
-        close(stdinPipe[0])
-        close(stderrPipe[1])
-        guard spawned == 0 else {
-            close(stdinPipe[1]); close(stderrPipe[0])
-            throw MailError("cannot start the delivery process \(executable): \(String(cString: strerror(spawned)))")
-        }
-        // The child reads all of stdin before it writes anything, so this cannot deadlock.
-        var written = 0
-        while written < input.count {
-            let n = input.withUnsafeBytes { write(stdinPipe[1], $0.baseAddress! + written, $0.count - written) }
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { break }
-            written += n
-        }
-        close(stdinPipe[1])
-        let status = wait(for: pid, timeout: timeout)
-        let errorText = String(decoding: readAll(stderrPipe[0], limit: 16 * 1024), as: UTF8.self)
-        close(stderrPipe[0])
-        switch status {
-        case .exited(0): return
-        case .exited(let code):
+        switch try await Self.run(executable, input: [UInt8](input), timeout: timeout) {
+        case .exited(0, _): return
+        case .exited(let code, let errorText):
             let reason = errorText.trimmed
             throw MailError(reason.isEmpty ? "the delivery process exited with status \(code)" : reason)
         case .signalled(let signal): throw MailError("the delivery process was killed by signal \(signal)")
@@ -104,26 +53,49 @@ public struct DeliveryProcessTransport: MailTransport {
         }
     }
 
-    private enum ExitStatus { case exited(Int32), signalled(Int32), timedOut }
+    private enum Outcome: Sendable {
+        case exited(Int32, errorText: String), signalled(Int32), timedOut
+    }
 
-    private static func wait(for pid: pid_t, timeout: Duration) -> ExitStatus {
-        let clock = ContinuousClock()
-        let deadline = clock.now + timeout
-        var status: Int32 = 0
-        while true {
-            let r = waitpid(pid, &status, WNOHANG)
-            if r == pid { break }
-            if r < 0 && errno != EINTR { return .exited(-1) }
-            if clock.now >= deadline {
-                kill(pid, SIGKILL)
-                _ = waitpid(pid, &status, 0)
-                return .timedOut
+    /// Runs the child with swift-subprocess: stdin is written and stderr read while it runs
+    /// (a child that writes more than a pipe holds never stalls), its exit is awaited without
+    /// polling, and at `timeout` the run is cancelled, which kills it.
+    private static func run(_ executable: String, input: [UInt8], timeout: Duration) async throws -> Outcome {
+        // The app's own settings (the SMTP password among them) stay out of the child's environment.
+        // Raw entries end in NUL: Subprocess 1.0.2 hands them to strdup as they are.
+        let environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("TENANT_") }.map { Array("\($0.key)=\($0.value)".utf8) + [0] }
+        do {
+            return try await withThrowingTaskGroup(of: Outcome.self) { group in
+                group.addTask {
+                    let result = try await Subprocess.run(
+                        .path(.init(executable)), arguments: [deliveryFlag], environment: .custom(environment),
+                        input: .array(input), output: .discarded, error: .sequence
+                    ) { execution in
+                        var kept: [UInt8] = []
+                        for try await chunk in execution.standardError where kept.count < errorTextLimit {
+                            chunk.withUnsafeBytes { kept += $0.prefix(errorTextLimit - kept.count) }
+                        }
+                        return String(decoding: kept, as: UTF8.self)
+                    }
+                    switch result.terminationStatus {
+                    case .exited(let code): return .exited(code, errorText: result.closureResult)
+                    case .signaled(let signal): return .signalled(signal)
+                    }
+                }
+                group.addTask {
+                    try await Task.sleep(for: timeout)
+                    return .timedOut
+                }
+                // The first to finish decides; cancelling the other kills a child still running.
+                let first = try await group.next() ?? .timedOut
+                group.cancelAll()
+                return first
             }
-            usleep(5_000)
+        } catch let error as MailError {
+            throw error
+        } catch {
+            throw MailError("cannot start the delivery process \(executable): \(error)")
         }
-        // WIFEXITED / WEXITSTATUS / WTERMSIG are macros Swift does not import.
-        if status & 0x7f == 0 { return .exited((status >> 8) & 0xff) }
-        return .signalled(status & 0x7f)
     }
 
     /// Up to `limit` bytes from `fd`, until end of file.

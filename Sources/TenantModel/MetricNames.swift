@@ -15,6 +15,8 @@ public enum MetricName {
         public static let commits = "tenant_ingest_commits_total"
         /// Gauge: gateway connections open now.
         public static let connections = "tenant_ingest_connections"
+        /// Gauge: readings (plus one per report) waiting for group commit: how far storage is behind.
+        public static let queuedReadings = "tenant_ingest_queued_readings"
         /// Histogram: how long one group commit took.
         public static let commitDuration = "tenant_ingest_commit_duration_seconds"
         /// Gauge: Unix time at which a new reading was last stored (0: none since start).

@@ -1,56 +1,19 @@
 import TenantStorage
 
 extension SQLiteAdminStore: PowerRollupStore {
-    /// Per-hour aggregates of `[?2, ?3)` straight from readings: instants are summed over
-    /// sensors, power is integrated as left rectangles (a step to the next instant, capped at
-    /// 10 minutes so that gaps do not count as production; the newest instant of all counts
-    /// 60 s). Instants up to 10 minutes past `?3` are read and, past them, only whether any
-    /// later reading exists, so an hour's integral does not depend on where the range ends:
-    /// rollups written in chunks, passes or recomputations equal one computation.
-    private static let hourlyFromReadings = """
-        WITH inst AS (
-            SELECT at, SUM(power) AS total FROM readings WHERE gateway = ?1 AND at >= ?2 AND at < ?3 + \(RollupRules.stepCap) GROUP BY at
-        ), steps AS (
-            SELECT at, total, MIN(COALESCE(LEAD(at) OVER (ORDER BY at) - at,
-                CASE WHEN EXISTS (SELECT 1 FROM readings WHERE gateway = ?1 AND at >= ?3 + \(RollupRules.stepCap))
-                THEN \(RollupRules.stepCap) ELSE \(RollupRules.lastStep) END), \(RollupRules.stepCap)) AS dt
-            FROM inst
-        )
-        SELECT (at / 3600000) * 3600000 AS hour, COUNT(*), SUM(total), MAX(total), SUM(total * dt) / 3600000.0
-        FROM steps WHERE at < ?3 GROUP BY hour ORDER BY hour
-        """
-
-    /// Per-hour energy from the sensors' cumulative counters: each delta is credited to the
-    /// hour of its later reading; a counter that went backwards (reset) credits nothing. The
-    /// hour before `?2` gives each counter its previous value.
-    private static let counterFromReadings = """
-        WITH c AS (
-            SELECT at, energy - LAG(energy) OVER (PARTITION BY sensor ORDER BY at) AS d
-            FROM readings WHERE gateway = ?1 AND at >= ?2 - 3600000 AND at < ?3 AND energy IS NOT NULL
-        )
-        SELECT (at / 3600000) * 3600000 AS hour, SUM(MAX(d, 0)) FROM c WHERE at >= ?2 AND d IS NOT NULL GROUP BY hour
-        """
-
-    private struct RawHour: Sendable {
-        var hour: EpochMillis, samples: Int, sum: Double, max: Double, powerWh: Double, counterWh: Double?
-        var bucket: HourBucket {
-            HourBucket(hour: hour, samples: samples, meanPower: samples > 0 ? sum / Double(samples) : 0, peakPower: max, energy: counterWh ?? powerWh)
-        }
-    }
-
-    private static func computeHours(_ db: SQLiteConnection, gateway: String, from: EpochMillis, to: EpochMillis) throws -> [RawHour] {
+    /// The hours of `[from, to)` from raw readings, by ``RollupRules/hours(_:from:to:laterExists:)``,
+    /// the one definition both stores use. It holds the window's readings in memory (rollup
+    /// passes ask for at most 31 days at a time).
+    private static func computeHours(_ db: SQLiteConnection, gateway: String, from: EpochMillis, to: EpochMillis) throws -> [HourAggregate] {
         guard from < to else { return [] }
-        let bindings: [SQLiteValue] = [.text(gateway), .integer(from), .integer(to)]
-        var counters: [EpochMillis: Double] = [:]
-        for row in try db.query(counterFromReadings, bindings) {
-            if let hour = row.int64(0), let wh = row.double(1) { counters[hour] = wh }
-        }
-        return try db.query(hourlyFromReadings, bindings).map { row in
-            let hour = row.int64(0) ?? 0
-            return RawHour(
-                hour: hour, samples: row.int(1) ?? 0, sum: row.double(2) ?? 0, max: row.double(3) ?? 0,
-                powerWh: row.double(4) ?? 0, counterWh: counters[hour])
-        }
+        let window = RollupRules.readingWindow(from: from, to: to)
+        let readings = try db.query(
+            "SELECT sensor, at, power, energy FROM readings WHERE gateway = ? AND at >= ? AND at < ? ORDER BY at",
+            [.text(gateway), .integer(window.lowerBound), .integer(window.upperBound)]
+        ).map { row in Reading(sensor: row.string(0) ?? "", at: row.int64(1) ?? 0, power: row.double(2) ?? 0, energy: row.double(3)) }
+        let laterExists = try !db.query(
+            "SELECT 1 FROM readings WHERE gateway = ? AND at >= ? LIMIT 1", [.text(gateway), .integer(window.upperBound)]).isEmpty
+        return RollupRules.hours(readings, from: from, to: to, laterExists: laterExists)
     }
 
     public func hourly(gateway: String, from: EpochMillis, to: EpochMillis) async throws -> [HourBucket] {
@@ -76,7 +39,7 @@ extension SQLiteAdminStore: PowerRollupStore {
                 "SELECT hour, samples, power_sum, power_max, power_wh, counter_wh FROM power_hourly WHERE gateway = ? AND hour >= ? AND hour < ? ORDER BY hour",
                 [.text(gateway), .integer(from), .integer(min(to, through))]
             ).map { row in
-                RawHour(
+                HourAggregate(
                     hour: row.int64(0) ?? 0, samples: row.int(1) ?? 0, sum: row.double(2) ?? 0, max: row.double(3) ?? 0,
                     powerWh: row.double(4) ?? 0, counterWh: row.double(5)
                 ).bucket
@@ -185,7 +148,7 @@ extension SQLiteAdminStore: PowerRollupStore {
     /// Hours per aggregation step of a rollup pass (31 days).
     private static let rollupChunk: EpochMillis = 31 * 24 * RollupRules.hourMillis
 
-    private static func insert(_ hours: [RawHour], gateway: String, in db: SQLiteConnection) throws {
+    private static func insert(_ hours: [HourAggregate], gateway: String, in db: SQLiteConnection) throws {
         for h in hours {
             try db.run(
                 "INSERT OR REPLACE INTO power_hourly (gateway, hour, samples, power_sum, power_max, power_wh, counter_wh) VALUES (?, ?, ?, ?, ?, ?, ?)",

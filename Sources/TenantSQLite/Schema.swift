@@ -44,9 +44,13 @@ public enum Schema {
     /// tenant-ingest and tenant-admin open the same file and may start at the same moment:
     /// the version is read again under the write lock, so whichever comes second skips the
     /// steps the first one applied instead of failing on them.
-    static func migrate(_ connection: SQLiteConnection, migrations: [Migration]) throws {
+    /// `beforeLocking` runs with the version read outside the lock, just before waiting for
+    /// the write lock (tests hold the lock there to make the race happen).
+    static func migrate(_ connection: SQLiteConnection, migrations: [Migration], beforeLocking: (Int) -> Void = { _ in }) throws {
         for migration in migrations.sorted(by: { $0.version < $1.version }) {
-            guard migration.version > (try connection.userVersion) else { continue }
+            let seen = try connection.userVersion
+            guard migration.version > seen else { continue }
+            beforeLocking(seen)
             try connection.transaction {
                 guard try connection.userVersion < migration.version else { return }
                 try connection.execute(migration.sql)

@@ -20,11 +20,7 @@ struct AdminMain: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tenant-admin",
         abstract: "Serve a provider's admin panel and send its mails.",
-        discussion: """
-            Exit status: 0 stopped cleanly, 1 unhealthy (--health-check) or a failed store job, 3 no such staff user \
-            (--set-password), 4 a backup of another provider (--restore-from), 64 bad setting, 69 store unavailable, \
-            71 cannot listen.
-            """)
+        discussion: "Exit status: 0 stopped cleanly, 1 unhealthy (--health-check), 64 bad setting, 69 store unavailable, 71 cannot listen.")
 
     @OptionGroup var options: AdminOptions
 
@@ -37,8 +33,6 @@ struct AdminMain: AsyncParsableCommand {
                 throw ExitCode(AdminServerSettings.healthCheck(address).rawValue)
             case .printMetrics(let address):
                 throw ExitCode(LocalProbe.printMetrics(from: address, program: "tenant-admin").rawValue)
-            case .maintain(let job):
-                try await maintain(job)
             case .run(let settings):
                 #if os(Linux)
                 // Two malloc arenas instead of eight per core: the app is I/O bound, and idle
@@ -56,36 +50,20 @@ struct AdminMain: AsyncParsableCommand {
         }
     }
 
-    /// A one-shot store job for tenantctl (reset-password, backup, restore): one result line on stdout.
-    func maintain(_ job: StoreJob) async throws {
-        switch job.task {
+    func serve(_ settings: AdminServerSettings) async throws {
+        // Backup and restore copy the file as it is: no schema migration, no claim.
+        switch settings.maintenance {
         case .backup(let path):
-            // Backup and restore copy the file as it is: no schema migration, no claim.
-            let summary = try StoreMaintenance.backup(store: job.store, provider: job.provider, to: path)
-            print("backup of \(job.provider) at \(path): \(StoreMaintenance.describe(summary))")
+            let summary = try StoreMaintenance.backup(store: settings.store, provider: settings.provider, to: path)
+            print("backup of \(settings.provider) at \(path): \(StoreMaintenance.describe(summary))")
+            return
         case .restore(let path):
-            let summary = try StoreMaintenance.restore(store: job.store, provider: job.provider, from: path)
-            print("restored \(job.provider) from \(path): \(StoreMaintenance.describe(summary))")
-        case .setPassword(let user, let hash):
-            job.log.bootstrap()
-            var logger = Logger(label: "tenant-admin")
-            logger[metadataKey: "tenant.id"] = "\(job.provider)"
-            let opened: OpenedAdminStore
-            do { opened = try await openAdminStore(url: job.store, logger: logger) } catch { throw ServerFailure.storeUnavailable("\(error)") }
-            do { try await claimStore(opened.admin, for: job.provider) } catch let error as StoreClaimError {
-                throw ServerFailure.usage(error.description)
-            }
-            let outcome: String
-            do { outcome = try await StoreMaintenance.setPassword(store: opened.admin, user: user, hash: hash) } catch {
-                await opened.close()
-                throw error
-            }
-            await opened.close()
-            print("staff user '\(user)' of \(job.provider): password \(outcome), sessions ended")
+            let summary = try StoreMaintenance.restore(store: settings.store, provider: settings.provider, from: path)
+            print("restored \(settings.provider) from \(path): \(StoreMaintenance.describe(summary))")
+            return
+        case .setPassword, nil:
+            break
         }
-    }
-
-    func serve(_ settings: AdminServerSettings) async throws(ServerFailure) {
         settings.log.bootstrap()
         let exporter = PrometheusExporter()
         exporter.bootstrap()
@@ -94,11 +72,17 @@ struct AdminMain: AsyncParsableCommand {
         for warning in settings.warnings { logger.warning("\(warning)") }
 
         let opened: OpenedAdminStore
-        do { opened = try await openAdminStore(url: settings.store, logger: logger) } catch { throw .storeUnavailable("\(error)") }
+        do { opened = try await openAdminStore(url: settings.store, logger: logger) } catch { throw ServerFailure.storeUnavailable("\(error)") }
         do { try await claimStore(opened.admin, for: settings.provider) } catch let error as StoreClaimError {
-            throw .usage(error.description)
+            throw ServerFailure.usage(error.description)
         } catch {
-            throw .storeUnavailable("\(error)")
+            throw ServerFailure.storeUnavailable("\(error)")
+        }
+        if case .setPassword(let user, let hash) = settings.maintenance {
+            let outcome = try await StoreMaintenance.setPassword(store: opened.admin, user: user, hash: hash)
+            await opened.close()
+            print("staff user '\(user)' of \(settings.provider): password \(outcome), sessions ended")
+            return
         }
         if settings.migrateOnly {
             logger.info("schema is current", metadata: ["store": "\(settings.store)"])
@@ -114,7 +98,7 @@ struct AdminMain: AsyncParsableCommand {
             let app = try await buildApplication(configuration: configuration, store: opened.admin, readings: opened.readings, logger: logger)
             try await app.runService()
         } catch {
-            throw .cannotListen("cannot serve on \(settings.listen)\(settings.metricsListen.map { " or \($0)" } ?? ""): \(error)")
+            throw ServerFailure.cannotListen("cannot serve on \(settings.listen)\(settings.metricsListen.map { " or \($0)" } ?? ""): \(error)")
         }
         await opened.close()
         logger.info("stopped")

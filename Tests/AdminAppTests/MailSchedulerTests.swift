@@ -42,7 +42,9 @@ import AdminTestSupport
         let report = try #require(messages.first { $0.contains("Subject: Solar power report for Mail Farm: 2026-11-28") })
         #expect(report.hasPrefix("X-Envelope-To: farm@example.com"))
         let text = try #require(SMTPSink.part("text/plain", of: report))
-        let expectedEnergy = Units.energy(SolarExpectation.dayEnergy(sensors: 2, peak: 2000))
+        // Two sensors, a 2 kW half sine over 12 h each: 2 × (2/π × 2000 W × 12 h) = 30.56 kWh.
+        #expect(abs(SolarExpectation.dayEnergy(sensors: 2, peak: 2000) - 30_557.7) < 0.1)
+        let expectedEnergy = "30.6 kWh"
         #expect(text.contains("gw-m (Field): energy \(expectedEnergy), peak 4000 W, online"))
         let html = try #require(SMTPSink.part("text/html", of: report))
         #expect(html.contains("<td>\(expectedEnergy)</td>"))

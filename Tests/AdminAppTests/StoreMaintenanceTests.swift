@@ -1,6 +1,5 @@
 import AdminTestSupport
 import Foundation
-import ServerSupport
 import TenantAuth
 import TenantModel
 import TenantSQLite
@@ -122,37 +121,5 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: copy) }
         _ = try StoreMaintenance.backup(store: .sqlite(path: db.path), provider: ProviderID("acme"), to: copy)
         #expect(throws: SQLiteBackup.Failure.self) { try SQLiteBackup.restore(from: copy, to: temporaryPath("x"), latestSchema: 1) }
-    }
-}
-
-/// The job flags as `tenant-admin` parses them: one job at a time, and a hash, never a password.
-@Suite struct StoreJobSettingsTests {
-    func parse(_ arguments: [String], _ environment: [String: String]) throws -> AdminInvocation {
-        try AdminServerSettings.parse(try AdminOptions.parse(arguments), environment: environment)
-    }
-
-    let base = ["TENANT_PROVIDER": "acme", "TENANT_STORE": "sqlite:/data/acme.db"]
-
-    @Test func eachJobIsParsedWithTheStoreAndProvider() throws {
-        var environment = base
-        environment["TENANT_ADMIN_PASSWORD_HASH"] = "$y$j9T$salt$hash"
-        guard case .maintain(let job) = try parse(["--set-password", "alice"], environment) else { Issue.record("not a job"); return }
-        #expect(job.task == .setPassword(user: "alice", hash: "$y$j9T$salt$hash"))
-        #expect(job.provider.rawValue == "acme")
-        #expect(job.store == .sqlite(path: "/data/acme.db"))
-        guard case .maintain(let backup) = try parse(["--backup-to", "/tmp/b.db"], base) else { Issue.record("not a job"); return }
-        #expect(backup.task == .backup(to: "/tmp/b.db"))
-        guard case .maintain(let restore) = try parse(["--restore-from", "/tmp/r.db"], base) else { Issue.record("not a job"); return }
-        #expect(restore.task == .restore(from: "/tmp/r.db"))
-    }
-
-    @Test func aMissingOrPlainHashAndTwoJobsAreUsageErrors() throws {
-        for (arguments, environment) in [
-            (["--set-password", "admin"], base),
-            (["--set-password", "admin"], base.merging(["TENANT_ADMIN_PASSWORD_HASH": "plain-password"]) { $1 }),
-            (["--backup-to", "/tmp/a", "--restore-from", "/tmp/b"], base),
-        ] {
-            #expect(throws: ServerFailure.self, "\(arguments)") { try parse(arguments, environment) }
-        }
     }
 }

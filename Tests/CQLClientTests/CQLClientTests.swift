@@ -144,7 +144,7 @@ import Testing
         await client.close()
     }
 
-    @Test func timesOutAndKeepsTheConnectionUsable() async throws {
+    @Test(.timeLimit(.minutes(1))) func timesOutAndKeepsTheConnectionUsable() async throws {
         let server = try await FakeCQLServer.start { request, _ in
             if let reply = FakeCQLServer.handshake(request) { return reply }
             guard case .query(let text, _) = request else { return .silence }
@@ -168,8 +168,9 @@ import Testing
             }
         }
         #expect(ContinuousClock.now - start < .seconds(3))
-        // The late answer to "slow" arrives meanwhile and must not be mistaken for this one.
-        try await Task.sleep(for: .milliseconds(500))
+        // The late answer to "slow" is on the wire, ahead of this one on the same connection,
+        // and must not be mistaken for it.
+        await server.waitForDelayedReplies(1)
         #expect(try await client.query("fast", consistency: .one) == Self.rows([2]).resultValue)
         #expect(server.connectionCount == 1)
         await client.close()

@@ -271,7 +271,11 @@ struct StackEndToEndTests {
         #expect(try await crossToken.api("/api/v1/gateways").status == 401)
         try await mailGoesOutThroughTheChildProcess(providerB, adminB)
         let dashboard = try await adminA.page("/")
-        #expect(dashboard.contains("a-gw-") || dashboard.contains("4"), "the dashboard renders for a signed-in admin")
+        // A's four gateways, none assigned yet: counted and each listed as needing attention.
+        #expect(dashboard.contains("id=\"unassigned\">4<"), "the dashboard counts A's four unassigned gateways")
+        for gateway in (0..<4).map({ String(format: "a-gw-%05d", $0) }) {
+            #expect(dashboard.contains(">\(gateway)</a></td><td>not assigned to a customer<"), "\(gateway) is listed as unassigned")
+        }
         #expect(!dashboard.contains("b-gw-"))
 
         // stop, then start again: every reading is still there.
@@ -300,7 +304,8 @@ struct StackEndToEndTests {
         // for the engine, whose unless-stopped policy then leaves the container down; that case
         // is the operator's, and `start-provider` repairs it below.)
         async let load = providerA.simulate(prefix: "k-gw-", gateways: 5, sensors: 4, reports: 400, rate: 40)
-        try await Task.sleep(for: .seconds(3))
+        // The kill lands once the load is being stored, not after a guessed time.
+        try await waitUntil("the first k-gw- readings are stored", timeout: .seconds(60)) { try await providerA.storedReadings(prefix: "k-gw-") > 0 }
         let pid = try await docker(["inspect", "-f", "{{.State.Pid}}", "remote_server_\(a)"]).out.trimmingCharacters(in: .whitespacesAndNewlines)
         let crashed = try await run("/bin/kill", ["-KILL", pid])
         #expect(crashed.code == 0, "kill -9 \(pid): \(crashed.err)")

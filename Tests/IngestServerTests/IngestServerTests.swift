@@ -6,8 +6,10 @@ import MetricsTestKit
 import NIOCore
 import ServerSupport
 import TenantAuth
+import TenantModel
 import TenantSQLite
 import TenantStorage
+import TenantTestSupport
 import Testing
 
 @Suite struct IngestServerTests {
@@ -159,7 +161,8 @@ import Testing
         var configuration = IngestConfiguration(host: "127.0.0.1", port: 0)
         configuration.maxQueuedReadings = 5
         let store = GateStore()
-        let server = try await RunningServer.start(configuration: configuration, store: store)
+        let metrics = TestMetrics()
+        let server = try await RunningServer.start(configuration: configuration, store: store, metrics: metrics)
         let port = server.port
         func chunk(_ gateway: String) -> String {
             (1...3).map { "<report gateway=\"\(gateway)\" seq=\"\($0)\">" + reading("s\($0)") + reading("t\($0)") + "</report>" }.joined()
@@ -171,7 +174,8 @@ import Testing
         while !store.started { try await Task.sleep(for: .milliseconds(10)) }
         let b = try LineClient(port: port)
         b.send(chunk("b"))
-        try await Task.sleep(for: .milliseconds(300))
+        // B's three reports (two readings each, weight 3) are queued: the queue is over its limit.
+        try await waitUntil("B's reports are queued") { (try? metrics.expectMeter(MetricName.Ingest.queuedReadings).lastValue) == 9 }
         let c = try LineClient(port: port)
         c.send(chunk("c"))
         let cLine = try await blocking { c.line() }
@@ -235,20 +239,20 @@ import Testing
             var text = ""
             for seq in 1...200 { text += "<report gateway=\"g\" seq=\"\(seq)\">" + reading("s", at: "2026-11-24T10:\(String(format: "%02d", seq % 60)):\(String(format: "%02d", seq / 60))Z") + "</report>" }
             client.send(text)
-            _ = client.line()  // at least one reply: the server is working on them
-            return client
+            return (client, client.line())  // at least one reply: the server is working on them
         }
         try await server.stop()
         let rest = try await blocking { () -> [String] in
             var rest: [String] = []
-            while let line = lines.line() { rest.append(line) }
+            while let line = lines.0.line() { rest.append(line) }
             return rest
         }
-        // Every reply is an ack, in order, and what was acked is stored.
-        let acked = 1 + rest.count
-        #expect(rest.allSatisfy { $0.hasPrefix("<ack ") })
-        let stored = try await server.count("SELECT count(*) FROM readings")
-        #expect(stored >= acked)
+        // The replies are acks of seq 1, 2, 3, ... with no gap and nothing else, and exactly
+        // the acked readings are stored: nothing committed went unacknowledged.
+        let replies = [lines.1 ?? "(connection closed)"] + rest
+        let acked = replies.count
+        #expect(replies == (1...acked).map { "<ack gateway=\"g\" seq=\"\($0)\" stored=\"1\" duplicates=\"0\"/>" })
+        #expect(try await server.count("SELECT count(*) FROM readings") == acked)
     }
 }
 

@@ -38,12 +38,19 @@ final class IngestProcess: @unchecked Sendable {
 
     func signal(_ signal: Int32) { kill(process.processIdentifier, signal) }
 
+    /// A test that failed half-way leaves no server behind.
+    deinit { if process.isRunning { process.terminate() } }
+
     /// Waits for exit (up to `seconds`); the exit status, or nil if it is still running.
     func waitForExit(seconds: Double) async throws -> Int32? {
-        let deadline = Date().addingTimeInterval(seconds)
-        while process.isRunning && Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
-        return process.isRunning ? nil : process.terminationStatus
+        await exitStatus(of: process, within: .milliseconds(Int64(seconds * 1000)))
     }
+}
+
+/// Readings in the server's database file so far, read beside the running server.
+func storedReadings(_ store: String) -> Int {
+    guard let connection = try? SQLiteConnection(path: store, readOnly: true) else { return 0 }
+    return (try? connection.query("SELECT count(*) FROM readings").first?.int(0)) ?? 0
 }
 
 /// Every acknowledged report must be in the database with all its readings.
@@ -82,8 +89,8 @@ func missingAcknowledged(_ report: SimulatorReport, configuration: SimulatorConf
         simulator.recordAcknowledgedSeqs = true
         let load = Task { try await simulator.run() }
 
-        // Kill it hard while the load runs, then start it again on the same file and port.
-        try await Task.sleep(for: .milliseconds(1500))
+        // Kill it hard once the load is being stored, then start it again on the same file and port.
+        try await waitUntil("the first readings are stored") { storedReadings(store) > 0 }
         first.signal(SIGKILL)
         _ = try await first.waitForExit(seconds: 5)
         let second = try IngestProcess(store: store, port: port)
@@ -114,7 +121,7 @@ func missingAcknowledged(_ report: SimulatorReport, configuration: SimulatorConf
         var simulator = GatewaySimulator(configuration: configuration)
         simulator.recordAcknowledgedSeqs = true
         let load = Task { try await simulator.run() }
-        try await Task.sleep(for: .milliseconds(700))
+        try await waitUntil("the first readings are stored") { storedReadings(store) > 0 }
         server.signal(SIGTERM)
         let status = try await server.waitForExit(seconds: 15)
         let report = try await load.value

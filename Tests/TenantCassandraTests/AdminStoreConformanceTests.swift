@@ -20,10 +20,12 @@ enum AdminBackend: String, CaseIterable, Sendable, CustomTestStringConvertible {
 
     var testDescription: String { rawValue }
 
-    /// The backends of this run: the cluster only when one is configured.
-    static var available: [AdminBackend] {
-        ProcessInfo.processInfo.environment["TENANT_CASSANDRA_CONTACT_POINTS"] == nil ? [.sqlite, .cassandraFakeNode] : allCases
-    }
+    /// The backends every run has; the cluster runs in ``AdminStoreClusterConformanceTests``,
+    /// which shows as skipped, with its reason, when no cluster is configured.
+    static let local: [AdminBackend] = [.sqlite, .cassandraFakeNode]
+
+    /// Whether `TENANT_CASSANDRA_CONTACT_POINTS` names a cluster for ``cassandraCluster``.
+    static var clusterConfigured: Bool { ProcessInfo.processInfo.environment["TENANT_CASSANDRA_CONTACT_POINTS"] != nil }
 
     struct Opened: Sendable {
         let admin: any AdminStore
@@ -96,7 +98,7 @@ enum AdminBackend: String, CaseIterable, Sendable, CustomTestStringConvertible {
 /// One suite of ``AdminStore`` expectations, run against both implementations: what the
 /// SQLite store does is the contract the Cassandra store must meet.
 @Suite struct AdminStoreConformanceTests {
-    @Test(arguments: AdminBackend.available) func customersAndGateways(_ backend: AdminBackend) async throws {
+    @Test(arguments: AdminBackend.local) func customersAndGateways(_ backend: AdminBackend) async throws {
         try await backend.with { opened in
             let (store, readings) = (opened.admin, opened.readings)
             _ = try await readings.commit([
@@ -136,7 +138,7 @@ enum AdminBackend: String, CaseIterable, Sendable, CustomTestStringConvertible {
         }
     }
 
-    @Test(arguments: AdminBackend.available) func latestReadingPerSensor(_ backend: AdminBackend) async throws {
+    @Test(arguments: AdminBackend.local) func latestReadingPerSensor(_ backend: AdminBackend) async throws {
         try await backend.with { opened in
             let (store, readings) = (opened.admin, opened.readings)
             _ = try await readings.commit([
@@ -157,7 +159,7 @@ enum AdminBackend: String, CaseIterable, Sendable, CustomTestStringConvertible {
         }
     }
 
-    @Test(arguments: AdminBackend.available) func staffSessionsAndTokens(_ backend: AdminBackend) async throws {
+    @Test(arguments: AdminBackend.local) func staffSessionsAndTokens(_ backend: AdminBackend) async throws {
         try await backend.with { opened in
             let store = opened.admin
             #expect(try await store.createStaff(name: "bob", passwordHash: "$y$b", at: 2))
@@ -201,7 +203,7 @@ enum AdminBackend: String, CaseIterable, Sendable, CustomTestStringConvertible {
         }
     }
 
-    @Test(arguments: AdminBackend.available) func outboxIsKeyedAndRetries(_ backend: AdminBackend) async throws {
+    @Test(arguments: AdminBackend.local) func outboxIsKeyedAndRetries(_ backend: AdminBackend) async throws {
         try await backend.with { opened in
             let store = opened.admin
             func mail(_ key: String, at: EpochMillis, next: EpochMillis? = nil) -> OutboxMail {
@@ -232,7 +234,7 @@ enum AdminBackend: String, CaseIterable, Sendable, CustomTestStringConvertible {
         }
     }
 
-    @Test(arguments: AdminBackend.available) func settingsAndAlertStates(_ backend: AdminBackend) async throws {
+    @Test(arguments: AdminBackend.local) func settingsAndAlertStates(_ backend: AdminBackend) async throws {
         try await backend.with { opened in
             let store = opened.admin
             try await store.setSettings(["gateway_keys_required": "true", "time_zone": "UTC"])
@@ -270,7 +272,7 @@ enum AdminBackend: String, CaseIterable, Sendable, CustomTestStringConvertible {
         return readings
     }
 
-    @Test(arguments: AdminBackend.available) func rollupsMatchTheRawReadings(_ backend: AdminBackend) async throws {
+    @Test(arguments: AdminBackend.local) func rollupsMatchTheRawReadings(_ backend: AdminBackend) async throws {
         try await backend.with { opened in
             let (store, readings) = (opened.admin, opened.readings)
             let all = Self.rollupReadings()
@@ -299,7 +301,7 @@ enum AdminBackend: String, CaseIterable, Sendable, CustomTestStringConvertible {
     /// Readings every five minutes without energy counters, rolled up by a pass after each
     /// hour as the admin app does: the last step of each pass's last hour reaches into the
     /// next hour and must count as in one computation over the whole range.
-    @Test(arguments: AdminBackend.available) func rollupPassesEqualOneComputation(_ backend: AdminBackend) async throws {
+    @Test(arguments: AdminBackend.local) func rollupPassesEqualOneComputation(_ backend: AdminBackend) async throws {
         let reports = stride(from: Self.t0, to: Self.t0 + 6 * 3_600_000, by: 300_000).map { at in
             GatewayReport(gateway: "g", readings: [Reading(sensor: "s", at: at, power: Double((at - Self.t0) / 300_000 % 7 * 100))], receivedAt: at)
         }
@@ -352,7 +354,7 @@ enum AdminBackend: String, CaseIterable, Sendable, CustomTestStringConvertible {
 
     /// Readings of 02:00-02:15 reach the store (through the ingest path) after 02:00 was
     /// rolled up: the next pass recomputes the hours they change.
-    @Test(arguments: AdminBackend.available) func lateReadingsReopenRolledUpHours(_ backend: AdminBackend) async throws {
+    @Test(arguments: AdminBackend.local) func lateReadingsReopenRolledUpHours(_ backend: AdminBackend) async throws {
         let all = Self.rollupReadings()
         let late = (Self.t0 + 2 * 3_600_000)..<(Self.t0 + 2 * 3_600_000 + 20 * 60_000)
         let end = Self.t0 + 7 * 3_600_000
@@ -375,7 +377,7 @@ enum AdminBackend: String, CaseIterable, Sendable, CustomTestStringConvertible {
 
     /// Offline for two days, back with live data, then the backlog in chunks while passes
     /// run: every hour ends up as one computation over all the readings.
-    @Test(arguments: AdminBackend.available, [true, false])
+    @Test(arguments: AdminBackend.local, [true, false])
     func aBacklogDaysBackIsCounted(_ backend: AdminBackend, counters: Bool) async throws {
         let day: EpochMillis = 86_400_000, hour: EpochMillis = 3_600_000
         let all = Self.steadyReadings(from: Self.t0, to: Self.t0 + 2 * day + 4 * hour, step: 300_000, counters: counters)
@@ -401,7 +403,7 @@ enum AdminBackend: String, CaseIterable, Sendable, CustomTestStringConvertible {
 
     /// A gateway resending reports of rolled-up hours (acks it missed), even with other
     /// values: duplicates, and the rollup does not change.
-    @Test(arguments: AdminBackend.available) func resentDuplicatesLeaveTheRollupAlone(_ backend: AdminBackend) async throws {
+    @Test(arguments: AdminBackend.local) func resentDuplicatesLeaveTheRollupAlone(_ backend: AdminBackend) async throws {
         let all = Self.rollupReadings()
         let end = Self.t0 + 7 * 3_600_000
         try await backend.with { opened in
@@ -460,5 +462,23 @@ enum AdminBackend: String, CaseIterable, Sendable, CustomTestStringConvertible {
             #expect(tables.admin[.init(kind: "customer", part: "all")]?.values.first?.ttl == nil)
             #expect(tables.tables == ["readings", "gateways", "settings", "admin"])
         }
+    }
+}
+
+/// ``AdminStoreConformanceTests`` on a real cluster. Skipped, and shown as skipped, when
+/// none is configured (`make test-cassandra-integration` sets one up; see docs/cassandra.md).
+@Suite(.enabled(if: AdminBackend.clusterConfigured, "needs a Cassandra cluster: set TENANT_CASSANDRA_CONTACT_POINTS=host:9042[,...]"))
+struct AdminStoreClusterConformanceTests {
+    @Test func customersAndGateways() async throws { try await AdminStoreConformanceTests().customersAndGateways(.cassandraCluster) }
+    @Test func latestReadingPerSensor() async throws { try await AdminStoreConformanceTests().latestReadingPerSensor(.cassandraCluster) }
+    @Test func staffSessionsAndTokens() async throws { try await AdminStoreConformanceTests().staffSessionsAndTokens(.cassandraCluster) }
+    @Test func outboxIsKeyedAndRetries() async throws { try await AdminStoreConformanceTests().outboxIsKeyedAndRetries(.cassandraCluster) }
+    @Test func settingsAndAlertStates() async throws { try await AdminStoreConformanceTests().settingsAndAlertStates(.cassandraCluster) }
+    @Test func rollupsMatchTheRawReadings() async throws { try await AdminStoreConformanceTests().rollupsMatchTheRawReadings(.cassandraCluster) }
+    @Test func rollupPassesEqualOneComputation() async throws { try await AdminStoreConformanceTests().rollupPassesEqualOneComputation(.cassandraCluster) }
+    @Test func lateReadingsReopenRolledUpHours() async throws { try await AdminStoreConformanceTests().lateReadingsReopenRolledUpHours(.cassandraCluster) }
+    @Test func resentDuplicatesLeaveTheRollupAlone() async throws { try await AdminStoreConformanceTests().resentDuplicatesLeaveTheRollupAlone(.cassandraCluster) }
+    @Test(arguments: [true, false]) func aBacklogDaysBackIsCounted(counters: Bool) async throws {
+        try await AdminStoreConformanceTests().aBacklogDaysBackIsCounted(.cassandraCluster, counters: counters)
     }
 }

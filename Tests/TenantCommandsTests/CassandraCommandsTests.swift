@@ -187,7 +187,10 @@ private func body(_ request: DockerRequest) throws -> ContainerCreateRequest {
 }
 
 @Suite struct CassandraProviderTests {
-    @Test func sharedCassandraProvidersReachTheDatabaseButNotEachOther() async throws {
+    /// The requests only, on the fake engine: each provider on its own network, which the
+    /// database joins. That this lets a provider reach the database and not another provider
+    /// is shown with real connections in SharedDatabaseIntegrationTests.
+    @Test func sharedCassandraProvidersGetOwnNetworksTheDatabaseJoins() async throws {
         let fake = FakeDockerTransport(images: [image, cassandraImage])
         #expect(await tenantctl(["db", "start", "--image", cassandraImage], transport: fake).code == 0)
         for (provider, port) in [("acme", 1), ("solar", 2)] {

@@ -181,13 +181,31 @@ private func jsonArray(_ text: String) throws -> [[String: Any]] {
 
     @Test func portsChosenForABatchAreDistinct() async throws {
         let fake = FakeDockerTransport(images: [image])
-        let path = try fleetFile("fleet: auto\ndefaults: {image: \(image)}\nproviders:\n  a1: {}\n  a2: {}\n  a3: {gateway_port: 6002, admin_port: 8082}\n  a4: {}\n")
+        let path = try fleetFile("fleet: auto\ndefaults: {image: \(image)}\nproviders:\n  a1: {}\n  a2: {}\n  a3: {gateway_port: 46002, admin_port: 48082}\n  a4: {}\n")
         let result = await tenantctl(["apply", "--no-wait", "-f", path, "--json", "--parallel", "4"], transport: fake)
         #expect(result.code == 0, "\(result.err)")
         let ports = try jsonArray(result.out).flatMap { [$0["gateway_port"] as? Int, $0["admin_port"] as? Int] }.compactMap { $0 }
         #expect(ports.count == 8)
         #expect(Set(ports).count == 8)
-        #expect(ports[4...5] == [6002, 8082])
+        #expect(ports[4...5] == [46002, 48082])  // pinned high: integration tests in the same run take ports from 6001 up
+    }
+
+    /// Both runs take the host lock before changing anything and look again once they hold
+    /// it, so the second finds the first's work done instead of creating it twice.
+    @Test func twoAppliesAtOnceNeverCreateAProviderTwice() async throws {
+        let fake = FakeDockerTransport(images: [image])
+        let path = try fleetFile(solar())
+        async let first = tenantctl(["apply", "--no-wait", "-f", path, "--json"], transport: fake)
+        async let second = tenantctl(["apply", "--no-wait", "-f", path, "--json"], transport: fake)
+        let (one, two) = await (first, second)
+        #expect(one.code == 0, "\(one.err)")
+        #expect(two.code == 0, "\(two.err)")
+        let creates = fake.requests.filter { $0.method == "POST" && $0.path.hasSuffix("/containers/create") }
+        #expect(creates.count == 6)
+        #expect(fake.containers.count == 6)
+        let actions = try jsonArray(one.out).map { $0["action"] as? String } + jsonArray(two.out).map { $0["action"] as? String }
+        #expect(actions.filter { $0 == "create" }.count == 3)
+        #expect(actions.filter { $0 == "unchanged" }.count == 3)
     }
 
     @Test func usageErrors() async {

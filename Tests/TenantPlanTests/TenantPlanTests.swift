@@ -122,6 +122,16 @@ private func settings(_ id: String = "acme", store: StoreChoice = .sqlite, gatew
         #expect(ingest.request.Env?.contains("TENANT_STORE=cassandra://10.0.0.5:9042,db2:9043/acme") == true)
     }
 
+    /// A golden value computed outside Swift: FNV-1a 64 over the sorted-key JSON
+    /// `{"Env":["A=1"],"Image":"tenantctl:0.1.0","Labels":{"io.tenantctl.provider":"acme"}}`
+    /// (Python: h = 0xcbf29ce484222325; for b in data: h = ((h ^ b) * 0x100000001b3) % 2**64).
+    /// A change here recreates every provider's containers on upgrade: make it on purpose.
+    @Test func configHashMatchesItsGoldenValue() {
+        let request = ContainerCreateRequest(
+            Image: "tenantctl:0.1.0", Env: ["A=1"], Labels: ["io.tenantctl.provider": "acme", "io.tenantctl.config-hash": "ignored"])
+        #expect(ConfigHash.of(request) == "0f4355aacdceaed7")
+    }
+
     @Test func configHashIsStableAndFollowsSettings() throws {
         let first = Planner.plan(try settings())
         let again = Planner.plan(try settings())

@@ -13,24 +13,32 @@ import Testing
         let other = try SQLiteConnection(path: path)
         try other.execute("BEGIN IMMEDIATE")  // the other process is migrating
         let outcome = Mutex<String?>(nil)
+        let seenVersions = Mutex<[Int]>([])
+        let waiting = DispatchSemaphore(value: 0)
         let done = DispatchSemaphore(value: 0)
         DispatchQueue.global().async {
             do {
-                try Schema.migrate(try SQLiteConnection(path: path), migrations: Schema.migrations)
+                try Schema.migrate(try SQLiteConnection(path: path), migrations: Schema.migrations) { seen in
+                    seenVersions.withLock { $0.append(seen) }
+                    waiting.signal()
+                }
                 outcome.withLock { $0 = "migrated" }
             } catch {
                 outcome.withLock { $0 = "\(error)" }
             }
             done.signal()
         }
-        // By now this one has read version 0 and waits (busy timeout) for the write lock.
-        Thread.sleep(forTimeInterval: 0.3)
+        // The migrator has read version 0 and is about to wait for the write lock we hold:
+        // the other process now applies every migration and commits.
+        #expect(waiting.wait(timeout: .now() + 10) == .success, "the migrator never reached the lock")
         for migration in Schema.migrations.sorted(by: { $0.version < $1.version }) {
             try other.execute(migration.sql)
             try other.execute("PRAGMA user_version = \(migration.version)")
         }
         try other.execute("COMMIT")
         done.wait()
+        // The race happened (the migrator saw version 0 once, before our commit) and was survived.
+        #expect(seenVersions.withLock { $0 } == [0])
         #expect(outcome.withLock { $0 } == "migrated")
         #expect(try other.userVersion == Schema.migrations.map(\.version).max())
     }

@@ -6,7 +6,7 @@ import TenantStorage
 import TenantTime
 import TextFormat
 
-/// Server-rendered SVG charts: axes with ticks, units and the time zone, no script.
+/// Server-rendered SVG charts as ``HTML``: axes with ticks, units and the time zone, no script.
 enum SVGChart {
     static let width = 960.0, height = 320.0
     static let left = 64.0, right = 16.0, top = 16.0, bottom = 48.0
@@ -27,9 +27,9 @@ enum SVGChart {
         kilo ? fixed(value / 1000, value / 1000 >= 10 || value == 0 ? 0 : 1) : fixed(value, 0)
     }
 
-    private static func frame(title: String, yUnit: String, yMax: Double, yStep: Double, kilo: Bool, xTicks: [(Double, String)], xCaption: String, content: String) -> String {
-        var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\" aria-label=\"\(h(title))\" font-family=\"system-ui, sans-serif\" font-size=\"12\">"
-        svg += "<title>\(h(title))</title>"
+    private static func frame(title: String, yUnit: String, yMax: Double, yStep: Double, kilo: Bool, xTicks: [(Double, String)], xCaption: String, content: HTML) -> HTML {
+        var svg: HTML = "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\" aria-label=\"\(title)\" font-family=\"system-ui, sans-serif\" font-size=\"12\">"
+        svg += "<title>\(title)</title>"
         svg += "<rect x=\"0\" y=\"0\" width=\"\(Int(width))\" height=\"\(Int(height))\" fill=\"#ffffff\"/>"
         var value = 0.0
         while value <= yMax + yStep / 2 {
@@ -41,13 +41,13 @@ enum SVGChart {
         for (x, label) in xTicks {
             let px = left + x * plotWidth
             svg += "<line x1=\"\(f(px))\" y1=\"\(top + plotHeight)\" x2=\"\(f(px))\" y2=\"\(top + plotHeight + 5)\" stroke=\"#888\"/>"
-            svg += "<text x=\"\(f(px))\" y=\"\(top + plotHeight + 18)\" text-anchor=\"middle\" fill=\"#555\">\(h(label))</text>"
+            svg += "<text x=\"\(f(px))\" y=\"\(top + plotHeight + 18)\" text-anchor=\"middle\" fill=\"#555\">\(label)</text>"
         }
         svg += content
         svg += "<line x1=\"\(left)\" y1=\"\(top)\" x2=\"\(left)\" y2=\"\(top + plotHeight)\" stroke=\"#888\"/>"
         svg += "<line x1=\"\(left)\" y1=\"\(top + plotHeight)\" x2=\"\(width - right)\" y2=\"\(top + plotHeight)\" stroke=\"#888\"/>"
-        svg += "<text x=\"14\" y=\"\(f(top + plotHeight / 2))\" transform=\"rotate(-90 14 \(f(top + plotHeight / 2)))\" text-anchor=\"middle\" fill=\"#333\">\(h(yUnit))</text>"
-        svg += "<text x=\"\(f(left + plotWidth / 2))\" y=\"\(height - 8)\" text-anchor=\"middle\" fill=\"#333\">\(h(xCaption))</text>"
+        svg += "<text x=\"14\" y=\"\(f(top + plotHeight / 2))\" transform=\"rotate(-90 14 \(f(top + plotHeight / 2)))\" text-anchor=\"middle\" fill=\"#333\">\(yUnit)</text>"
+        svg += "<text x=\"\(f(left + plotWidth / 2))\" y=\"\(height - 8)\" text-anchor=\"middle\" fill=\"#333\">\(xCaption)</text>"
         svg += "</svg>"
         return svg
     }
@@ -83,7 +83,7 @@ enum SVGChart {
     }
 
     /// A power line chart over `[from, to)`; a gap longer than `gapMillis` breaks the line.
-    static func power(_ points: [(at: EpochMillis, power: Double)], from: EpochMillis, to: EpochMillis, zone: TimeZoneRules, title: String, gapMillis: EpochMillis) -> String {
+    static func power(_ points: [(at: EpochMillis, power: Double)], from: EpochMillis, to: EpochMillis, zone: TimeZoneRules, title: String, gapMillis: EpochMillis) -> HTML {
         let peak = points.map(\.power).max() ?? 0
         let kilo = peak >= 10_000
         let (yMax, yStep) = niceScale(max(peak, 1))
@@ -97,7 +97,7 @@ enum SVGChart {
             path += (move ? "M" : "L") + f(x) + " " + f(y)
             previous = point.at
         }
-        let line = path.isEmpty
+        let line: HTML = path.isEmpty
             ? "<text x=\"\(f(left + plotWidth / 2))\" y=\"\(f(top + plotHeight / 2))\" text-anchor=\"middle\" fill=\"#888\">no readings in this period</text>"
             : "<path d=\"\(path)\" fill=\"none\" stroke=\"#1f6feb\" stroke-width=\"1.5\" stroke-linejoin=\"round\"/>"
         return frame(title: title, yUnit: kilo ? "Power (kW)" : "Power (W)", yMax: yMax, yStep: yStep, kilo: kilo,
@@ -105,18 +105,18 @@ enum SVGChart {
     }
 
     /// Energy per day as bars.
-    static func energyBars(_ days: [DayReport], zone: TimeZoneRules, title: String) -> String {
+    static func energyBars(_ days: [DayReport], zone: TimeZoneRules, title: String) -> HTML {
         let peak = days.map(\.energy).max() ?? 0
         let kilo = peak >= 10_000
         let (yMax, yStep) = niceScale(max(peak, 1))
         let slot = plotWidth / Double(max(days.count, 1))
-        var bars = ""
+        var bars = HTML()
         var ticks: [(Double, String)] = []
         let every = max(1, days.count / 10)
         for (index, day) in days.enumerated() {
             let barHeight = max(0, day.energy) / yMax * plotHeight
             let x = left + Double(index) * slot + slot * 0.15
-            bars += "<rect x=\"\(f(x))\" y=\"\(f(top + plotHeight - barHeight))\" width=\"\(f(slot * 0.7))\" height=\"\(f(barHeight))\" fill=\"#f2a900\"><title>\(h(day.day)): \(h(Units.energy(day.energy)))</title></rect>"
+            bars += "<rect x=\"\(f(x))\" y=\"\(f(top + plotHeight - barHeight))\" width=\"\(f(slot * 0.7))\" height=\"\(f(barHeight))\" fill=\"#f2a900\"><title>\(day.day): \(Units.energy(day.energy))</title></rect>"
             if index % every == 0 { ticks.append(((Double(index) + 0.5) / Double(max(days.count, 1)), String(day.day.suffix(5)))) }
         }
         return frame(title: title, yUnit: kilo ? "Energy (kWh)" : "Energy (Wh)", yMax: yMax, yStep: yStep, kilo: kilo,

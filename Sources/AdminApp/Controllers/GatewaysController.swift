@@ -19,7 +19,7 @@ struct GatewaysController {
         var endDay: String
         var from: EpochMillis
         var to: EpochMillis
-        var svg: String
+        var svg: HTML
     }
 
     func register(on router: some RouterMethods<AdminRequestContext>) {
@@ -37,7 +37,7 @@ struct GatewaysController {
         router.get("/gateways/:id/chart.svg") { request, context in
             let gateway = try await load(context)
             let chart = try await chart(gateway: gateway.id, query: try request.query, zone: try await services.settings().timeZone)
-            return Response(status: .ok, headers: [.contentType: "image/svg+xml"], body: .init(byteBuffer: ByteBuffer(string: chart.svg)))
+            return Response(status: .ok, headers: [.contentType: "image/svg+xml"], body: .init(byteBuffer: ByteBuffer(string: chart.svg.markup)))
         }
         router.post("/gateways/:id/assign") { _, context in
             try await assign(gateway: try await load(context).id, context: context)
@@ -53,7 +53,7 @@ struct GatewaysController {
             let hash = try await Blocking.run { try PasswordHasher.hash(key) }
             _ = try await services.store.setKeyHash(gateway: gateway.id, hash: hash)
             services.logger.info("gateway key generated", metadata: ["gateway": "\(gateway.id)"])
-            let body = "<p>New key for gateway <strong>\(h(gateway.id))</strong>. It is shown only now: configure it on the gateway as its <code>key</code>.</p><p class=\"secret\" id=\"gateway-key\">\(h(key))</p><p><a href=\"/gateways/\(h(gateway.id))\">Back to the gateway</a></p>"
+            let body = Views.gatewayKey(gateway.id, key: key)
             return Pages.page("Gateway key", context: context, active: "Gateways", body)
         }
     }
@@ -96,7 +96,7 @@ struct GatewaysController {
         let to = TimeFormat.addDays(1, to: endStart, in: zone)
         let from = TimeFormat.addDays(1 - range.days, to: endStart, in: zone)
         let title = "Power of \(gateway), \(range.rawValue) ending \(TimeFormat.day(endStart, in: zone))"
-        let svg: String
+        let svg: HTML
         if range == .day {
             let points = try await services.store.powerSeries(gateway: gateway, from: from, to: to)
             svg = SVGChart.power(points, from: from, to: to, zone: zone, title: title, gapMillis: 10 * 60_000)
@@ -122,54 +122,5 @@ struct GatewaysController {
         let customers = try await services.store.customers()
         return Pages.page("Gateway \(gateway.id)", context: context, active: "Gateways",
                           Views.gateway(gateway, customers: customers, sensors: sensors, chart: chart, bars: bars, settings: settings, now: now, context: context, flash: Pages.flash(query)))
-    }
-}
-
-extension Views {
-    static func gateways(_ gateways: [GatewayInfo], customers: [Customer], now: Int64, settings: AdminSettings, flash: String) -> String {
-        let names = Dictionary(customers.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
-        var html = flash + "<table id=\"gateways\"><tr><th>Gateway</th><th>Customer</th><th>Site</th><th>State</th><th>Last seen</th><th>Key</th></tr>"
-        for g in gateways {
-            let online = now - g.lastSeen <= settings.offlineThresholdMillis
-            let customer = g.customerID.flatMap { names[$0] }.map { "<a href=\"/customers/\(g.customerID!)\">\(h($0))</a>" } ?? "<span class=\"unassigned\">unassigned</span>"
-            html += "<tr><td><a href=\"/gateways/\(h(g.id))\">\(h(g.id))</a></td><td>\(customer)</td><td>\(h(g.site ?? ""))</td><td class=\"\(online ? "online" : "offline")\">\(online ? "online" : "offline")</td><td>\(h(TimeFormat.local(g.lastSeen, in: settings.timeZone)))</td><td>\(g.hasKey ? "yes" : "–")</td></tr>"
-        }
-        if gateways.isEmpty { html += "<tr><td colspan=\"6\" class=\"muted\">No gateway has reported yet.</td></tr>" }
-        return html + "</table>"
-    }
-
-    static func gateway(
-        _ g: GatewayInfo, customers: [Customer], sensors: [Reading], chart: GatewaysController.Chart, bars: String,
-        settings: AdminSettings, now: Int64, context: AdminRequestContext, flash: String
-    ) -> String {
-        let zone = settings.timeZone
-        let online = now - g.lastSeen <= settings.offlineThresholdMillis
-        var html = flash + """
-            <p><span class="\(online ? "online" : "offline")" id="gateway-state">\(online ? "online" : "offline")</span> ·
-            last seen <span id="last-seen">\(h(TimeFormat.local(g.lastSeen, in: zone, seconds: true)))</span> (\(h(TimeFormat.ago(g.lastSeen, now: now))), \(h(zone.identifier)))
-            · first seen \(h(TimeFormat.local(g.firstSeen, in: zone)))</p>
-            <h2>Sensors</h2><table id="sensors"><tr><th>Sensor</th><th>At</th><th class="num">Power</th><th class="num">Energy counter</th><th class="num">Voltage</th><th class="num">Current</th><th class="num">Temperature</th></tr>
-            """
-        for r in sensors {
-            html += "<tr><td>\(h(r.sensor))</td><td>\(h(TimeFormat.local(r.at, in: zone, seconds: true)))</td><td class=\"num\">\(h(Units.power(r.power)))</td><td class=\"num\">\(h(r.energy.map(Units.energy) ?? "–"))</td><td class=\"num\">\(h(Units.optional(r.voltage, "V")))</td><td class=\"num\">\(h(Units.optional(r.current, "A", digits: 2)))</td><td class=\"num\">\(h(Units.optional(r.temperature, "°C")))</td></tr>"
-        }
-        if sensors.isEmpty { html += "<tr><td colspan=\"7\" class=\"muted\">No readings in the last 24 hours.</td></tr>" }
-        html += "</table><h2>Power</h2><p class=\"tabs\">"
-        for range in GatewaysController.Range.allCases {
-            html += "<a href=\"/gateways/\(h(g.id))?range=\(range.rawValue)&amp;end=\(h(chart.endDay))\"\(range == chart.range ? " class=\"active\"" : "")>\(range.rawValue)</a>"
-        }
-        let previous = TimeFormat.day(TimeFormat.addDays(-chart.range.days, to: chart.to - 1, in: zone), in: zone)
-        let next = TimeFormat.day(TimeFormat.addDays(chart.range.days, to: chart.to - 1, in: zone), in: zone)
-        html += " · <a href=\"/gateways/\(h(g.id))?range=\(chart.range.rawValue)&amp;end=\(h(previous))\">← earlier</a> <a href=\"/gateways/\(h(g.id))?range=\(chart.range.rawValue)&amp;end=\(h(next))\">later →</a></p>"
-        html += "<div class=\"chart\" id=\"power-chart\">\(chart.svg)</div>"
-        html += "<h2>Energy per day</h2><div class=\"chart\" id=\"energy-bars\">\(bars)</div>"
-        html += "<h2>Assignment</h2><form method=\"post\" action=\"/gateways/\(h(g.id))/assign\" class=\"row\">\(Pages.csrfField(context))<label>Customer <select name=\"customer\"><option value=\"none\">– unassigned –</option>"
-        for c in customers { html += "<option value=\"\(c.id)\"\(c.id == g.customerID ? " selected" : "")>\(h(c.name))</option>" }
-        html += "</select></label><label>Site <input name=\"site\" value=\"\(h(g.site ?? ""))\"></label><button>Save</button></form>"
-        html += "<h2>Gateway key</h2><p class=\"muted\">\(g.hasKey ? "A key is set." : "No key is set.") Keys are \(settings.gatewayKeysRequired ? "required" : "not required") for this provider.</p>"
-        html += "<form method=\"post\" action=\"/gateways/\(h(g.id))/key\" class=\"inline\">\(Pages.csrfField(context))<button name=\"action\" value=\"generate\">\(g.hasKey ? "Replace key" : "Generate key")</button></form> "
-        if g.hasKey { html += "<form method=\"post\" action=\"/gateways/\(h(g.id))/key\" class=\"inline\">\(Pages.csrfField(context))<button class=\"danger\" name=\"action\" value=\"remove\">Remove key</button></form>" }
-        html += "<p><a href=\"/reports?gateway=\(h(g.id))\">Power report for this gateway</a> · <a href=\"/gateways/\(h(g.id))/chart.svg?range=\(chart.range.rawValue)&amp;end=\(h(chart.endDay))\">chart as SVG</a></p>"
-        return html
     }
 }

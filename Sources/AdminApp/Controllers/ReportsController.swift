@@ -102,28 +102,3 @@ struct ReportsController {
         return value
     }
 }
-
-extension Views {
-    static func reportForm(customers: [Customer], gateways: [GatewayInfo], query: FormData, from: Int64, to: Int64, zone: TimeZoneRules) -> String {
-        var html = "<form method=\"get\" action=\"/reports\" class=\"row\"><label>Customer <select name=\"customer\"><option value=\"\">–</option>"
-        for c in customers { html += "<option value=\"\(c.id)\"\(query["customer"] == String(c.id) ? " selected" : "")>\(h(c.name))</option>" }
-        html += "</select></label><label>or gateway <select name=\"gateway\"><option value=\"\">–</option>"
-        for g in gateways { html += "<option\(query["gateway"] == g.id ? " selected" : "")>\(h(g.id))</option>" }
-        html += "</select></label>"
-        html += "<label>From <input type=\"date\" name=\"from\" value=\"\(h(TimeFormat.day(from, in: zone)))\"></label>"
-        html += "<label>To <input type=\"date\" name=\"to\" value=\"\(h(TimeFormat.day(to - 1, in: zone)))\"></label>"
-        html += "<button name=\"format\" value=\"html\">Show</button><button name=\"format\" value=\"csv\">CSV</button></form>"
-        html += "<p class=\"muted\">Days in \(h(zone.identifier)). Energy from the sensors' energy counters when they report them, otherwise power integrated over time.</p>"
-        return html
-    }
-
-    static func reportTable(_ rows: [ReportsController.Row], query: FormData) -> String {
-        var html = "<table id=\"report\"><tr><th>Gateway</th><th>Customer</th><th>Day</th><th class=\"num\">Energy</th><th class=\"num\">Peak power</th></tr>"
-        for row in rows {
-            html += "<tr><td>\(h(row.gateway))</td><td>\(h(row.customer))</td><td>\(h(row.day.day))</td><td class=\"num\">\(h(Units.energy(row.day.energy)))</td><td class=\"num\">\(h(Units.power(row.day.peakPower)))</td></tr>"
-        }
-        let total = ReportService.total(rows.map(\.day))
-        html += "<tr><th colspan=\"3\">Total</th><th class=\"num\" id=\"total-energy\">\(h(Units.energy(total.energy)))</th><th class=\"num\">\(h(Units.power(total.peak)))</th></tr></table>"
-        return html
-    }
-}

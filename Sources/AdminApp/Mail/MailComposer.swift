@@ -31,12 +31,12 @@ enum MailComposer {
         let total = lines.reduce(0) { $0 + $1.energy }
         let offline = lines.filter(\.offline)
         var text = "Power report for \(customer.name), \(period) (\(zone.identifier)).\n\nTotal energy: \(Units.energy(total))\n\n"
-        var html = "<html><body style=\"font-family:sans-serif\"><h2>Power report for \(h(customer.name))</h2><p>\(h(period)) (\(h(zone.identifier)))</p>"
-        html += "<p><strong>Total energy: \(h(Units.energy(total)))</strong></p><table border=\"1\" cellpadding=\"4\" cellspacing=\"0\"><tr><th>Gateway</th><th>Site</th><th>Energy</th><th>Peak power</th><th>State</th></tr>"
+        var html: HTML = "<html><body style=\"font-family:sans-serif\"><h2>Power report for \(customer.name)</h2><p>\(period) (\(zone.identifier))</p>"
+        html += "<p><strong>Total energy: \(Units.energy(total))</strong></p><table border=\"1\" cellpadding=\"4\" cellspacing=\"0\"><tr><th>Gateway</th><th>Site</th><th>Energy</th><th>Peak power</th><th>State</th></tr>"
         for line in lines {
             let state = line.offline ? "OFFLINE since \(TimeFormat.local(line.lastSeen, in: zone))" : "online"
             text += "- \(line.gateway)\(line.site.map { " (\($0))" } ?? ""): energy \(Units.energy(line.energy)), peak \(Units.power(line.peak)), \(state)\n"
-            html += "<tr><td>\(h(line.gateway))</td><td>\(h(line.site ?? ""))</td><td>\(h(Units.energy(line.energy)))</td><td>\(h(Units.power(line.peak)))</td><td>\(h(state))</td></tr>"
+            html += "<tr><td>\(line.gateway)</td><td>\(line.site ?? "")</td><td>\(Units.energy(line.energy))</td><td>\(Units.power(line.peak))</td><td>\(state)</td></tr>"
         }
         if lines.isEmpty { text += "(no gateways assigned)\n"; html += "<tr><td colspan=\"5\">No gateways assigned.</td></tr>" }
         html += "</table>"
@@ -45,10 +45,10 @@ enum MailComposer {
             html += "<p>All gateways are online.</p>"
         } else {
             text += "\nGateways offline: \(offline.map(\.gateway).joined(separator: ", "))\n"
-            html += "<p style=\"color:#c62828\">Gateways offline: \(h(offline.map(\.gateway).joined(separator: ", ")))</p>"
+            html += "<p style=\"color:#c62828\">Gateways offline: \(offline.map(\.gateway).joined(separator: ", "))</p>"
         }
         html += "</body></html>"
-        return Mail(subject: subject, text: text, html: html)
+        return Mail(subject: subject, text: text, html: html.markup)
     }
 
     static func alert(_ kind: AlertKind, gateway: GatewayInfo, customer: Customer?, now: EpochMillis, zone: TimeZoneRules, detail: String?) -> Mail {
@@ -62,10 +62,10 @@ enum MailComposer {
         var text = "\(headline).\n\nLast report: \(TimeFormat.local(gateway.lastSeen, in: zone)) (\(zone.identifier))\n"
         if let site = gateway.site { text += "Site: \(site)\n" }
         if let detail { text += "Details: \(detail)\n" }
-        var html = "<html><body style=\"font-family:sans-serif\"><h2>\(h(headline))</h2><p>Last report: \(h(TimeFormat.local(gateway.lastSeen, in: zone))) (\(h(zone.identifier)))</p>"
-        if let site = gateway.site { html += "<p>Site: \(h(site))</p>" }
-        if let detail { html += "<p>\(h(detail))</p>" }
+        var html: HTML = "<html><body style=\"font-family:sans-serif\"><h2>\(headline)</h2><p>Last report: \(TimeFormat.local(gateway.lastSeen, in: zone)) (\(zone.identifier))</p>"
+        if let site = gateway.site { html += "<p>Site: \(site)</p>" }
+        if let detail { html += "<p>\(detail)</p>" }
         html += "</body></html>"
-        return Mail(subject: "[alert] \(headline)", text: text, html: html)
+        return Mail(subject: "[alert] \(headline)", text: text, html: html.markup)
     }
 }

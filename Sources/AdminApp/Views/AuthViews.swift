@@ -1,11 +1,11 @@
-/// Page bodies. Every interpolated value is escaped with `h`.
+/// Page bodies, as ``HTML``: every interpolated `String` is escaped on the way in.
 enum Views {
-    static func login(context: AdminRequestContext, next: String?, message: String?) -> String {
+    static func login(context: AdminRequestContext, next: String?, message: String?) -> HTML {
         """
-        \(message.map { "<p class=\"error\">\(h($0))</p>" } ?? "")
+        \(message.map { "<p class=\"error\">\($0)</p>" as HTML } ?? HTML())
         <form method="post" action="/login" class="stack">
           \(Pages.csrfField(context))
-          <input type="hidden" name="next" value="\(h(next ?? "/"))">
+          <input type="hidden" name="next" value="\(next ?? "/")">
           <label>Name <input name="username" autocomplete="username" required autofocus></label>
           <label>Password <input name="password" type="password" autocomplete="current-password" required></label>
           <button type="submit">Sign in</button>
@@ -13,10 +13,10 @@ enum Views {
         """
     }
 
-    static func account(context: AdminRequestContext, hasToken: Bool, newToken: String?, flash: String) -> String {
-        var tokenPart = ""
+    static func account(context: AdminRequestContext, hasToken: Bool, newToken: String?, flash: HTML) -> HTML {
+        var tokenPart = HTML()
         if let newToken {
-            tokenPart = "<p>Your new API token (shown only now; store it safely):</p><p class=\"secret\" id=\"api-token\">\(h(newToken))</p>"
+            tokenPart = "<p>Your new API token (shown only now; store it safely):</p><p class=\"secret\" id=\"api-token\">\(newToken)</p>"
         }
         return """
             \(flash)
@@ -29,10 +29,10 @@ enum Views {
               <button type="submit">Change password</button>
             </form>
             <h2>API token</h2>
-            <p class="muted">For scripts: <code>Authorization: Bearer TOKEN</code> on <code>/api/v1/…</code>. \(hasToken ? "You have a token; creating a new one replaces it." : "You have no token yet.")</p>
+            <p class="muted">For scripts: <code>Authorization: Bearer TOKEN</code> on <code>/api/v1/…</code>. \(hasToken ? "You have a token; creating a new one replaces it." as HTML : "You have no token yet.")</p>
             \(tokenPart)
             <form method="post" action="/account/token" class="inline">\(Pages.csrfField(context))<button name="action" value="create">Create new token</button></form>
-            \(hasToken ? "<form method=\"post\" action=\"/account/token\" class=\"inline\">\(Pages.csrfField(context))<button class=\"danger\" name=\"action\" value=\"revoke\">Revoke token</button></form>" : "")
+            \(hasToken ? "<form method=\"post\" action=\"/account/token\" class=\"inline\">\(Pages.csrfField(context))<button class=\"danger\" name=\"action\" value=\"revoke\">Revoke token</button></form>" as HTML : HTML())
             """
     }
 }

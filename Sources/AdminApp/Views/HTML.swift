@@ -1,13 +1,47 @@
 import FoundationEssentials
 import Hummingbird
-import TextFormat
 
-/// HTML building with escaping: every value from the store or the request goes through
-/// ``HTML/escape(_:)`` (or the `h` shorthand) before it reaches a page.
-enum HTML {
-    static func escape(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.utf8.count)
+/// Markup that is safe to send. Its only ways in are string literals in this module's
+/// source, which are trusted, and interpolation, which escapes every `String` and passes
+/// only `HTML` (and numbers) through as they are. There is no initializer from a run-time
+/// `String`, so text from the store or the request cannot reach a page unescaped.
+struct HTML: Sendable, Hashable, ExpressibleByStringInterpolation, CustomStringConvertible {
+    /// The markup, for writing into a response or a mail.
+    private(set) var markup: String
+
+    init() { markup = "" }
+
+    /// A literal: `StaticString`, so only text written in the source qualifies.
+    init(stringLiteral literal: StaticString) { markup = literal.description }
+
+    init(stringInterpolation: StringInterpolation) { markup = stringInterpolation.markup }
+
+    var description: String { markup }
+    var isEmpty: Bool { markup.isEmpty }
+
+    struct StringInterpolation: StringInterpolationProtocol {
+        fileprivate var markup = ""
+
+        init(literalCapacity: Int, interpolationCount: Int) { markup.reserveCapacity(literalCapacity + 16 * interpolationCount) }
+
+        mutating func appendLiteral(_ literal: StaticString) { markup += literal.description }
+        /// Text: escaped for element content and attribute values.
+        mutating func appendInterpolation(_ text: String) { HTML.escape(text, into: &markup) }
+        mutating func appendInterpolation(_ text: Substring) { HTML.escape(String(text), into: &markup) }
+        /// Markup built the same way: as it is.
+        mutating func appendInterpolation(_ html: HTML) { markup += html.markup }
+        /// Numbers print only digits, signs, dots and letters.
+        mutating func appendInterpolation<Number: BinaryInteger>(_ number: Number) { markup += number.description }
+        mutating func appendInterpolation(_ number: Double) { markup += number.description }
+    }
+
+    static func + (lhs: HTML, rhs: HTML) -> HTML { HTML(markup: lhs.markup + rhs.markup) }
+    static func += (lhs: inout HTML, rhs: HTML) { lhs.markup += rhs.markup }
+
+    private init(markup: String) { self.markup = markup }
+
+    /// `&`, `<`, `>`, `"` and `'` as entities.
+    private static func escape(_ text: String, into out: inout String) {
         for scalar in text.unicodeScalars {
             switch scalar {
             case "&": out += "&amp;"
@@ -18,32 +52,29 @@ enum HTML {
             default: out.unicodeScalars.append(scalar)
             }
         }
-        return out
     }
 
-    static func response(_ html: String, status: HTTPResponse.Status = .ok) -> Response {
-        Response(status: status, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: html)))
+    /// A `text/html` response with `html`.
+    static func response(_ html: HTML, status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: html.markup)))
     }
 
+    /// A redirect after a form post.
     static func redirect(_ location: String) -> Response {
         Response(status: .seeOther, headers: [.location: location])
     }
 }
 
-/// Escapes `text` for HTML text and attribute values.
-func h(_ text: String) -> String { HTML.escape(text) }
-
-/// Number formatting for people: "1 834 W", "15.2 kWh".
-enum Units {
-    static func power(_ watts: Double) -> String {
-        abs(watts) >= 10_000 ? fixed(watts / 1000, 1) + " kW" : fixed(watts, 0) + " W"
-    }
-
-    static func energy(_ wh: Double) -> String {
-        abs(wh) >= 10_000 ? fixed(wh / 1000, 1) + " kWh" : fixed(wh, 0) + " Wh"
-    }
-
-    static func optional(_ value: Double?, _ unit: String, digits: Int = 1) -> String {
-        value.map { fixed($0, digits) + " " + unit } ?? "–"
+extension Sequence where Element == HTML {
+    /// The pieces one after another, with `separator` between them.
+    func joined(separator: HTML = HTML()) -> HTML {
+        var out = HTML()
+        var first = true
+        for piece in self {
+            if !first { out += separator }
+            out += piece
+            first = false
+        }
+        return out
     }
 }

@@ -2,24 +2,24 @@ import Hummingbird
 
 /// The page frame shared by every screen, and the error page.
 enum Pages {
-    static func csrfField(_ context: AdminRequestContext) -> String {
-        "<input type=\"hidden\" name=\"csrf\" value=\"\(h(context.csrfToken))\">"
+    static func csrfField(_ context: AdminRequestContext) -> HTML {
+        "<input type=\"hidden\" name=\"csrf\" value=\"\(context.csrfToken)\">"
     }
 
-    static func page(_ title: String, context: AdminRequestContext, active: String = "", status: HTTPResponse.Status = .ok, _ body: String) -> Response {
-        var nav = ""
+    static func page(_ title: String, context: AdminRequestContext, active: String = "", status: HTTPResponse.Status = .ok, _ body: HTML) -> Response {
+        var nav = HTML()
         if let staff = context.staff {
             let items = [("/", "Dashboard"), ("/customers", "Customers"), ("/gateways", "Gateways"), ("/reports", "Reports"), ("/settings", "Settings"), ("/staff", "Staff")]
             nav = "<nav><a class=\"brand\" href=\"/\">tenantctl</a>"
-                + items.map { "<a href=\"\($0.0)\"\($0.1 == active ? " class=\"active\"" : "")>\($0.1)</a>" }.joined()
-                + "<span class=\"spacer\"></span><a href=\"/account\">\(h(staff))</a>"
+                + items.map { item -> HTML in "<a href=\"\(item.0)\"\(item.1 == active ? " class=\"active\"" as HTML : "")>\(item.1)</a>" }.joined()
+                + "<span class=\"spacer\"></span><a href=\"/account\">\(staff)</a>"
                 + "<form method=\"post\" action=\"/logout\" class=\"inline\">\(csrfField(context))<button class=\"link\">Sign out</button></form></nav>"
         }
-        let html = """
+        let html: HTML = """
             <!doctype html>
             <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-            <title>\(h(title)) · tenantctl admin</title><link rel="stylesheet" href="/static/admin.css"></head>
-            <body>\(nav)<main><h1>\(h(title))</h1>
+            <title>\(title) · tenantctl admin</title><link rel="stylesheet" href="/static/admin.css"></head>
+            <body>\(nav)<main><h1>\(title)</h1>
             \(body)
             </main></body></html>
             """
@@ -28,14 +28,14 @@ enum Pages {
 
     static func error(_ error: AdminError, context: AdminRequestContext) -> Response {
         page("Error \(error.status.code)", context: context, status: error.status,
-             "<p class=\"error\">\(h(error.message))</p><p><a href=\"/\">Dashboard</a></p>")
+             "<p class=\"error\">\(error.message)</p><p><a href=\"/\">Dashboard</a></p>")
     }
 
-    static func flash(_ query: FormData?) -> String {
-        guard let query else { return "" }
-        var out = ""
-        if let message = query.text("ok") { out += "<p class=\"ok\">\(h(message))</p>" }
-        if let message = query.text("error") { out += "<p class=\"error\">\(h(message))</p>" }
+    static func flash(_ query: FormData?) -> HTML {
+        guard let query else { return HTML() }
+        var out = HTML()
+        if let message = query.text("ok") { out += "<p class=\"ok\">\(message)</p>" }
+        if let message = query.text("error") { out += "<p class=\"error\">\(message)</p>" }
         return out
     }
 }

@@ -181,16 +181,15 @@ private struct FleetFileParser {
 
         var providers: [FleetProvider] = []
         var ports: [Int: (line: Int, owner: String)] = [:]
-        var seen: Set<String> = []
         for (key, value) in providerEntries ?? [] {
             let line = key.mark?.line ?? 1
-            guard let idText = plainKey(key, what: "provider id") else { continue }
+            // Any scalar: `123:` is a provider id that breaks the rule, not a wrong type.
+            guard let idText = plainKey(key, what: "provider id", anyScalar: true) else { continue }
             let id: ProviderID
             do { id = try ProviderID(idText) } catch {
                 problem(line, "providers.\(idText): \(error)")
                 continue
             }
-            if !seen.insert(id.rawValue).inserted { continue }  // Yams refuses duplicate keys; kept for safety
             let before = problems.count
             var given = isNull(value) ? [:] : settings(value, path: "providers.\(id)", line: line)
             for (key, entry) in defaults where given[key] == nil { given[key] = entry }
@@ -315,8 +314,8 @@ private struct FleetFileParser {
     }
 
     /// A mapping key as text; anything but a plain string key is a problem.
-    mutating func plainKey(_ key: Node, what: String = "key") -> String? {
-        guard let scalar = key.scalar, key.tagName == .str || what == "provider id" else {
+    mutating func plainKey(_ key: Node, what: String = "key", anyScalar: Bool = false) -> String? {
+        guard let scalar = key.scalar, key.tagName == .str || anyScalar else {
             problem(key.mark?.line ?? 1, "expected a \(what) (a string), got \(describe(key))")
             return nil
         }

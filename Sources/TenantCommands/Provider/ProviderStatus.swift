@@ -8,7 +8,7 @@ extension TenantCtl {
     public struct ProviderStatus: AsyncParsableCommand {
         public static let configuration = CommandConfiguration(
             commandName: "status",
-            abstract: "Show one provider's state, store, image, addresses, servers with uptime, health and restarts, network, volume and live figures.",
+            abstract: "Show one provider's state, store, image, addresses, servers with uptime, health and restarts, live figures, network and volume.",
             discussion: """
                 Health is probed now, over the published ports: the gateway port must answer a protocol \
                 exchange and the admin port's /health 200, each within 2 s; a hung or dead server shows as \
@@ -38,12 +38,12 @@ extension TenantCtl {
             var containers: [ContainerView]
             var network: String?
             var volume: String?
+            /// From the servers' metrics; nil when no container runs.
+            var live: LiveFigures?
             var store: String?
             var image: String?
             var gatewayAddress: String?
             var adminURL: String?
-            /// From the servers' metrics; nil when no container runs.
-            var live: LiveFigures?
         }
 
         public func run() async throws {
@@ -74,8 +74,8 @@ extension TenantCtl {
             let status = Status(
                 provider: view.provider, state: view.containers.isEmpty ? "absent" : view.state, gatewayPort: view.gatewayPort,
                 adminPort: view.adminPort, containers: view.containers, network: networkNames.first, volume: volumeNames.first,
-                store: view.store, image: view.image, gatewayAddress: view.gatewayAddress, adminURL: view.adminURL,
-                live: view.containers.contains { $0.state == "running" } ? await LiveFigureReader.read(client, view) : nil)
+                live: view.containers.contains { $0.state == "running" } ? await LiveFigureReader.read(client, view) : nil,
+                store: view.store, image: view.image, gatewayAddress: view.gatewayAddress, adminURL: view.adminURL)
             if json {
                 try JSONOutput.print(status)
                 return

@@ -176,10 +176,10 @@ public struct Provisioner: Sendable {
             memoryBytes: request.memoryBytes, nanoCPUs: request.nanoCPUs, fleet: request.fleet ?? observed.lazy.compactMap(\.fleet).first)
     }
 
-    /// Settings with both ports: given, kept from existing containers, or chosen free.
-    /// Missing ones are chosen outside `used` (the ports other containers have published or
-    /// reserved), which gains them.
+    /// Settings with both ports: given, kept from existing containers, or chosen free outside
+    /// `used` (the ports other containers have published or reserved), which gains them.
     func settle(_ request: ProvisionRequest, observed: [ObservedContainer], used: inout Set<Int>) throws -> ProviderSettings {
+        if let settings = settingsWithoutChoosing(request, observed: observed) { return settings }
         let gateway = try request.gatewayPort ?? observed.first(where: { $0.role == .ingest })?.hostPort
             ?? choose(from: Self.firstGatewayPort, used: used.union([request.adminPort].compactMap { $0 }), what: "gateway")
         used.insert(gateway)
