@@ -71,11 +71,14 @@ public final class FakeDockerTransport: DockerTransport {
     private let state = Mutex(State())
     /// The API version `/version` reports.
     public let apiVersion: String
-    public let endpoint = "fake://engine"
+    /// `fake://engine`, or the address the fake stands in for (`unix://...` makes tenantctl
+    /// treat it as an engine on this host, probing host ports).
+    public let endpoint: String
 
     /// An engine speaking `apiVersion` that knows `images`.
-    public init(apiVersion: String = "1.41", images: [String] = []) {
+    public init(apiVersion: String = "1.41", images: [String] = [], endpoint: String = "fake://engine") {
         self.apiVersion = apiVersion
+        self.endpoint = endpoint
         state.withLock { $0.images = Set(images) }
     }
 

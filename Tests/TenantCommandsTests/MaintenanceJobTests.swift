@@ -163,6 +163,27 @@ import Testing
         #expect(firstStop < jobStart && wait < lastStart)
     }
 
+    @Test func aStoppedProviderIsRestoredWithoutYesAndStaysStopped() async throws {
+        let fake = FakeDockerTransport(images: [image])
+        #expect(await tenantctl(startArgs("acme"), transport: fake).code == 0)
+        #expect(await tenantctl(["stop", "acme"], transport: fake).code == 0)
+        let input = temporaryPath("stopped")
+        try Data(Self.database).write(to: URL(fileURLWithPath: input))
+        defer { try? FileManager.default.removeItem(atPath: input) }
+        fake.setJob { container in
+            container.logs = logFrame(1, "restored acme from /tmp/tenantctl-restore.db: 4096 bytes, schema version 12, integrity ok\n")
+            return 0
+        }
+        fake.clearRequests()
+        let result = await tenantctl(["restore", "acme", "--input", input, "--json"], transport: fake)
+        #expect(result.code == 0, "\(result.err)")
+        let json = try #require(JSONSerialization.jsonObject(with: Data(result.out.utf8)) as? [String: Any])
+        #expect(json["restarted"] as? [String] == [])
+        #expect(json["check"] as? String == "4096 bytes, schema version 12, integrity ok")
+        #expect(fake.containers.count == 2 && fake.containers.allSatisfy { $0.state == "exited" })
+        #expect(!fake.changingRequests.contains { $0.path.hasSuffix("/stop") })
+    }
+
     @Test func aRefusedBackupLeavesTheProviderRunning() async throws {
         let fake = FakeDockerTransport(images: [image])
         #expect(await tenantctl(startArgs("acme"), transport: fake).code == 0)

@@ -40,7 +40,8 @@ import Testing
 
     @Test func aPortHeldByAProcessOnTheHostIsRefusedBeforeAnyObjectIsMade() async throws {
         let listener = try HeldPort()
-        let fake = FakeDockerTransport(images: [image])
+        // As an engine on this host: tenantctl probes the host's ports for it.
+        let fake = FakeDockerTransport(images: [image], endpoint: "unix:///var/run/fake-docker.sock")
         let result = await tenantctl(
             ["start-provider", "acme", "--image", image, "--gateway-port", String(listener.port), "--admin-port", "18081", "--no-wait"], transport: fake)
         #expect(result.code == ExitStatus.conflict)

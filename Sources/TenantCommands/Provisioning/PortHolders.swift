@@ -44,8 +44,13 @@ extension Provisioner {
     func portHolders(excluding excluded: ProviderID?) async throws -> [Int: PortHolder] {
         let all: [ContainerSummary]
         do { all = try await client.listContainers(all: true) } catch { throw TenantCtlError("listing containers", error) }
+        return Self.portHolders(in: all, excluding: excluded)
+    }
+
+    /// The ports `containers` publish or reserve, with their holders (those of `excluded` left out).
+    static func portHolders(in containers: [ContainerSummary], excluding excluded: ProviderID?) -> [Int: PortHolder] {
         var holders: [Int: PortHolder] = [:]
-        for container in all {
+        for container in containers {
             let provider = container.Labels?[Labels.provider]
             if let excluded, provider == excluded.rawValue { continue }
             let holder = PortHolder(container: container.name, provider: provider, role: container.Labels?[Labels.role])
@@ -53,6 +58,11 @@ extension Provisioner {
             if let label = container.Labels?[PlanLabels.hostPort], let port = Int(label), holders[port] == nil { holders[port] = holder }
         }
         return holders
+    }
+
+    /// Ports `containers` publish or reserve (those of `excluded` left out).
+    static func usedPorts(in containers: [ContainerSummary], excluding excluded: ProviderID?) -> Set<Int> {
+        Set(portHolders(in: containers, excluding: excluded).keys)
     }
 
     /// The first of the settled ports another container or process holds. The provider's
@@ -78,9 +88,7 @@ extension Provisioner {
         return nil
     }
 
-    /// Whether the engine runs on this host, so a bind probe here says something about its ports.
-    var probesHostPorts: Bool {
-        let endpoint = client.transport.endpoint
-        return !(endpoint.hasPrefix("tcp://") || endpoint.hasPrefix("http://"))
-    }
+    /// Whether the engine runs on this host (a unix socket), so a bind probe here says
+    /// something about its ports; not for a TCP engine, nor for the tests' in-memory one.
+    var probesHostPorts: Bool { client.transport.endpoint.hasPrefix("unix://") }
 }

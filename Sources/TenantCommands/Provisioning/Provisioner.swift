@@ -220,19 +220,6 @@ public struct Provisioner: Sendable {
         }
     }
 
-    /// Ports published by `containers` or reserved by their host-port labels (except those of
-    /// provider `id`).
-    static func usedPorts(in containers: [ContainerSummary], excluding id: ProviderID?) -> Set<Int> {
-        var used = Set<Int>()
-        for container in containers {
-            for port in container.Ports ?? [] { if let published = port.PublicPort { used.insert(published) } }
-            if container.Labels?[Labels.provider] != id?.rawValue, let label = container.Labels?[PlanLabels.hostPort], let port = Int(label) {
-                used.insert(port)
-            }
-        }
-        return used
-    }
-
     /// Default bootstrap secret: a fresh password and its yescrypt hash, computed off the pool.
     public static let generateBootstrapSecret: @Sendable () async throws -> (password: String?, hash: String) = {
         try await withCheckedThrowingContinuation { continuation in
