@@ -106,7 +106,7 @@ final class CurlCall: @unchecked Sendable {
         tc_setopt_string(handle, CURLOPT_CUSTOMREQUEST, request.method)
         headers = curl_slist_append(headers, "Expect:")
         if let body = request.body {
-            headers = curl_slist_append(headers, "Content-Type: application/json")
+            headers = curl_slist_append(headers, "Content-Type: \(request.contentType)")
             tc_setopt_off(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(body.count))
             body.withUnsafeBytes { raw in
                 _ = tc_setopt_pointer(handle, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: raw.baseAddress ?? UnsafeRawPointer(errorBuffer)))

@@ -9,17 +9,23 @@ public struct DockerRequest: Sendable, Hashable {
     public var path: String
     /// Query items in order; values are percent-encoded by ``url(base:)``.
     public var query: [(String, String)]
-    /// JSON body, if any.
+    /// Body, if any: JSON unless ``contentType`` says otherwise.
     public var body: Data?
+    /// Media type of ``body`` (`application/x-tar` for archive uploads).
+    public var contentType: String
     /// Total time the call may take; nil for streams that run until cancelled.
     public var timeout: Duration?
 
     /// Creates a request.
-    public init(method: String, path: String, query: [(String, String)] = [], body: Data? = nil, timeout: Duration?) {
+    public init(
+        method: String, path: String, query: [(String, String)] = [], body: Data? = nil, contentType: String = "application/json",
+        timeout: Duration?
+    ) {
         self.method = method
         self.path = path
         self.query = query
         self.body = body
+        self.contentType = contentType
         self.timeout = timeout
     }
 

@@ -58,6 +58,8 @@ public final class FakeDockerTransport: DockerTransport {
         var nextID = 1
         var waitExitCode = 0
         var waitLogs: [UInt8] = []
+        /// Files put into volumes through a container's archive endpoint, by volume then name.
+        var volumeFiles: [String: [String: TarArchive.Entry]] = [:]
     }
 
     private let state = Mutex(State())
@@ -81,6 +83,9 @@ public final class FakeDockerTransport: DockerTransport {
     public var networks: [Network] { state.withLock { $0.networks } }
     /// Stored volumes.
     public var volumes: [Volume] { state.withLock { $0.volumes } }
+
+    /// The files uploaded into volume `name` (through `PUT /containers/{id}/archive`), by file name.
+    public func files(inVolume name: String) -> [String: TarArchive.Entry] { state.withLock { $0.volumeFiles[name] ?? [:] } }
 
     /// Injects a failure.
     public func fail(_ failure: Failure) { state.withLock { $0.failures.append(failure) } }
@@ -205,6 +210,24 @@ public final class FakeDockerTransport: DockerTransport {
             return json(ContainerWaitResponse(StatusCode: state.waitExitCode, Error: nil))
         case ("GET", "logs"):
             return DockerResponse(status: 200, body: Data(state.containers[index].logs))
+        case ("PUT", "archive"):
+            // Like the engine: into a volume the container mounts, whether it ever ran or not.
+            let mounts = state.containers[index].config.HostConfig?.Mounts ?? []
+            guard let target = query["path"], let volume = mounts.first(where: { $0.Type == "volume" && $0.Target == target })?.Source else {
+                return error(404, "fake engine: archive uploads only into a volume mount point")
+            }
+            if mounts.first(where: { $0.Source == volume })?.ReadOnly == true { return error(403, "fake engine: read-only mount") }
+            guard let body, let entries = try? TarArchive.read(Array(body)) else { return error(400, "bad tar") }
+            for entry in entries { state.volumeFiles[volume, default: [:]][entry.name] = entry }
+            return DockerResponse(status: 200)
+        case ("GET", "archive"):
+            let mounts = state.containers[index].config.HostConfig?.Mounts ?? []
+            guard let path = query["path"], let slash = path.lastIndex(of: "/"),
+                let volume = mounts.first(where: { $0.Type == "volume" && $0.Target == String(path[..<slash]) })?.Source,
+                let entry = state.volumeFiles[volume]?[String(path[path.index(after: slash)...])],
+                let tar = try? TarArchive.write([entry])
+            else { return error(404, "Could not find the file \(query["path"] ?? "") in container \(key)") }
+            return DockerResponse(status: 200, body: Data(tar))
         case ("DELETE", ""):
             if state.containers[index].state == "running", query["force"] != "1" {
                 return error(409, "You cannot remove a running container. Stop the container before attempting removal or force remove")
@@ -279,6 +302,7 @@ public final class FakeDockerTransport: DockerTransport {
                 let inUse = state.containers.contains { ($0.config.HostConfig?.Mounts ?? []).contains { $0.Source == key } }
                 if inUse { return error(409, "remove \(key): volume is in use") }
                 state.volumes.remove(at: index)
+                state.volumeFiles[key] = nil
                 return DockerResponse(status: 204)
             }
             return error(404, "page not found")

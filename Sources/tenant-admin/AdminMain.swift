@@ -10,6 +10,8 @@ import Glibc
 import Logging
 import TenantMailer
 import TenantModel
+import TenantSealing
+import TenantSecrets
 import TenantStoreFactory
 import TextFormat
 
@@ -27,7 +29,7 @@ struct AdminMain: AsyncParsableCommand {
     @Flag(help: "GET /health on the local server and exit 0 when it answers 200 (for Docker's HEALTHCHECK).") var healthCheck = false
     @Flag(help: "Mark cookies Secure even without X-Forwarded-Proto: https [environment: TENANT_SECURE_COOKIES=1].") var secureCookies = false
     @Option(help: "SMTP server, smtp://HOST[:PORT] or smtps://HOST[:PORT] [environment: TENANT_SMTP_URL].") var smtpURL: String?
-    @Option(help: "SMTP login name [environment: TENANT_SMTP_USER]; the password only from TENANT_SMTP_PASSWORD.") var smtpUser: String?
+    @Option(help: "SMTP login name [environment: TENANT_SMTP_USER]; the password only from the file TENANT_SMTP_PASSWORD_FILE names (or TENANT_SMTP_PASSWORD).") var smtpUser: String?
     @Option(help: "Sender address of mails [environment: TENANT_MAIL_FROM].") var mailFrom: String?
     @Flag(help: "Refuse to send over smtp:// without STARTTLS [environment: TENANT_SMTP_REQUIRE_TLS=1].") var smtpRequireTLS = false
     /// The mailer's child process: one delivery read from stdin (DeliveryProcessTransport).
@@ -65,6 +67,9 @@ struct AdminMain: AsyncParsableCommand {
             throw ExitCode(HealthCheck.get(host: host, port: address.port) ? 0 : 1)
         }
 
+        // Secrets from the files TENANT_*_FILE name; the error names the file, never its content.
+        let secrets: ResolvedSecrets
+        do { secrets = try SecretEnvironment.resolve(in: env) } catch { throw SettingError("\(error)") }
         guard let providerText = provider ?? env["TENANT_PROVIDER"] else { throw SettingError("no provider: pass --provider ID or set TENANT_PROVIDER") }
         let providerID: ProviderID
         do { providerID = try ProviderID(providerText) } catch { throw SettingError("\(error)") }
@@ -79,6 +84,13 @@ struct AdminMain: AsyncParsableCommand {
         }
         var logger = Logger(label: "tenant-admin")
         logger[metadataKey: "tenant.id"] = "\(providerID)"
+        for name in secrets.givenDirectly {
+            logger.warning("secret given in the environment, where docker inspect and /proc show it: use \(SecretName.fileVariable(name))", metadata: ["secret": "\(name)"])
+        }
+        var sealer: SettingsSealer?
+        if let keyText = secrets.environment[SecretName.settingsKey] {
+            do { sealer = try SettingsSealer(keyHex: keyText, provider: providerID.rawValue) } catch { throw SettingError("\(SecretName.settingsKey): \(error)") }
+        }
 
         let bootstrapHash = env["TENANT_ADMIN_BOOTSTRAP_HASH"].flatMap { $0.isEmpty ? nil : $0 }
         if let bootstrapHash, !bootstrapHash.hasPrefix("$") { throw SettingError("TENANT_ADMIN_BOOTSTRAP_HASH is not a crypt hash (expected $y$...)") }
@@ -88,14 +100,14 @@ struct AdminMain: AsyncParsableCommand {
             guard url.hasPrefix("smtp://") || url.hasPrefix("smtps://") else { throw SettingError("bad SMTP URL '\(url)': expected smtp://HOST[:PORT] or smtps://HOST[:PORT]") }
             guard let from = mailFrom ?? env["TENANT_MAIL_FROM"], from.contains("@") else { throw SettingError("a mail sender is needed with an SMTP server: pass --mail-from or set TENANT_MAIL_FROM") }
             smtp = SMTPConfiguration(
-                url: url, username: smtpUser ?? env["TENANT_SMTP_USER"], password: env["TENANT_SMTP_PASSWORD"], from: from,
+                url: url, username: smtpUser ?? env["TENANT_SMTP_USER"], password: secrets.environment[SecretName.smtpPassword], from: from,
                 requireTLS: smtpRequireTLS || env["TENANT_SMTP_REQUIRE_TLS"] == "1")
         }
         if case .cassandra(_, let keyspace) = storeURL, keyspace != providerID.rawValue {
             throw SettingError("store keyspace '\(keyspace)' is not provider '\(providerID)': each provider's app serves only its own keyspace")
         }
         let opened: OpenedAdminStore
-        do { opened = try await openAdminStore(url: storeURL, logger: logger) } catch { throw SettingError("\(error)") }
+        do { opened = try await openAdminStore(url: storeURL, environment: secrets.environment, logger: logger) } catch { throw SettingError("\(error)") }
         let adminStore = opened.admin
         do { try await claimStore(adminStore, for: providerID) } catch let error as StoreClaimError { throw SettingError(error.description) }
         if migrateOnly {
@@ -107,6 +119,7 @@ struct AdminMain: AsyncParsableCommand {
         var configuration = AdminConfiguration(
             provider: providerID, host: address.host, port: address.port,
             secureCookies: secureCookies || env["TENANT_SECURE_COOKIES"] == "1", bootstrapHash: bootstrapHash, smtp: smtp)
+        configuration.settingsSealer = sealer
         configuration.mailDeliveryExecutable = "/proc/self/exe"
         let app = try await buildApplication(
             configuration: configuration, store: adminStore, readings: opened.readings, logger: logger)

@@ -6,6 +6,7 @@ import NIOCore
 import NIOPosix
 import ServiceLifecycle
 import TenantModel
+import TenantSecrets
 import TenantSQLite
 import TenantStoreFactory
 import TextFormat
@@ -57,6 +58,9 @@ struct IngestMain: AsyncParsableCommand {
             if healthCheck {
                 throw ExitCode(await Self.probe(address) ? 0 : 1)
             }
+            // Secrets from the files TENANT_*_FILE name; the error names the file, never its content.
+            let secrets: ResolvedSecrets
+            do { secrets = try SecretEnvironment.resolve(in: env) } catch { throw SettingError(description: "\(error)") }
             let level = logLevel ?? env["TENANT_LOG_LEVEL"] ?? "info"
             guard let logLevel = Logger.Level(rawValue: level) else {
                 throw SettingError(description: "invalid log level '\(level)': expected trace, debug, info, notice, warning or error")
@@ -94,6 +98,9 @@ struct IngestMain: AsyncParsableCommand {
             }
             var logger = Logger(label: "tenant-ingest")
             if let providerID { logger[metadataKey: "tenant.id"] = "\(providerID)" }
+            for name in secrets.givenDirectly {
+                logger.warning("secret given in the environment, where docker inspect and /proc show it: use \(SecretName.fileVariable(name))", metadata: ["secret": "\(name)"])
+            }
             if let providerID, case .sqlite(let path) = storeURL,
                 URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent != providerID.rawValue
             {
@@ -101,7 +108,7 @@ struct IngestMain: AsyncParsableCommand {
             }
 
             let opened: OpenedStore
-            do { opened = try await openReadingStore(url: storeURL, durability: durability, logger: logger) } catch {
+            do { opened = try await openReadingStore(url: storeURL, durability: durability, environment: secrets.environment, logger: logger) } catch {
                 throw SettingError(description: "\(error)")
             }
             if migrateOnly {

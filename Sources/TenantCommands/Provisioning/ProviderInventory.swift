@@ -15,6 +15,20 @@ public struct ContainerView: Sendable, Codable, Hashable {
     public var state: String
     /// Health (`healthy`, `unhealthy`, `starting`), when inspected and known.
     public var health: String?
+    /// Why a container is not running or not healthy (`status` only): its last log line, else
+    /// its exit code.
+    public var reason: String?
+}
+
+/// A secret of a provider as `status` shows it: its name and digest, never its value.
+public struct SecretView: Sendable, Codable, Hashable {
+    /// `cassandra-password`, `smtp-password`, `settings-key`...
+    public var name: String
+    /// First 8 hex digits of `sha256("tenantctl:<provider>:<name>:<value>")`; null for the
+    /// settings key, which tenantctl generates in the volume and never reads back.
+    public var sha256: String?
+    /// Roles of the containers that read it.
+    public var containers: [String]
 }
 
 /// One provider as `list --json` prints it.
@@ -73,6 +87,23 @@ public enum ProviderInventory {
             return published
         }
         return summary.Labels?[PlanLabels.hostPort].flatMap { Int($0) }
+    }
+
+    /// The secrets the containers in `summaries` read, from their digest labels, by name.
+    public static func secrets(_ summaries: [ContainerSummary]) -> [SecretView] {
+        var byName: [String: SecretView] = [:]
+        for summary in summaries {
+            let role = summary.Labels?[Labels.role] ?? ""
+            for (key, value) in summary.Labels ?? [:] where key.hasPrefix(PlanLabels.secretPrefix) {
+                let name = String(key.dropFirst(PlanLabels.secretPrefix.count))
+                byName[name, default: SecretView(name: name, sha256: value.isEmpty ? nil : value, containers: [])].containers.append(role)
+            }
+        }
+        return byName.keys.sorted().map { name in
+            var view = byName[name]!
+            view.containers.sort()
+            return view
+        }
     }
 
     /// Health from the summary's status text (`Up 2 minutes (healthy)`).

@@ -22,12 +22,19 @@ public struct ProvisionRequest: Sendable, Hashable {
     public var memoryBytes: Int64?
     /// CPU limit per container.
     public var nanoCPUs: Int64?
+    /// Secret values for the secrets volume (Cassandra login, relay password).
+    public var secrets: ProviderSecretValues
+    /// The platform mail relay of the admin app, if any.
+    public var smtpRelay: SMTPRelay?
 
     /// Creates a request.
     public init(
         id: ProviderID, image: String, gatewayPort: Int? = nil, adminPort: Int? = nil, store: StoreChoice = .sqlite,
-        memoryBytes: Int64? = ProviderSettings.defaultMemoryBytes, nanoCPUs: Int64? = ProviderSettings.defaultNanoCPUs
+        memoryBytes: Int64? = ProviderSettings.defaultMemoryBytes, nanoCPUs: Int64? = ProviderSettings.defaultNanoCPUs,
+        secrets: ProviderSecretValues = ProviderSecretValues(), smtpRelay: SMTPRelay? = nil
     ) {
+        self.secrets = secrets
+        self.smtpRelay = smtpRelay
         self.id = id
         self.image = image
         self.gatewayPort = gatewayPort
@@ -111,7 +118,7 @@ public struct Provisioner: Sendable {
         async let networkExists = objectExists { try await client.inspectNetwork(id: plan.network.Name) }
         async let volumeExists: Bool? = plan.volume == nil ? nil : objectExists { try await client.inspectVolume(name: plan.volume!.Name) }
         let steps = Reconciler.actions(plan: plan, observed: observed, networkExists: try await networkExists, volumeExists: try await volumeExists)
-        let changes = try await execute(steps, plan: plan, observed: observed)
+        let changes = try await execute(steps, plan: plan, observed: observed, secrets: request.secrets)
         return ProvisionResult(
             provider: id.rawValue, state: "running", gatewayPort: settings.gatewayPort, adminPort: settings.adminPort,
             changes: changes.steps, adminPassword: changes.password, adminPasswordIfNoAccount: changes.storeMayHaveAccount ? true : nil)
@@ -135,9 +142,12 @@ public struct Provisioner: Sendable {
     }
 
     private func settings(_ request: ProvisionRequest, gateway: Int, admin: Int) -> ProviderSettings {
-        ProviderSettings(
+        var settings = ProviderSettings(
             id: request.id, image: request.image, gatewayPort: gateway, adminPort: admin, store: request.store,
             memoryBytes: request.memoryBytes, nanoCPUs: request.nanoCPUs)
+        settings.secretDigests = request.secrets.digests(provider: request.id)
+        settings.smtpRelay = request.smtpRelay
+        return settings
     }
 
     /// Settings with both ports: given, kept from existing containers, or chosen free.
@@ -186,7 +196,7 @@ public struct Provisioner: Sendable {
     // MARK: Execution
 
     private func execute(
-        _ steps: ReconcilePlan, plan: ProviderPlan, observed: [ObservedContainer]
+        _ steps: ReconcilePlan, plan: ProviderPlan, observed: [ObservedContainer], secrets: ProviderSecretValues
     ) async throws -> (steps: [String], password: String?, storeMayHaveAccount: Bool) {
         let journal = Journal()
         let id = plan.settings.id
@@ -205,6 +215,11 @@ public struct Provisioner: Sendable {
             // object the journal does not know) before a failure is judged.
             try await runInParallel(steps.shared.map { [$0] }, plan: plan, journal: journal, bootstrapHash: nil)
             try await isolateOnSharedDatabase(plan, journal: journal)
+            // Secret files before any container that reads them is created; containers that
+            // keep running read theirs again only when restarted.
+            if steps.all.contains(where: { if case .createContainer = $0 { return true } else { return false } }) {
+                try await SecretsWriter(client: client, logger: logger).write(secrets, settings: plan.settings, journal: journal)
+            }
             let hash = try await secret?.value.hash
             try await runInParallel(steps.containers.map(\.actions), plan: plan, journal: journal, bootstrapHash: hash)
         } catch {
