@@ -123,6 +123,8 @@ public enum PlanLabels {
     /// The host port a container publishes, so `list` reports ports of stopped containers
     /// and a re-run keeps them without inspecting.
     public static let hostPort = "io.tenantctl.host-port"
+    /// The host address the shared database publishes CQL on (`db start --publish`), kept by a re-run.
+    public static let hostIP = "io.tenantctl.host-ip"
     /// The store URL of a Cassandra provider's containers (`cassandra://HOSTS/ID`; never
     /// credentials, which the URL cannot carry), so `remove --purge-data` knows which
     /// keyspace to drop. Absent on SQLite containers, whose config hash stays as it was.

@@ -147,3 +147,25 @@ import Testing
         #expect(containers.first { $0["role"] as? String == "ingest" }?["reason"] == nil)
     }
 }
+
+/// `db start` publishes CQL on loopback unless `--publish` says otherwise.
+@Suite struct DatabasePublishTests {
+    func binding(_ fake: FakeDockerTransport) -> PortBinding? {
+        fake.containers.first { $0.name == "tenantctl_db" }?.config.HostConfig?.PortBindings?["9042/tcp"]?.first
+    }
+
+    @Test func loopbackByDefaultAnotherAddressOnlyWhenAskedAndKeptByAReRun() async throws {
+        let fake = FakeDockerTransport(images: [cassandraImage])
+        #expect(await tenantctl(["db", "start", "--image", cassandraImage], transport: fake).code == 0)
+        #expect(binding(fake) == PortBinding(HostIp: "127.0.0.1", HostPort: "9042"))
+        let published = await tenantctl(["db", "start", "--publish", "10.1.2.3:19042"], transport: fake)
+        #expect(published.code == 0, "\(published.err)")
+        #expect(binding(fake) == PortBinding(HostIp: "10.1.2.3", HostPort: "19042"))
+        fake.clearRequests()
+        #expect(await tenantctl(["db", "start"], transport: fake).code == 0)
+        #expect(fake.changingRequests.isEmpty, "a re-run keeps the published address")
+        for bad in [["--publish", "db.example:9042"], ["--publish", "10.1.2.3"], ["--publish", "0.0.0.0:1", "--port", "2"]] {
+            #expect(await tenantctl(["db", "start"] + bad, transport: fake).code == ExitStatus.usage, "\(bad)")
+        }
+    }
+}
