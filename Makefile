@@ -56,6 +56,13 @@ bench-ingest:
 	$(SWIFT) build -c release --product tenant-gateway-sim
 	scripts/bench-ingest.sh
 
+## Idle cost per provider: N providers (default 40; N=100 make bench-density) on the real image,
+## whole-machine and attributed CPU running vs stopped, host memory per provider.
+.PHONY: bench-density
+bench-density:
+	$(SWIFT) build -c release --product tenantctl
+	scripts/bench-density.py .build/release/tenantctl --providers $${N:-40}
+
 clean:
 	rm -rf .build
 

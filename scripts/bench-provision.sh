@@ -63,9 +63,9 @@ echo "baseline curl create+start x2:        $BASE s"
 new=(); again=()
 for i in $(seq "$RUNS"); do
     id="${PREFIX}_n$i"
-    start=$(now); "$TENANTCTL" start-provider "$id" --image "$IMAGE" >/dev/null; end=$(now)
+    start=$(now); "$TENANTCTL" start-provider "$id" --image "$IMAGE" --no-wait >/dev/null; end=$(now)
     new+=("$(elapsed "$start" "$end")")
-    start=$(now); "$TENANTCTL" start-provider "$id" --image "$IMAGE" >/dev/null; end=$(now)
+    start=$(now); "$TENANTCTL" start-provider "$id" --image "$IMAGE" --no-wait >/dev/null; end=$(now)
     again+=("$(elapsed "$start" "$end")")
     "$TENANTCTL" remove "$id" --purge-data --yes >/dev/null
 done

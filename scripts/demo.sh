@@ -42,16 +42,9 @@ if [ -n "$password" ]; then
   # Shown once by tenantctl; kept (mode 600, git-ignored) so re-runs of the demo can show it again.
   (umask 077; printf 'admin\n%s\n' "$password" >"$CREDENTIALS")
 fi
-status="$("$TENANTCTL" status "$PROVIDER" --json)"
-read -r gateway_port admin_port < <(printf '%s' "$status" | /usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); d=d[0] if isinstance(d,list) else d; print(d["gateway_port"], d["admin_port"])')
-echo "    gateway port $gateway_port, admin port $admin_port"
-
-progress "waiting for both servers to report healthy"
-for _ in $(seq 1 60); do
-  health="$("$TENANTCTL" status "$PROVIDER" --json | /usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); d=d[0] if isinstance(d,list) else d; print(" ".join(c.get("health","none") for c in d["containers"]))')"
-  case "$health" in *starting*|*unhealthy*) sleep 1 ;; *) break ;; esac
-done
-echo "    health: $health"
+# start-provider returns once the gateway port answers the protocol and the admin /health is 200.
+read -r gateway_port admin_port < <(printf '%s' "$out" | /usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["gateway_port"], d["admin_port"])')
+echo "    ready: gateway port $gateway_port, admin port $admin_port"
 
 progress "simulating the last 24 hours of $GATEWAYS gateways x $SENSORS sensors in ${DURATION}s"
 # One report per simulated minute: 1440 reports per gateway spread over DURATION seconds.

@@ -137,11 +137,25 @@ public struct HostConfig: Codable, Sendable, Hashable {
     public var NetworkMode: String?
     /// Remove the container when it exits.
     public var AutoRemove: Bool?
+    /// Kernel capabilities to drop (`ALL` for every one).
+    public var CapDrop: [String]?
+    /// Security options, e.g. `no-new-privileges`.
+    public var SecurityOpt: [String]?
+    /// Mount the container's root filesystem read-only.
+    public var ReadonlyRootfs: Bool?
+    /// Maximum number of processes and threads; nil for the engine's default (none).
+    public var PidsLimit: Int64?
+    /// tmpfs mounts: path to mount options (`size=16m,mode=1777`).
+    public var Tmpfs: [String: String]?
+    /// Log driver and its options.
+    public var LogConfig: LogConfig?
 
     /// Creates host settings.
     public init(
         PortBindings: [String: [PortBinding]]? = nil, RestartPolicy: RestartPolicy? = nil, Mounts: [Mount]? = nil,
-        Memory: Int64? = nil, NanoCpus: Int64? = nil, NetworkMode: String? = nil, AutoRemove: Bool? = nil
+        Memory: Int64? = nil, NanoCpus: Int64? = nil, NetworkMode: String? = nil, AutoRemove: Bool? = nil,
+        CapDrop: [String]? = nil, SecurityOpt: [String]? = nil, ReadonlyRootfs: Bool? = nil, PidsLimit: Int64? = nil,
+        Tmpfs: [String: String]? = nil, LogConfig: LogConfig? = nil
     ) {
         self.PortBindings = PortBindings
         self.RestartPolicy = RestartPolicy
@@ -150,6 +164,26 @@ public struct HostConfig: Codable, Sendable, Hashable {
         self.NanoCpus = NanoCpus
         self.NetworkMode = NetworkMode
         self.AutoRemove = AutoRemove
+        self.CapDrop = CapDrop
+        self.SecurityOpt = SecurityOpt
+        self.ReadonlyRootfs = ReadonlyRootfs
+        self.PidsLimit = PidsLimit
+        self.Tmpfs = Tmpfs
+        self.LogConfig = LogConfig
+    }
+}
+
+/// A container's log driver (`HostConfig.LogConfig`).
+public struct LogConfig: Codable, Sendable, Hashable {
+    /// Driver name, e.g. `json-file` or `local`.
+    public var `Type`: String
+    /// Driver options, e.g. `max-size`, `max-file`.
+    public var Config: [String: String]?
+
+    /// Creates a log config.
+    public init(Type: String, Config: [String: String]? = nil) {
+        self.Type = Type
+        self.Config = Config
     }
 }
 
@@ -317,6 +351,8 @@ public struct ContainerInspect: Codable, Sendable, Hashable {
     public var Id: String
     /// Name with a leading `/`.
     public var Name: String
+    /// How often the restart policy restarted it.
+    public var RestartCount: Int?
     /// Runtime state.
     public var State: ContainerState
     /// Creation config.

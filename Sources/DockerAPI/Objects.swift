@@ -10,13 +10,46 @@ public struct NetworkCreateRequest: Codable, Sendable, Hashable {
     public var Labels: [String: String]?
     /// Refuse a duplicate name (API < 1.44 allowed duplicates unless set; later engines always check).
     public var CheckDuplicate: Bool?
+    /// Address management; nil lets the engine take a subnet from its default pools.
+    public var IPAM: IPAMSettings?
 
     /// Creates a request.
-    public init(Name: String, Driver: String? = "bridge", Labels: [String: String]? = nil, CheckDuplicate: Bool? = true) {
+    public init(
+        Name: String, Driver: String? = "bridge", Labels: [String: String]? = nil, CheckDuplicate: Bool? = true, IPAM: IPAMSettings? = nil
+    ) {
         self.Name = Name
         self.Driver = Driver
         self.Labels = Labels
         self.CheckDuplicate = CheckDuplicate
+        self.IPAM = IPAM
+    }
+}
+
+/// A network's address management (`IPAM` in network create and inspect).
+public struct IPAMSettings: Codable, Sendable, Hashable {
+    /// IPAM driver, `default` when nil.
+    public var Driver: String?
+    /// Address pools of the network.
+    public var Config: [IPAMPool]?
+
+    /// Creates settings.
+    public init(Driver: String? = nil, Config: [IPAMPool]?) {
+        self.Driver = Driver
+        self.Config = Config
+    }
+}
+
+/// One subnet of a network.
+public struct IPAMPool: Codable, Sendable, Hashable {
+    /// CIDR, e.g. `10.200.0.16/28`.
+    public var Subnet: String?
+    /// Gateway address; the engine takes the first host address when nil.
+    public var Gateway: String?
+
+    /// Creates a pool.
+    public init(Subnet: String?, Gateway: String? = nil) {
+        self.Subnet = Subnet
+        self.Gateway = Gateway
     }
 }
 
@@ -69,14 +102,20 @@ public struct Network: Codable, Sendable, Hashable {
     public var Driver: String?
     /// Labels.
     public var Labels: [String: String]?
+    /// Address management: the network's subnets.
+    public var IPAM: IPAMSettings?
 
     /// Creates a value (for tests and fakes).
-    public init(Id: String, Name: String, Driver: String? = nil, Labels: [String: String]? = nil) {
+    public init(Id: String, Name: String, Driver: String? = nil, Labels: [String: String]? = nil, IPAM: IPAMSettings? = nil) {
         self.Id = Id
         self.Name = Name
         self.Driver = Driver
         self.Labels = Labels
+        self.IPAM = IPAM
     }
+
+    /// The network's IPv4 and IPv6 subnets as CIDR text.
+    public var subnets: [String] { IPAM?.Config?.compactMap(\.Subnet) ?? [] }
 }
 
 /// Body of `POST /volumes/create`.

@@ -61,6 +61,10 @@ public struct ProviderSettings: Sendable, Hashable {
     public var secretDigests: [SecretKind: String] = [:]
     /// The platform mail relay every admin app uses unless its staff set their own server.
     public var smtpRelay: SMTPRelay?
+    /// The subnet of the provider's network when this run creates it; nil leaves the choice
+    /// to the engine. An existing network keeps its subnet: this is not part of the
+    /// containers' config hash.
+    public var subnet: IPv4Block?
 
     /// Default memory limit per container: 512 MiB.
     public static let defaultMemoryBytes: Int64 = 512 * 1024 * 1024
@@ -70,7 +74,8 @@ public struct ProviderSettings: Sendable, Hashable {
     /// Creates settings.
     public init(
         id: ProviderID, image: String, gatewayPort: Int, adminPort: Int, store: StoreChoice = .sqlite,
-        memoryBytes: Int64? = ProviderSettings.defaultMemoryBytes, nanoCPUs: Int64? = ProviderSettings.defaultNanoCPUs
+        memoryBytes: Int64? = ProviderSettings.defaultMemoryBytes, nanoCPUs: Int64? = ProviderSettings.defaultNanoCPUs,
+        subnet: IPv4Block? = nil
     ) {
         self.id = id
         self.image = image
@@ -79,6 +84,7 @@ public struct ProviderSettings: Sendable, Hashable {
         self.store = store
         self.memoryBytes = memoryBytes
         self.nanoCPUs = nanoCPUs
+        self.subnet = subnet
     }
 }
 

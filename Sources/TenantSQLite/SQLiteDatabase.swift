@@ -1,4 +1,5 @@
 import Dispatch
+import Synchronization
 import TenantStorage
 
 /// How hard a commit tries to reach the disk.
@@ -20,6 +21,10 @@ public final class SQLiteDatabase: @unchecked Sendable {
     private let writerQueue: DispatchQueue
     private let readers: [(connection: SQLiteConnection, queue: DispatchQueue)]
     private let nextReader = RoundRobin()
+    /// Write transactions run so far, and how many had run at the last passive checkpoint:
+    /// an idle database needs no checkpoint.
+    private let writes = Atomic<Int>(0)
+    private let writesAtCheckpoint = Atomic<Int>(0)
 
     /// The database file.
     public let path: String
@@ -49,7 +54,8 @@ public final class SQLiteDatabase: @unchecked Sendable {
 
     /// Runs `body` on the writer connection. Writes are serialised: SQLite allows one writer.
     public func write<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
-        try await run(on: writerQueue, writer, body)
+        defer { writes.add(1, ordering: .relaxed) }
+        return try await run(on: writerQueue, writer, body)
     }
 
     /// Runs `body` on one of the reader connections, in one read transaction: all its
@@ -65,10 +71,19 @@ public final class SQLiteDatabase: @unchecked Sendable {
     /// database file beside the writer's commits (outside any transaction, which would
     /// make SQLite refuse it).
     public func checkpointPassively() async throws {
+        writesAtCheckpoint.store(writes.load(ordering: .relaxed), ordering: .relaxed)
         let reader = readers[nextReader.next(readers.count)]
         try await run(on: reader.queue, reader.connection) { connection in
             try connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
         }
+    }
+
+    /// ``checkpointPassively()`` if anything was written since the last one; returns whether
+    /// it ran. Lets a maintenance loop back off while the database is idle.
+    public func checkpointPassivelyIfWritten() async throws -> Bool {
+        guard writes.load(ordering: .relaxed) != writesAtCheckpoint.load(ordering: .relaxed) else { return false }
+        try await checkpointPassively()
+        return true
     }
 
     /// Empties every connection's page cache (each on its own queue); SQLite refills it on demand.

@@ -68,11 +68,14 @@ public func openReadingStore(
         // so the writer's own auto-checkpoint (kept: only it can let the WAL restart from
         // the beginning) finds little left to do. Durability is unchanged.
         try await database.write { db in try db.execute("PRAGMA cache_size=-\(writerCacheKiB)") }
+        // Every 200 ms while gateways write; an idle provider backs off to one look every 5 s
+        // (it was 5 SQLite lock round trips a second for nothing: most of an idle ingest's CPU).
         let checkpoints: @Sendable () async -> Void = {
+            var pause = Duration.milliseconds(200)
             while !Task.isCancelled {
-                try? await Task.sleep(for: .milliseconds(200))
+                try? await Task.sleep(for: pause)
                 do {
-                    try await database.checkpointPassively()
+                    pause = try await database.checkpointPassivelyIfWritten() ? .milliseconds(200) : min(pause * 2, .seconds(5))
                 } catch {
                     logger.warning("checkpoint failed", metadata: ["error": "\(error)"])
                 }

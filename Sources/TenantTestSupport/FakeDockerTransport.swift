@@ -97,6 +97,14 @@ public final class FakeDockerTransport: DockerTransport {
             if let index = state.containers.firstIndex(where: { $0.name == name }) { state.containers[index].state = newState }
         }
     }
+    /// Adds a network created by someone else (another tool, the engine's defaults).
+    public func addNetwork(name: String, subnet: String, labels: [String: String]? = nil) {
+        state.withLock { state in
+            state.networks.append(
+                Network(Id: "net\(state.nextID)", Name: name, Driver: "bridge", Labels: labels, IPAM: IPAMSettings(Config: [IPAMPool(Subnet: subnet)])))
+            state.nextID += 1
+        }
+    }
     /// Removes a container behind tenantctl's back.
     public func deleteContainer(named name: String) { state.withLock { $0.containers.removeAll { $0.name == name } } }
     /// Makes every waited-for container exit with `code` and log `logs` (raw multiplexed bytes).
@@ -246,7 +254,11 @@ public final class FakeDockerTransport: DockerTransport {
         case ("POST", "create"):
             guard let body, let request = try? JSONDecoder().decode(NetworkCreateRequest.self, from: body) else { return error(400, "bad body") }
             guard !state.networks.contains(where: { $0.Name == request.Name }) else { return error(409, "network with name \(request.Name) already exists") }
-            let network = Network(Id: "net\(state.nextID)", Name: request.Name, Driver: request.Driver, Labels: request.Labels)
+            let subnets = request.IPAM?.Config?.compactMap(\.Subnet) ?? []
+            if subnets.contains(where: { wanted in state.networks.flatMap(\.subnets).contains { cidrOverlap(wanted, $0) } }) {
+                return error(403, "Pool overlaps with other one on this address space")
+            }
+            let network = Network(Id: "net\(state.nextID)", Name: request.Name, Driver: request.Driver, Labels: request.Labels, IPAM: request.IPAM)
             state.nextID += 1
             state.networks.append(network)
             return json(NetworkCreateResponse(Id: network.Id), status: 201)
@@ -363,4 +375,18 @@ public final class FakeDockerTransport: DockerTransport {
     private static func error(_ status: Int, _ message: String) -> DockerResponse {
         json(ErrorResponse(message: message), status: status)
     }
+}
+
+/// Whether two IPv4 CIDR blocks share an address, as the engine's IPAM checks (IPv6: false).
+private func cidrOverlap(_ a: String, _ b: String) -> Bool {
+    func range(_ cidr: String) -> ClosedRange<UInt64>? {
+        let parts = cidr.split(separator: "/")
+        guard parts.count == 2, let prefix = UInt64(parts[1]), prefix <= 32 else { return nil }
+        let octets = parts[0].split(separator: ".").compactMap { UInt64($0) }
+        guard octets.count == 4 else { return nil }
+        let base = (octets.reduce(0) { $0 << 8 | $1 } >> (32 - prefix)) << (32 - prefix)
+        return base...(base + (1 << (32 - prefix)) - 1)
+    }
+    guard let first = range(a), let second = range(b) else { return false }
+    return first.overlaps(second)
 }

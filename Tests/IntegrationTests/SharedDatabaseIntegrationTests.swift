@@ -76,7 +76,7 @@ struct SharedDatabaseIntegrationTests {
             // Two providers on the shared database: each stays on its own network, the database
             // joins both, so each reaches tenantctl_db but never the other provider.
             for id in [provider, other] {
-                let providerRun = await tenantctl(["start-provider", id, "--image", image, "--store", "cassandra"])
+                let providerRun = await tenantctl(["start-provider", id, "--image", image, "--store", "cassandra", "--no-wait"])
                 #expect(providerRun.code == 0, "\(providerRun.err)")
                 for name in ["remote_server_\(id)", "admin_panel_\(id)"] {
                     let container = try await client.inspectContainer(id: name)

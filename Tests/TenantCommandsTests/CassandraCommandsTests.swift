@@ -192,7 +192,7 @@ private func body(_ request: DockerRequest) throws -> ContainerCreateRequest {
         #expect(await tenantctl(["db", "start", "--image", cassandraImage], transport: fake).code == 0)
         for (provider, port) in [("acme", 1), ("solar", 2)] {
             let result = await tenantctl(
-                ["start-provider", provider, "--image", image, "--gateway-port", "1600\(port)", "--admin-port", "1808\(port)", "--store", "cassandra"], transport: fake)
+                ["start-provider", provider, "--image", image, "--no-wait", "--gateway-port", "1600\(port)", "--admin-port", "1808\(port)", "--store", "cassandra"], transport: fake)
             #expect(result.code == 0, "\(result.err)")
         }
         for provider in ["acme", "solar"] {
@@ -222,7 +222,7 @@ private func body(_ request: DockerRequest) throws -> ContainerCreateRequest {
 
         // Idempotent: a re-run changes nothing.
         fake.clearRequests()
-        #expect(await tenantctl(["start-provider", "acme", "--image", image, "--gateway-port", "16001", "--admin-port", "18081", "--store", "cassandra"], transport: fake).code == 0)
+        #expect(await tenantctl(["start-provider", "acme", "--image", image, "--no-wait", "--gateway-port", "16001", "--admin-port", "18081", "--store", "cassandra"], transport: fake).code == 0)
         #expect(fake.changingRequests.isEmpty)
 
         // A recreated database container (new image) joins the providers' networks again.

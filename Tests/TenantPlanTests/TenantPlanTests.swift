@@ -51,12 +51,11 @@ private func settings(_ id: String = "acme", store: StoreChoice = .sqlite, gatew
         #expect(labels["io.tenantctl.config-hash"] == ingest.configHash)
         #expect(labels["io.tenantctl.host-port"] == "6001")
 
+        // No engine health check (tenantctl probes the published ports): only the NONE test,
+        // which also overrides the image's HEALTHCHECK.
         let health = try #require(json["Healthcheck"] as? [String: Any])
-        #expect(health["Test"] as? [String] == ["CMD", "tenant-ingest", "--health-check"])
-        #expect((health["Interval"] as? NSNumber)?.int64Value == 5_000_000_000)  // nanoseconds
-        #expect((health["Timeout"] as? NSNumber)?.int64Value == 5_000_000_000)
-        #expect((health["StartPeriod"] as? NSNumber)?.int64Value == 10_000_000_000)
-        #expect(health["Retries"] as? Int == 3)
+        #expect(health.keys.sorted() == ["Test"])
+        #expect(health["Test"] as? [String] == ["NONE"])
 
         let host = try #require(json["HostConfig"] as? [String: Any])
         let bindings = try #require(host["PortBindings"] as? [String: [[String: String]]])
@@ -73,6 +72,15 @@ private func settings(_ id: String = "acme", store: StoreChoice = .sqlite, gatew
         #expect(memory == Int64(536_870_912))
         #expect((host["NanoCpus"] as? NSNumber)?.int64Value == 1_000_000_000)
         #expect(host["NetworkMode"] as? String == "tenantctl_acme")
+        // Least privilege.
+        #expect(host["CapDrop"] as? [String] == ["ALL"])
+        #expect(host["SecurityOpt"] as? [String] == ["no-new-privileges"])
+        #expect(host["ReadonlyRootfs"] as? Bool == true)
+        #expect((host["PidsLimit"] as? NSNumber)?.int64Value == 512)
+        #expect(host["Tmpfs"] as? [String: String] == ["/tmp": "rw,noexec,nosuid,nodev,size=16m"])
+        let logs = try #require(host["LogConfig"] as? [String: Any])
+        #expect(logs["Type"] as? String == "json-file")
+        #expect(logs["Config"] as? [String: String] == ["max-size": "10m", "max-file": "3"])
 
         let networking = try #require(json["NetworkingConfig"] as? [String: Any])
         let endpoints = try #require(networking["EndpointsConfig"] as? [String: [String: [String]]])
@@ -84,11 +92,23 @@ private func settings(_ id: String = "acme", store: StoreChoice = .sqlite, gatew
         let json = try wire(admin.request)
         #expect(json["Cmd"] as? [String] == ["tenant-admin"])
         #expect((json["Env"] as? [String])?.contains("TENANT_LISTEN=0.0.0.0:80") == true)
-        #expect((json["Healthcheck"] as? [String: Any])?["Test"] as? [String] == ["CMD", "tenant-admin", "--health-check"])
+        #expect((json["Healthcheck"] as? [String: Any])?["Test"] as? [String] == ["NONE"])
+        #expect((json["HostConfig"] as? [String: Any])?["ReadonlyRootfs"] as? Bool == true)
         let host = try #require(json["HostConfig"] as? [String: Any])
         #expect(host["PortBindings"] as? [String: [[String: String]]] == ["80/tcp": [["HostIp": "", "HostPort": "8090"]]])
         #expect((json["Labels"] as? [String: String])?["io.tenantctl.role"] == "admin")
         #expect(!((json["Env"] as? [String]) ?? []).contains { $0.hasPrefix("TENANT_ADMIN_BOOTSTRAP_HASH") })
+    }
+
+    @Test func networkTakesTheChosenSubnetOnlyWhenGivenOne() throws {
+        #expect(try wire(Planner.plan(try settings()).network)["IPAM"] == nil)
+        var chosen = try settings()
+        chosen.subnet = IPv4Block(cidr: "10.200.0.16/28")
+        let network = try wire(Planner.plan(chosen).network)
+        let ipam = try #require(network["IPAM"] as? [String: Any])
+        #expect(ipam["Config"] as? [[String: String]] == [["Subnet": "10.200.0.16/28"]])
+        // The subnet is the network's business: the containers' config hashes ignore it.
+        #expect(Planner.plan(chosen).containers.map(\.configHash) == Planner.plan(try settings()).containers.map(\.configHash))
     }
 
     @Test func cassandraStoreHasNoVolumeAndAKeyspaceURL() throws {

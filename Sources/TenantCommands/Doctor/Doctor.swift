@@ -20,6 +20,7 @@ extension TenantCtl {
         @Option(help: ArgumentHelp("Image to look for [environment: TENANTCTL_IMAGE].", valueName: "REF")) public var image: String?
         @Option(help: ArgumentHelp("Gateway port to check (default: the next free from 6001).", valueName: "N")) public var gatewayPort: Int?
         @Option(help: ArgumentHelp("Admin port to check (default: the next free from 8081).", valueName: "N")) public var adminPort: Int?
+        @OptionGroup public var subnets: SubnetPoolOption
         @Flag(help: "Print the checks as a JSON array of {check, ok, detail}.") public var json = false
         @OptionGroup public var global: GlobalOptions
 
@@ -95,6 +96,15 @@ extension TenantCtl {
                     failed = true
                     report.add("\(what) port", false, "none free from \(first)")
                 }
+            }
+            let pool = try subnets.pool()
+            let taken = try await provisioner.takenSubnets()
+            let inUse = pool.used(by: taken)
+            if let next = pool.firstFree(avoiding: taken) {
+                report.add("subnet pool", true, "\(pool): \(inUse) of \(pool.capacity) in use, next free \(next)")
+            } else {
+                failed = true
+                report.add("subnet pool", false, "\(pool): all \(pool.capacity) in use (pass another range with --subnet-pool)")
             }
             try report.finish(exitCode: failed ? ExitStatus.failure : ExitStatus.ok)
         }

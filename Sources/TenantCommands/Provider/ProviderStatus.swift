@@ -11,7 +11,9 @@ extension TenantCtl {
             commandName: "status",
             abstract: "Show one provider's state, ports, containers with health, network and volume.",
             discussion: """
-                Exits 3 when no Docker object carries the provider's label.
+                Health is probed now, over the published ports: the gateway port must answer a protocol \
+                exchange and the admin port's /health 200, each within 2 s; a hung or dead server shows as \
+                unhealthy with the reason. Exits 3 when no Docker object carries the provider's label.
 
                 Examples:
                   tenantctl status acme
@@ -29,8 +31,8 @@ extension TenantCtl {
         struct Status: Codable, Sendable {
             var provider: String
             var state: String
-            /// `healthy` (every server container healthy), `unhealthy` (one is unhealthy, restarting
-            /// or exited: see its `reason`), `starting`; null without containers.
+            /// `healthy` (every server answers), `unhealthy` (one does not answer, restarts, or
+            /// exited with an error: see its `reason`); null otherwise (stopped).
             var health: String?
             var gatewayPort: Int?
             var adminPort: Int?
@@ -64,12 +66,10 @@ extension TenantCtl {
             guard !view.containers.isEmpty || !networkNames.isEmpty || !volumeList.isEmpty else {
                 throw TenantCtlError.unknownProvider(provider)
             }
-            // The summary only shows health for running containers; inspect for the exact value.
-            for index in view.containers.indices {
-                if let inspect = try? await client.inspectContainer(id: view.containers[index].id) {
-                    view.containers[index].health = inspect.State.Health?.Status
-                    view.containers[index].reason = await reason(client, view.containers[index], inspect.State)
-                }
+            view = await ProviderHealth.probe(view, host: ServerProbe.host(forEngineEndpoint: client.transport.endpoint))
+            // A server that keeps failing says why in its last log line (e.g. a secret file it cannot read).
+            for index in view.containers.indices where Self.needsReason(view.containers[index]) {
+                view.containers[index].reason = await reason(client, view.containers[index])
             }
             let secrets = ProviderInventory.secrets(try await summaries)
             let status = Status(
@@ -83,7 +83,9 @@ extension TenantCtl {
             Console.print("provider \(status.provider): \(status.state)\(status.health.map { ", \($0)" } ?? "")")
             Console.print("  gateway port: \(status.gatewayPort.map(String.init) ?? "-"), admin port: \(status.adminPort.map(String.init) ?? "-")")
             for container in status.containers {
-                Console.print("  \(container.role) \(container.name): \(container.state)\(container.health.map { ", \($0)" } ?? "")")
+                let health = container.health.map { ", \($0)" } ?? ""
+                let detail = container.healthDetail.map { " (\($0))" } ?? ""
+                Console.print("  \(container.role) \(container.name): \(container.state)\(health)\(detail)")
                 if let reason = container.reason { Console.print("    reason: \(reason)") }
             }
             Console.print("  network: \(status.network ?? "-"), volume: \(status.volume ?? "-"), secrets volume: \(status.secretsVolume ?? "-")")
@@ -95,29 +97,40 @@ extension TenantCtl {
 }
 
 extension TenantCtl.ProviderStatus {
-    /// The provider's health from its server containers'.
+    /// The provider's health from its server containers': `unhealthy` when one is failing
+    /// (unhealthy, restarting, or exited with an error), `healthy` when every one answers, else
+    /// nil (stopped, or not probed).
     static func health(_ containers: [ContainerView]) -> String? {
-        let servers = containers.filter { $0.role == Role.ingest.rawValue || $0.role == Role.admin.rawValue }
+        let servers = containers.filter(isServer)
         guard !servers.isEmpty else { return nil }
         if servers.contains(where: { $0.health == "unhealthy" || $0.state == "restarting" || $0.reason != nil }) { return "unhealthy" }
         if servers.allSatisfy({ $0.health == "healthy" }) { return "healthy" }
-        return "starting"
+        return nil
     }
 
-    /// Why a server container is down or unhealthy: its last log line (a server that cannot
-    /// start says why in one line, e.g. a missing secret file), else its exit code.
-    func reason(_ client: DockerClient, _ container: ContainerView, _ state: ContainerState) async -> String? {
-        // A stopped provider's servers exited 0 on SIGTERM: nothing to explain there.
-        let failed = (state.ExitCode ?? 0) != 0 && state.Status != "running"
-        let troubled = failed || state.Status == "restarting" || state.Health?.Status == "unhealthy"
-        guard troubled, container.role == Role.ingest.rawValue || container.role == Role.admin.rawValue else { return nil }
+    static func isServer(_ container: ContainerView) -> Bool {
+        container.role == Role.ingest.rawValue || container.role == Role.admin.rawValue
+    }
+
+    /// Whether to look for why a server container is down or not answering.
+    static func needsReason(_ container: ContainerView) -> Bool {
+        isServer(container) && (container.state == "restarting" || container.state == "exited" || container.state == "dead" || container.health == "unhealthy")
+    }
+
+    /// Why a server container is down or not answering: its last log line (a server that cannot
+    /// start says why in one line, e.g. a missing secret file), else its exit code. Nil for a
+    /// server that exited 0 (stopped on purpose).
+    func reason(_ client: DockerClient, _ container: ContainerView) async -> String? {
+        var exitCode: Int?
+        if container.state != "running" {
+            exitCode = (try? await client.inspectContainer(id: container.id))?.State.ExitCode
+            guard container.state == "restarting" || (exitCode ?? 0) != 0 else { return nil }
+        }
         var demuxer = LogDemuxer()
         let bytes = (try? await client.logs(id: container.id, tail: 5)) ?? []
         let text = demuxer.feed(bytes).flatMap(\.payload)
         let lines = String(decoding: text, as: UTF8.self).split(whereSeparator: \.isNewline).filter { !$0.allSatisfy(\.isWhitespace) }
         if let last = lines.last { return String(last.prefix(300)) }
-        if failed, let code = state.ExitCode { return "exited with code \(code)" }
-        return nil
+        return exitCode.map { "exited with code \($0)" }
     }
 }
-

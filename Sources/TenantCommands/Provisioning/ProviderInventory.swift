@@ -13,8 +13,11 @@ public struct ContainerView: Sendable, Codable, Hashable {
     public var role: String
     /// Engine state.
     public var state: String
-    /// Health (`healthy`, `unhealthy`, `starting`), when inspected and known.
+    /// `healthy` or `unhealthy` from tenantctl's probe of a running server (see
+    /// ``ProviderHealth``); nil when not probed or not running.
     public var health: String?
+    /// Why the probe failed, when unhealthy.
+    public var healthDetail: String?
     /// Why a container is not running or not healthy (`status` only): its last log line, else
     /// its exit code.
     public var reason: String?
@@ -73,7 +76,7 @@ public enum ProviderInventory {
             state = "partial"
         }
         let containers = summaries.map { summary in
-            ContainerView(name: summary.name, id: summary.Id, role: summary.Labels?[Labels.role] ?? "", state: summary.State, health: health(summary.Status))
+            ContainerView(name: summary.name, id: summary.Id, role: summary.Labels?[Labels.role] ?? "", state: summary.State, health: nil)
         }.sorted { ($0.role, $0.name) < ($1.role, $1.name) }
         return ProviderView(
             provider: provider, state: state, gatewayPort: port(summaries, role: .ingest, containerPort: ProviderNames.ingestContainerPort),
@@ -104,14 +107,5 @@ public enum ProviderInventory {
             view.containers.sort()
             return view
         }
-    }
-
-    /// Health from the summary's status text (`Up 2 minutes (healthy)`).
-    static func health(_ status: String?) -> String? {
-        guard let status else { return nil }
-        for word in ["unhealthy", "healthy", "health: starting"] where status.contains("(\(word))") {
-            return word == "health: starting" ? "starting" : word
-        }
-        return nil
     }
 }

@@ -62,6 +62,8 @@ public struct ProviderOptions: ParsableArguments, Sendable {
     @Option(help: ArgumentHelp("CPU limit per container (1, 0.5).", valueName: "N"))
     public var cpus: String = "1"
 
+    @OptionGroup public var subnets: SubnetPoolOption
+
     public init() {}
 
     public mutating func validate() throws {
@@ -148,8 +150,8 @@ public struct ProviderOptions: ParsableArguments, Sendable {
     public func request() throws -> ProvisionRequest {
         ProvisionRequest(
             id: try providerID(), image: resolvedImage, gatewayPort: gatewayPort, adminPort: adminPort, store: try storeChoice(),
-            memoryBytes: ResourceParsing.memoryBytes(memory), nanoCPUs: ResourceParsing.nanoCPUs(cpus), secrets: try secretValues(),
-            smtpRelay: smtpRelay)
+            memoryBytes: ResourceParsing.memoryBytes(memory), nanoCPUs: ResourceParsing.nanoCPUs(cpus), subnetPool: try subnets.pool(),
+            secrets: try secretValues(), smtpRelay: smtpRelay)
     }
 }
 

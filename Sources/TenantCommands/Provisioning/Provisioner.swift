@@ -26,12 +26,14 @@ public struct ProvisionRequest: Sendable, Hashable {
     public var secrets: ProviderSecretValues
     /// The platform mail relay of the admin app, if any.
     public var smtpRelay: SMTPRelay?
+    /// Where the provider's network takes its subnet from when this run creates it.
+    public var subnetPool: SubnetPool
 
     /// Creates a request.
     public init(
         id: ProviderID, image: String, gatewayPort: Int? = nil, adminPort: Int? = nil, store: StoreChoice = .sqlite,
         memoryBytes: Int64? = ProviderSettings.defaultMemoryBytes, nanoCPUs: Int64? = ProviderSettings.defaultNanoCPUs,
-        secrets: ProviderSecretValues = ProviderSecretValues(), smtpRelay: SMTPRelay? = nil
+        subnetPool: SubnetPool = .default, secrets: ProviderSecretValues = ProviderSecretValues(), smtpRelay: SMTPRelay? = nil
     ) {
         self.secrets = secrets
         self.smtpRelay = smtpRelay
@@ -42,6 +44,7 @@ public struct ProvisionRequest: Sendable, Hashable {
         self.store = store
         self.memoryBytes = memoryBytes
         self.nanoCPUs = nanoCPUs
+        self.subnetPool = subnetPool
     }
 }
 
@@ -63,6 +66,19 @@ public struct ProvisionResult: Sendable, Encodable {
     /// Present (true) when the store existed before this run: the password applies only if
     /// the store has no staff account yet.
     public var adminPasswordIfNoAccount: Bool?
+    /// Where gateways connect, `HOST:PORT` (the engine's host; loopback for a local engine).
+    public var gatewayAddress: String?
+    /// The admin panel, `http://HOST:PORT/`.
+    public var adminURL: String?
+    /// True once both servers answered their probes; false with `--no-wait`.
+    public var ready: Bool?
+
+    /// Fills in the addresses for `host`.
+    mutating func locate(host: String) {
+        let bracketed = host.contains(":") ? "[\(host)]" : host
+        gatewayAddress = "\(bracketed):\(gatewayPort)"
+        adminURL = "http://\(bracketed):\(adminPort)/"
+    }
 }
 
 /// Brings a provider to its plan: observe (one list call), and when anything differs,
@@ -113,10 +129,14 @@ public struct Provisioner: Sendable {
         let lock = useLock ? try await ProviderLock.acquire() : nil
         defer { lock?.release() }
         if lock != nil { observed = try await observe(id) }  // another run may have acted meanwhile
-        let settings = try await settle(request, observed: observed)
+        var settings = try await settle(request, observed: observed)
+        async let networkExists = objectExists { try await client.inspectNetwork(id: ProviderNames.network(id)) }
+        let needsVolume = settings.store.needsVolume
+        async let volumeExists: Bool? = needsVolume ? objectExists { try await client.inspectVolume(name: ProviderNames.volume(id)) } : nil
+        // A network this run creates gets its subnet from the pool, chosen under the lock
+        // like the ports; an existing one keeps whatever it has.
+        if !(try await networkExists) { settings.subnet = try await freeSubnet(in: request.subnetPool) }
         let plan = Planner.plan(settings)
-        async let networkExists = objectExists { try await client.inspectNetwork(id: plan.network.Name) }
-        async let volumeExists: Bool? = plan.volume == nil ? nil : objectExists { try await client.inspectVolume(name: plan.volume!.Name) }
         let steps = Reconciler.actions(plan: plan, observed: observed, networkExists: try await networkExists, volumeExists: try await volumeExists)
         let changes = try await execute(steps, plan: plan, observed: observed, secrets: request.secrets)
         return ProvisionResult(
@@ -167,6 +187,26 @@ public struct Provisioner: Sendable {
             throw TenantCtlError("no free \(what) port from \(start) up")
         }
         return port
+    }
+
+    /// The first subnet of `pool` that no network on the engine overlaps.
+    func freeSubnet(in pool: SubnetPool) async throws -> IPv4Block {
+        let taken = try await takenSubnets()
+        guard let subnet = pool.firstFree(avoiding: taken) else {
+            throw TenantCtlError(
+                "the subnet pool \(pool) is full (\(pool.used(by: taken)) of \(pool.capacity) subnets in use): "
+                    + "pass a larger or another range with --subnet-pool")
+        }
+        return subnet
+    }
+
+    /// Every IPv4 subnet of every network on the engine, whoever created it.
+    func takenSubnets() async throws -> [IPv4Block] {
+        do {
+            return try await client.listNetworks().flatMap(\.subnets).compactMap { IPv4Block(cidr: $0) }
+        } catch {
+            throw TenantCtlError("listing networks", error)
+        }
     }
 
     /// Ports Docker has published or reserved (labels of stopped tenantctl containers).
