@@ -357,8 +357,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.5.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
-        // AES-GCM for the secrets a provider's store keeps (TenantSealing). 3.x: no swift-asn1 for `Crypto`.
-        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.0"),
+        // AES-GCM for the secrets a provider's store keeps (TenantSealing). 4.x: its `Crypto` uses
+        // FoundationEssentials where 3.x imports all of Foundation, which would put Foundation and
+        // ICU back into the image (+50 MB) and the admin app's resident pages.
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.0"),
         // No default traits: "FullFoundation" links all of Foundation and ICU (~9 MB resident
         // in every admin container) for URL-encoded date strategies we do not use, and
         // "ConfigurationSupport" builds swift-configuration, which we do not use either.
