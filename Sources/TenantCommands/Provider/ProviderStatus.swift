@@ -13,7 +13,10 @@ extension TenantCtl {
             discussion: """
                 Health is probed now, over the published ports: the gateway port must answer a protocol \
                 exchange and the admin port's /health 200, each within 2 s; a hung or dead server shows as \
-                unhealthy with the reason. Exits 3 when no Docker object carries the provider's label.
+                unhealthy with the reason. A server container that restarts or exited with an error shows its last log line \
+                as its reason (e.g. a secret file it cannot read) and the provider as unhealthy. The provider's \
+                secrets are listed by name with the first 8 hex digits of their SHA-256 digests, never values. \
+                Exits 3 when no Docker object carries the provider's label.
 
                 Examples:
                   tenantctl status acme
