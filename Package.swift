@@ -40,6 +40,12 @@ targets += [
     .target(name: "TenantAuth", dependencies: ["CCrypt"], swiftSettings: swift6),
     .testTarget(name: "TenantAuthTests", dependencies: ["TenantAuth"], swiftSettings: swift6),
     .testTarget(name: "TenantModelTests", dependencies: ["TenantModel"], swiftSettings: swift6),
+    // Secrets the servers read from files (`TENANT_*_FILE`), as the postgres and mariadb images do.
+    .target(name: "TenantSecrets", swiftSettings: swift6),
+    // Seals the secrets a provider's store keeps (its mail password) with a key from its secret files.
+    // Only `Crypto` of swift-crypto (BoringSSL's AEADs); only the admin app links it.
+    .target(name: "TenantSealing", dependencies: [.product(name: "Crypto", package: "swift-crypto")], swiftSettings: swift6),
+    .testTarget(name: "TenantSecretsTests", dependencies: ["TenantSecrets", "TenantSealing"], swiftSettings: swift6),
     .testTarget(
         name: "TenantSQLiteTests",
         dependencies: ["TenantSQLite", "TenantStorage"],
@@ -66,11 +72,11 @@ targets += [
 targets += [
     .target(name: "DockerAPI", swiftSettings: swift6),
     .target(name: "DockerClient", dependencies: ["DockerAPI", "CCurl"], swiftSettings: swift6),
-    .target(name: "TenantPlan", dependencies: ["DockerAPI", "TenantModel"], swiftSettings: swift6),
+    .target(name: "TenantPlan", dependencies: ["DockerAPI", "TenantModel", "TenantSecrets"], swiftSettings: swift6),
     .target(
         name: "TenantCommands",
         dependencies: [
-            "DockerAPI", "DockerClient", "TenantPlan", "TenantModel", "TenantAuth",
+            "DockerAPI", "DockerClient", "TenantPlan", "TenantModel", "TenantAuth", "TenantSecrets",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Yams", package: "Yams"),
             .product(name: "Logging", package: "swift-log"),
@@ -163,7 +169,7 @@ targets += [
     .executableTarget(
         name: "tenant-ingest",
         dependencies: [
-            "IngestServer", "ServerSupport", "TenantStoreFactory",
+            "IngestServer", "ServerSupport", "TenantStoreFactory", "TenantModel", "TenantStorage", "TenantSQLite", "TenantSecrets", "TextFormat",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -233,7 +239,7 @@ targets += [
     .target(
         name: "AdminApp",
         dependencies: [
-            "TenantModel", "TenantStorage", "TenantSQLite", "TenantAuth", "TenantMailer", "TenantTime", "TextFormat", "CMalloc",
+            "TenantModel", "TenantStorage", "TenantSQLite", "TenantAuth", "TenantMailer", "TenantSealing", "TenantTime", "TextFormat", "CMalloc",
             "ServerSupport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "CoreMetrics", package: "swift-metrics"),
@@ -246,7 +252,7 @@ targets += [
     .executableTarget(
         name: "tenant-admin",
         dependencies: [
-            "AdminApp", "ServerSupport", "TenantModel", "TenantStoreFactory", "TenantMailer", "TextFormat", "CMalloc",
+            "AdminApp", "ServerSupport", "TenantModel", "TenantSQLite", "TenantStoreFactory", "TenantMailer", "TenantSecrets", "TextFormat", "CMalloc",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ],
@@ -346,6 +352,8 @@ targets += [
             "TenantCassandra", "CQLClient", "CQLProtocol", "CQLTestSupport", "TenantStorage", "TenantModel",
             // The admin store conformance suite runs against SQLite too; the factory tests open both.
             "TenantSQLite", "TenantStoreFactory", "GatewaySimulator", "TenantTestSupport",
+            // The real-engine secrets test: an SMTP server with AUTH beside the fake node.
+            "AdminTestSupport",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ],
@@ -386,6 +394,10 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
         // The swift-metrics backend of both servers: one registry per process, Prometheus text.
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        // AES-GCM for the secrets a provider's store keeps (TenantSealing). 4.x: its `Crypto` uses
+        // FoundationEssentials where 3.x imports all of Foundation, which would put Foundation and
+        // ICU back into the image (+50 MB) and the admin app's resident pages.
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.0"),
         // No default traits: "FullFoundation" links all of Foundation and ICU (~9 MB resident
         // in every admin container) for URL-encoded date strategies we do not use, and
         // "ConfigurationSupport" builds swift-configuration, which we do not use either.

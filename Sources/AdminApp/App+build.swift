@@ -5,6 +5,7 @@ import Logging
 import ServerSupport
 import TenantMailer
 import TenantModel
+import TenantSealing
 import TenantStorage
 
 /// Everything `tenant-admin` needs to run, resolved from flags and environment.
@@ -22,6 +23,9 @@ public struct AdminConfiguration: Sendable {
     /// (tenant-admin passes itself), so libcurl and its TLS stack never stay resident in the
     /// app; nil delivers in this process.
     public var mailDeliveryExecutable: String?
+    /// Seals the secrets the store keeps (the mail server password) with the provider's
+    /// settings key; nil keeps them plain text (a warning at start).
+    public var settingsSealer: SettingsSealer?
     /// How often the outbox, the scheduler and the alert monitor run.
     public var mailInterval: Duration
     /// How often closed hours are rolled up.
@@ -76,6 +80,7 @@ struct AdminServices: Sendable {
     let metrics: AdminMetrics
     let logger: Logger
     let dashboardFigures: RefreshingValue<DashboardController.FiguresKey, DashboardController.Figures>
+    let secrets: SettingsSecrets
 
     init(configuration: AdminConfiguration, store: any AdminStore, readings: any ReadingStore, logger: Logger) {
         self.configuration = configuration
@@ -85,6 +90,7 @@ struct AdminServices: Sendable {
         self.limiter = LoginLimiter()
         self.metrics = AdminMetrics(factory: configuration.metricsFactory)
         self.logger = logger
+        self.secrets = SettingsSecrets(sealer: configuration.settingsSealer, logger: logger)
         self.dashboardFigures = RefreshingValue(
             freshFor: configuration.dashboardFiguresFreshFor.milliseconds, usableFor: configuration.dashboardFiguresUsableFor.milliseconds)
     }
@@ -96,9 +102,11 @@ struct AdminServices: Sendable {
 
 /// Where the outbox sends, read before each pass: the provider's own server from its
 /// settings, else `fallback` (the server tenant-admin was started with), else nowhere.
-func mailDelivery(store: any SettingsStore, fallback: SMTPConfiguration?, executable: String?) -> @Sendable () async throws -> OutboxProcessor.Delivery? {
+func mailDelivery(
+    store: any SettingsStore, secrets: SettingsSecrets, fallback: SMTPConfiguration?, executable: String?
+) -> @Sendable () async throws -> OutboxProcessor.Delivery? {
     {
-        guard let smtp = MailServerSettings(stored: try await store.settings()).configuration(fallback: fallback) else { return nil }
+        guard let smtp = MailServerSettings(stored: secrets.open(try await store.settings())).configuration(fallback: fallback) else { return nil }
         return (mailTransport(smtp, executable: executable), smtp.from)
     }
 }
@@ -115,6 +123,7 @@ public func buildApplication(
 ) async throws -> some ApplicationProtocol {
     let services = AdminServices(configuration: configuration, store: store, readings: readings, logger: logger)
     try await bootstrapStaff(services)
+    try await services.secrets.sealPlainValues(in: store)
     let router = buildRouter(services)
     var background: [any Service] = [
         RollupService(store: store, interval: configuration.rollupInterval, logger: logger),
@@ -124,7 +133,8 @@ public func buildApplication(
     background.append(
         OutboxProcessor(
             store: store, pollInterval: configuration.mailInterval, logger: logger, metricsFactory: configuration.metricsFactory,
-            delivery: mailDelivery(store: store, fallback: configuration.smtp, executable: configuration.mailDeliveryExecutable)))
+            delivery: mailDelivery(
+                store: store, secrets: services.secrets, fallback: configuration.smtp, executable: configuration.mailDeliveryExecutable)))
     background.append(MetricsRefresher(store: store, metrics: services.metrics, interval: configuration.metricsRefreshInterval, logger: logger))
     if let address = configuration.metricsListen, let render = configuration.renderMetrics {
         background.append(MetricsListener(host: address.host, port: address.port, logger: logger, render: render))

@@ -51,8 +51,8 @@ public final class FakeCQLServer: Sendable {
         self.state = Mutex((0, []))
     }
 
-    /// Listens on 127.0.0.1:`port` (0: any free port) and answers with `script`.
-    public static func start(port: Int = 0, script: @escaping Script) async throws -> FakeCQLServer {
+    /// Listens on `host`:`port` (loopback by default; 0: any free port) and answers with `script`.
+    public static func start(host: String = "127.0.0.1", port: Int = 0, script: @escaping Script) async throws -> FakeCQLServer {
         let box = StateBox()
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -67,7 +67,7 @@ public final class FakeCQLServer: Sendable {
                     ])
                 }
             }
-            .bind(host: "127.0.0.1", port: port)
+            .bind(host: host, port: port)
             .get()
         let server = FakeCQLServer(channel: channel, box: box)
         box.server.withLock { $0 = server }

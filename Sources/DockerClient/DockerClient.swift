@@ -245,6 +245,27 @@ public struct DockerClient: Sendable {
         return try Self.decode(ImageInspect.self, response, "image inspect")
     }
 
+    // MARK: Archives
+
+    /// `PUT /containers/{id}/archive?path=`: extracts the tar `archive` into the directory
+    /// `path` of the container. Works on a created, never started container: the engine
+    /// mounts its volumes for the copy, so this fills a volume without a bind mount of a host
+    /// path (and so against a remote engine too). Modes and owners come from the archive.
+    public func putArchive(container id: String, path: String, archive: [UInt8]) async throws(DockerError) {
+        var request = DockerRequest(
+            method: "PUT", path: versioned("/containers/\(escape(id))/archive"), query: [("path", path)], body: Data(archive),
+            contentType: "application/x-tar", timeout: timeout)
+        request.query.append(("noOverwriteDirNonDir", "1"))
+        _ = try await Self.perform(transport, request)
+    }
+
+    /// `GET /containers/{id}/archive?path=`: the tar of the file or directory `path` in the
+    /// container (its volumes mounted as for ``putArchive(container:path:archive:)``);
+    /// ``DockerError/notFound(_:)`` when it does not exist.
+    public func archive(container id: String, path: String) async throws(DockerError) -> [UInt8] {
+        Array(try await call("GET", "/containers/\(escape(id))/archive", query: [("path", path)]).body)
+    }
+
     // MARK: Plumbing
 
     /// `path` with the negotiated version prefix.

@@ -17,11 +17,15 @@ public struct DockerRequest: Sendable, Hashable {
     public var timeout: Duration?
 
     /// Creates a request.
-    public init(method: String, path: String, query: [(String, String)] = [], body: Data? = nil, timeout: Duration?) {
+    public init(
+        method: String, path: String, query: [(String, String)] = [], body: Data? = nil, contentType: String = "application/json",
+        timeout: Duration?
+    ) {
         self.method = method
         self.path = path
         self.query = query
         self.body = body
+        self.contentType = contentType
         self.timeout = timeout
     }
 

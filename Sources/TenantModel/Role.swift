@@ -6,6 +6,8 @@ public enum Role: String, Sendable, Hashable, Codable, CaseIterable {
     case db
     case network
     case data
+    /// The provider's secrets volume and the one-shot container that fills it.
+    case secrets
 }
 
 /// The label keys of the provisioning contract.

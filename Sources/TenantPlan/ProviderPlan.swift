@@ -94,17 +94,19 @@ public enum Planner {
         // Only Cassandra containers get these, so SQLite providers keep their config hash.
         if settings.store.isCassandra { labels[PlanLabels.store] = settings.store.storeURL(for: id) }
         if let shared = settings.store.sharedNetwork { labels[PlanLabels.sharedNetwork] = shared }
-        let mounts = settings.store.needsVolume
+        var mounts = settings.store.needsVolume
             ? [Mount(Type: "volume", Source: ProviderNames.volume(id), Target: ProviderNames.dataMountPath, ReadOnly: false)] : nil
+        var environment = [
+            "TENANT_PROVIDER=\(id)",
+            "TENANT_STORE=\(settings.store.storeURL(for: id))",
+            "TENANT_LISTEN=0.0.0.0:\(containerPort)",
+            "TENANT_METRICS_LISTEN=0.0.0.0:\(ProviderNames.metricsContainerPort)",
+        ]
+        SecretsPlan.add(settings, role: role, mounts: &mounts, environment: &environment, labels: &labels)
         var request = ContainerCreateRequest(
             Image: settings.image,
             Cmd: [executable],
-            Env: [
-                "TENANT_PROVIDER=\(id)",
-                "TENANT_STORE=\(settings.store.storeURL(for: id))",
-                "TENANT_LISTEN=0.0.0.0:\(containerPort)",
-                "TENANT_METRICS_LISTEN=0.0.0.0:\(ProviderNames.metricsContainerPort)",
-            ],
+            Env: environment,
             Labels: labels,
             ExposedPorts: [portKey: EmptyObject()],
             Healthcheck: healthCheck,

@@ -58,6 +58,11 @@ public struct ProviderSettings: Sendable, Hashable {
     public var nanoCPUs: Int64?
     /// The fleet that manages the provider (label ``Labels/fleet``); nil when started by hand.
     public var fleet: String?
+    /// Digests of the provider's secrets by kind (``SecretKind/digest(of:provider:)``): the
+    /// plan never holds a secret's value, only which exist and a digest to detect changes.
+    public var secretDigests: [SecretKind: String] = [:]
+    /// The platform mail relay every admin app uses unless its staff set their own server.
+    public var smtpRelay: SMTPRelay?
     /// The subnet of the provider's network when this run creates it; nil leaves the choice
     /// to the engine. An existing network keeps its subnet: this is not part of the
     /// containers' config hash.
@@ -89,6 +94,10 @@ public struct ProviderSettings: Sendable, Hashable {
 /// Docker object names. Containers keep the names of the original deployment scripts
 /// (`remote_server_ID`, `admin_panel_ID`) so that existing runbooks recognise them.
 public enum ProviderNames {
+    /// Where the secrets volume is mounted (read-only) in the containers that use a secret.
+    public static let secretsMountPath = "/run/secrets/tenant"
+    /// uid and gid of the image's user (`tenant`, see image/), owner of the secret files.
+    public static let imageUserID: UInt32 = 10001
     /// Where the data volume is mounted in both containers.
     public static let dataMountPath = "/data"
     /// Port tenant-ingest listens on inside its container.
@@ -103,6 +112,11 @@ public enum ProviderNames {
     public static func network(_ id: ProviderID) -> String { "tenantctl_\(id)" }
     /// The provider's data volume.
     public static func volume(_ id: ProviderID) -> String { "tenantctl_\(id)_data" }
+    /// The provider's secrets volume: secret files only, never in data backups.
+    public static func secretsVolume(_ id: ProviderID) -> String { "tenantctl_\(id)_secrets" }
+    /// The one-shot container (created, never started, then removed) through which
+    /// tenantctl writes the secrets volume.
+    public static func secretsContainer(_ id: ProviderID) -> String { "tenantctl_secrets_\(id)" }
     /// The container of `role` (ingest or admin).
     public static func container(_ role: Role, _ id: ProviderID) -> String {
         switch role {
@@ -111,6 +125,7 @@ public enum ProviderNames {
         case .db: return "tenantctl_keyspace_\(id)"
         case .network: return network(id)
         case .data: return volume(id)
+        case .secrets: return secretsContainer(id)
         }
     }
 }
@@ -120,6 +135,8 @@ public enum PlanLabels {
     /// The host port a container publishes, so `list` reports ports of stopped containers
     /// and a re-run keeps them without inspecting.
     public static let hostPort = "io.tenantctl.host-port"
+    /// The host address the shared database publishes CQL on (`db start --publish`), kept by a re-run.
+    public static let hostIP = "io.tenantctl.host-ip"
     /// The store URL of a Cassandra provider's containers (`cassandra://HOSTS/ID`; never
     /// credentials, which the URL cannot carry), so `remove --purge-data` knows which
     /// keyspace to drop. Absent on SQLite containers, whose config hash stays as it was.
@@ -128,6 +145,11 @@ public enum PlanLabels {
     /// that container's own network, `tenantctl_shared`). The provider's containers stay on
     /// their own network only; the database container joins each such provider's network.
     public static let sharedNetwork = "io.tenantctl.shared-network"
+    /// Prefix of one label per secret a container uses (`io.tenantctl.secret.smtp-password`):
+    /// the value is ``SecretKind/digest(of:provider:)`` of the secret (never the secret), so a
+    /// changed secret changes the config hash of exactly the containers that use it. The
+    /// settings key, generated once and never read back, has an empty value.
+    public static let secretPrefix = "io.tenantctl.secret."
 }
 
 /// Parses `--memory` and `--cpus` values.

@@ -24,11 +24,18 @@ public struct SharedDatabaseSettings: Sendable, Hashable {
     public var image: String
     /// Host port published for CQL (container port 9042).
     public var hostPort: Int
+    /// Host address CQL is published on: loopback unless `db start --publish HOST:PORT` says
+    /// otherwise, so a database without authentication is not open to the network.
+    public var hostIP: String
+
+    /// The default publish address.
+    public static let loopback = "127.0.0.1"
 
     /// Creates settings.
-    public init(image: String, hostPort: Int = SharedDatabaseNames.cqlPort) {
+    public init(image: String, hostPort: Int = SharedDatabaseNames.cqlPort, hostIP: String = SharedDatabaseSettings.loopback) {
         self.image = image
         self.hostPort = hostPort
+        self.hostIP = hostIP
     }
 }
 
@@ -58,6 +65,7 @@ public struct SharedDatabasePlan: Sendable, Hashable {
         let portKey = "\(names.cqlPort)/tcp"
         var labels = Self.labels(.db)
         labels[PlanLabels.hostPort] = String(settings.hostPort)
+        labels[PlanLabels.hostIP] = settings.hostIP
         var request = ContainerCreateRequest(
             Image: settings.image,
             Cmd: nil,  // the image's own entrypoint and command start Cassandra
@@ -70,7 +78,7 @@ public struct SharedDatabasePlan: Sendable, Hashable {
                 StartPeriod: HealthConfig.seconds(120)),
             Tty: false,
             HostConfig: HostConfig(
-                PortBindings: [portKey: [PortBinding(HostIp: "", HostPort: String(settings.hostPort))]],
+                PortBindings: [portKey: [PortBinding(HostIp: settings.hostIP, HostPort: String(settings.hostPort))]],
                 RestartPolicy: RestartPolicy(Name: "unless-stopped", MaximumRetryCount: 0),
                 Mounts: [Mount(Type: "volume", Source: names.volume, Target: names.dataMountPath, ReadOnly: false)],
                 NetworkMode: names.network),

@@ -66,6 +66,8 @@ public final class FakeDockerTransport: DockerTransport {
         var waitExitCode = 0
         var waitLogs: [UInt8] = []
         var job: Job?
+        /// Files put into volumes through a container's archive endpoint, by volume then name.
+        var volumeFiles: [String: [String: TarArchive.Entry]] = [:]
     }
 
     private let state = Mutex(State())
@@ -92,6 +94,9 @@ public final class FakeDockerTransport: DockerTransport {
     public var networks: [Network] { state.withLock { $0.networks } }
     /// Stored volumes.
     public var volumes: [Volume] { state.withLock { $0.volumes } }
+
+    /// The files uploaded into volume `name` (through `PUT /containers/{id}/archive`), by file name.
+    public func files(inVolume name: String) -> [String: TarArchive.Entry] { state.withLock { $0.volumeFiles[name] ?? [:] } }
 
     /// Injects a failure.
     public func fail(_ failure: Failure) { state.withLock { $0.failures.append(failure) } }
@@ -238,6 +243,16 @@ public final class FakeDockerTransport: DockerTransport {
             state.containers[index].logs = state.waitLogs
             return json(ContainerWaitResponse(StatusCode: state.waitExitCode, Error: nil))
         case ("PUT", "archive"):
+            // Like the engine: into a volume the container mounts, whether it ever ran or not
+            // (secrets), else into the container's own files (maintenance jobs).
+            let mounts = state.containers[index].config.HostConfig?.Mounts ?? []
+            if let target = query["path"], let volume = mounts.first(where: { $0.Type == "volume" && $0.Target == target })?.Source,
+                let body, let entries = try? TarArchive.read(Array(body))
+            {
+                if mounts.first(where: { $0.Source == volume })?.ReadOnly == true { return error(403, "fake engine: read-only mount") }
+                for entry in entries { state.volumeFiles[volume, default: [:]][entry.name] = entry }
+                if entries.count != 1 { return DockerResponse(status: 200) }
+            }
             guard let directory = query["path"], let body else { return error(400, "bad archive request") }
             var contents: [UInt8] = []
             var extractor = Tar.FileExtractor { contents += $0 }
@@ -251,6 +266,15 @@ public final class FakeDockerTransport: DockerTransport {
             state.containers[index].files[(directory.hasSuffix("/") ? directory : directory + "/") + name] = contents
             return DockerResponse(status: 200)
         case ("GET", "archive"):
+            // A file in a mounted volume (with its mode and owner), else one of the container's own.
+            let mounts = state.containers[index].config.HostConfig?.Mounts ?? []
+            if let path = query["path"], let slash = path.lastIndex(of: "/"),
+                let volume = mounts.first(where: { $0.Type == "volume" && $0.Target == String(path[..<slash]) })?.Source,
+                let entry = state.volumeFiles[volume]?[String(path[path.index(after: slash)...])],
+                let tar = try? TarArchive.write([entry])
+            {
+                return DockerResponse(status: 200, body: Data(tar))
+            }
             guard let path = query["path"], let contents = state.containers[index].files[path] else {
                 return error(404, "Could not find the file \(query["path"] ?? "") in container \(state.containers[index].name)")
             }
@@ -336,6 +360,7 @@ public final class FakeDockerTransport: DockerTransport {
                 let inUse = state.containers.contains { ($0.config.HostConfig?.Mounts ?? []).contains { $0.Source == key } }
                 if inUse { return error(409, "remove \(key): volume is in use") }
                 state.volumes.remove(at: index)
+                state.volumeFiles[key] = nil
                 return DockerResponse(status: 204)
             }
             return error(404, "page not found")

@@ -10,6 +10,8 @@ import Glibc
 import Logging
 import ServerSupport
 import TenantMailer
+import TenantSealing
+import TenantSecrets
 import TenantStoreFactory
 import TextFormat
 
@@ -26,7 +28,10 @@ struct AdminMain: AsyncParsableCommand {
 
     func run() async throws {
         do {
-            switch try AdminServerSettings.parse(options, environment: ProcessInfo.processInfo.environment) {
+            // Secrets from the files TENANT_*_FILE name; the error names the file, never its content.
+            let secrets: ResolvedSecrets
+            do { secrets = try SecretEnvironment.resolve(in: ProcessInfo.processInfo.environment) } catch { throw ServerFailure.usage("\(error)") }
+            switch try AdminServerSettings.parse(options, environment: secrets.environment) {
             case .deliverMail:
                 throw ExitCode(DeliveryProcessTransport.runChild())
             case .healthCheck(let address):
@@ -39,7 +44,7 @@ struct AdminMain: AsyncParsableCommand {
                 // memory matters more than allocator contention here.
                 mallopt(M_ARENA_MAX, 2)
                 #endif
-                try await serve(settings)
+                try await serve(settings, secrets: secrets)
             }
         } catch let failure as ServerFailure {
             throw ExitCode(failure.report(program: "tenant-admin"))
@@ -50,7 +55,7 @@ struct AdminMain: AsyncParsableCommand {
         }
     }
 
-    func serve(_ settings: AdminServerSettings) async throws {
+    func serve(_ settings: AdminServerSettings, secrets: ResolvedSecrets) async throws {
         // Backup and restore copy the file as it is: no schema migration, no claim.
         switch settings.maintenance {
         case .backup(let path):
@@ -70,9 +75,18 @@ struct AdminMain: AsyncParsableCommand {
         var logger = Logger(label: "tenant-admin")
         logger[metadataKey: "tenant.id"] = "\(settings.provider)"
         for warning in settings.warnings { logger.warning("\(warning)") }
+        for name in secrets.givenDirectly {
+            logger.warning("secret given in the environment, where docker inspect and /proc show it: use \(SecretName.fileVariable(name))", metadata: ["secret": "\(name)"])
+        }
+        var sealer: SettingsSealer?
+        if let keyText = secrets.environment[SecretName.settingsKey] {
+            do { sealer = try SettingsSealer(keyHex: keyText, provider: settings.provider.rawValue) } catch {
+                throw ServerFailure.usage("\(SecretName.settingsKey): \(error)")
+            }
+        }
 
         let opened: OpenedAdminStore
-        do { opened = try await openAdminStore(url: settings.store, logger: logger) } catch { throw ServerFailure.storeUnavailable("\(error)") }
+        do { opened = try await openAdminStore(url: settings.store, environment: secrets.environment, logger: logger) } catch { throw ServerFailure.storeUnavailable("\(error)") }
         do { try await claimStore(opened.admin, for: settings.provider) } catch let error as StoreClaimError {
             throw ServerFailure.usage(error.description)
         } catch {
@@ -90,6 +104,7 @@ struct AdminMain: AsyncParsableCommand {
             return
         }
         var configuration = settings.configuration
+        configuration.settingsSealer = sealer
         configuration.mailDeliveryExecutable = "/proc/self/exe"
         configuration.metricsListen = settings.metricsListen
         configuration.renderMetrics = exporter.render

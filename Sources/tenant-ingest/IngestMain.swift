@@ -4,6 +4,7 @@ import IngestServer
 import Logging
 import ServerSupport
 import ServiceLifecycle
+import TenantSecrets
 import TenantStoreFactory
 
 /// `tenant-ingest`: the provider's gateway ingest server. Wiring only: settings, logging and
@@ -19,29 +20,35 @@ struct IngestMain: AsyncParsableCommand {
 
     func run() async throws {
         do {
-            switch try IngestServerSettings.parse(options, environment: ProcessInfo.processInfo.environment) {
+            // Secrets from the files TENANT_*_FILE name; the error names the file, never its content.
+            let secrets: ResolvedSecrets
+            do { secrets = try SecretEnvironment.resolve(in: ProcessInfo.processInfo.environment) } catch { throw ServerFailure.usage("\(error)") }
+            switch try IngestServerSettings.parse(options, environment: secrets.environment) {
             case .healthCheck(let address):
                 throw ExitCode(IngestServerSettings.healthCheck(address).rawValue)
             case .printMetrics(let address):
                 throw ExitCode(LocalProbe.printMetrics(from: address, program: "tenant-ingest").rawValue)
             case .run(let settings):
-                try await serve(settings)
+                try await serve(settings, secrets: secrets)
             }
         } catch let failure as ServerFailure {
             throw ExitCode(failure.report(program: "tenant-ingest"))
         }
     }
 
-    func serve(_ settings: IngestServerSettings) async throws(ServerFailure) {
+    func serve(_ settings: IngestServerSettings, secrets: ResolvedSecrets) async throws(ServerFailure) {
         settings.log.bootstrap()
         let exporter = PrometheusExporter()
         exporter.bootstrap()
         var logger = Logger(label: "tenant-ingest")
         if let provider = settings.provider { logger[metadataKey: "tenant.id"] = "\(provider)" }
         for warning in settings.warnings { logger.warning("\(warning)") }
+        for name in secrets.givenDirectly {
+            logger.warning("secret given in the environment, where docker inspect and /proc show it: use \(SecretName.fileVariable(name))", metadata: ["secret": "\(name)"])
+        }
 
         let opened: OpenedStore
-        do { opened = try await openReadingStore(url: settings.store, durability: settings.durability, logger: logger) } catch {
+        do { opened = try await openReadingStore(url: settings.store, durability: settings.durability, environment: secrets.environment, logger: logger) } catch {
             throw .storeUnavailable("\(error)")
         }
         if settings.migrateOnly {

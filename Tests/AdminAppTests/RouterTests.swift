@@ -276,7 +276,7 @@ import AdminTestSupport
             #expect(try await harness.db.store.enqueue(OutboxMail(dedupeKey: "test:1", recipients: ["ops@example.com"], subject: "Via settings", textBody: "t", htmlBody: "<p>h</p>", createdAt: 1_795_953_600_000)))
             var logger = Logger(label: "test")
             logger.logLevel = .critical
-            let processor = OutboxProcessor(store: harness.db.store, logger: logger, delivery: mailDelivery(store: harness.db.store, fallback: nil, executable: nil))
+            let processor = OutboxProcessor(store: harness.db.store, logger: logger, delivery: mailDelivery(store: harness.db.store, secrets: SettingsSecrets(sealer: nil, logger: logger), fallback: nil, executable: nil))
             #expect(try await processor.processDue(now: Self.now.addingTimeInterval(1)) == 1)
             let received = try await sink.waitForMessages(1)
             #expect(received.first?.contains("Subject: Via settings") == true)

@@ -9,9 +9,18 @@ public final class SMTPSink: @unchecked Sendable {
     private let input: Pipe
 
     static let script = #"""
-        import os, socket, sys
+        import json, os, socket, sys
         from aiosmtpd.controller import Controller
+        from aiosmtpd.smtp import AuthResult, LoginPassword
         outdir, host = sys.argv[1], sys.argv[2]
+        # Logins come from a file, never argv (tests scan /proc/*/cmdline for secrets).
+        logins = json.load(open(sys.argv[3])) if len(sys.argv) > 3 else []
+        def authenticator(server, session, envelope, mechanism, auth_data):
+            if isinstance(auth_data, LoginPassword):
+                for index, (user, password) in enumerate(logins):
+                    if auth_data.login == user.encode() and auth_data.password == password.encode():
+                        return AuthResult(success=True, auth_data=index)
+            return AuthResult(success=False, handled=False)
         class Handler:
             def __init__(self): self.count = 0
             async def handle_DATA(self, server, session, envelope):
@@ -19,11 +28,14 @@ public final class SMTPSink: @unchecked Sendable {
                 path = os.path.join(outdir, "%04d.eml" % self.count)
                 with open(path + ".tmp", "wb") as f:
                     f.write(b"X-Envelope-To: " + ",".join(envelope.rcpt_tos).encode() + b"\r\n")
+                    if logins:
+                        f.write(b"X-Auth-Login: %d\r\n" % session.auth_data)
                     f.write(envelope.original_content or envelope.content)
                 os.rename(path + ".tmp", path)
                 return "250 OK"
         s = socket.socket(); s.bind((host, 0)); port = s.getsockname()[1]; s.close()
-        c = Controller(Handler(), hostname=host, port=port)
+        auth = dict(authenticator=authenticator, auth_require_tls=False, auth_required=True) if logins else {}
+        c = Controller(Handler(), hostname=host, port=port, **auth)
         c.start()
         print(port, flush=True)
         try:
@@ -33,13 +45,19 @@ public final class SMTPSink: @unchecked Sendable {
         """#
 
     /// Starts the server on `host` (loopback by default; 0.0.0.0 to be reachable from
-    /// containers) and waits until it listens.
-    public init(host: String = "127.0.0.1") throws {
+    /// containers) and waits until it listens. With `logins`, it demands SMTP AUTH with one of
+    /// them and marks each message `X-Auth-Login: <index of the login used>`.
+    public init(host: String = "127.0.0.1", logins: [(user: String, password: String)] = []) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("smtp-sink-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
         process.arguments = ["-c", Self.script, directory.path, host]
+        if !logins.isEmpty {
+            let file = directory.appendingPathComponent("logins.json")
+            try JSONSerialization.data(withJSONObject: logins.map { [$0.user, $0.password] }).write(to: file)
+            process.arguments! += [file.path]
+        }
         input = Pipe()
         let output = Pipe()
         process.standardInput = input

@@ -134,7 +134,9 @@ struct ProvisioningIntegrationTests {
             let repaired = await tenantctl(["start-provider", id, "--image", image, "--json"])
             #expect(repaired.code == 0, "\(repaired.err)")
             let changes = (try json(repaired.out) as? [String: Any])?["changes"] as? [String] ?? []
-            #expect(changes == ["create container admin_panel_\(id)", "start container admin_panel_\(id)"])
+            #expect(changes == [
+                "write secrets to volume tenantctl_\(id)_secrets (secrets: none)", "create container admin_panel_\(id)", "start container admin_panel_\(id)",
+            ])
             #expect(try await client.inspectContainer(id: "admin_panel_\(id)").State.Running == true)
             #expect(try await client.inspectContainer(id: "remote_server_\(id)").Id == ingestID)
         }
@@ -208,10 +210,10 @@ struct ProvisioningIntegrationTests {
     @Test func removePurgeDataLeavesNoLabelledObject() async throws {
         let id = uniqueID()
         #expect(await tenantctl(["start-provider", id, "--image", image]).code == 0)
-        #expect(try await labelledObjects(id).count == 4)
+        #expect(try await labelledObjects(id).count == 5)  // 2 containers, network, data and secrets volumes
         let kept = await tenantctl(["remove", id])
         #expect(kept.code == 0)
-        #expect(try await labelledObjects(id) == ["volume tenantctl_\(id)_data"])
+        #expect(Set(try await labelledObjects(id)) == ["volume tenantctl_\(id)_data", "volume tenantctl_\(id)_secrets"])
         let purged = await tenantctl(["remove", id, "--purge-data", "--yes"])
         #expect(purged.code == 0, "\(purged.err)")
         #expect(try await labelledObjects(id) == [])
@@ -234,7 +236,14 @@ struct ProvisioningIntegrationTests {
             #expect(plan.code == 0, "\(plan.err)")
             #expect(try await labelledObjects(id) == [])
             let requests = try #require(try json(plan.out) as? [[String: Any]])
-            #expect(requests.count == 6)
+            // Network, data and secrets volumes, the secrets' one-shot writer (delete a leftover,
+            // create, upload, delete), and both containers created and started.
+            #expect(requests.count == 11)
+            let upload = try #require(requests.first { $0["method"] as? String == "PUT" })
+            let files = try #require(upload["body"] as? [[String: Any]])
+            #expect(files.map { $0["name"] as? String } == ["cassandra-username", "cassandra-password", "smtp-password", "settings-key"])
+            #expect(files.map { $0["content"] as? String } == ["(empty)", "(empty)", "(empty)", "(set, not shown)"])
+            #expect(files.allSatisfy { $0["mode"] as? String == "0400" && $0["uid"] as? Int == 10001 })
             #expect(requests.contains { ($0["path"] as? String)?.hasSuffix("/containers/create?name=remote_server_\(id)") == true })
         }
     }

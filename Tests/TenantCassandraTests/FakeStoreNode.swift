@@ -47,10 +47,17 @@ final class FakeStoreNode: Sendable {
     let tables = Mutex(Tables())
     private(set) nonisolated(unsafe) var server: FakeCQLServer!
 
-    /// A node on `port` (0: any free port).
-    static func start(port: Int = 0) async throws -> FakeStoreNode {
-        let node = FakeStoreNode()
-        node.server = try await FakeCQLServer.start(port: port) { request, _ in node.answer(request) }
+    /// Login the node demands with SASL PLAIN (Cassandra's PasswordAuthenticator); nil: none.
+    let credentials: (username: String, password: String)?
+    /// Logins refused so far.
+    let refusedLogins = Mutex(0)
+
+    init(credentials: (username: String, password: String)? = nil) { self.credentials = credentials }
+
+    /// A node on `host`:`port` (loopback, any free port by default), demanding `credentials` if given.
+    static func start(host: String = "127.0.0.1", port: Int = 0, credentials: (username: String, password: String)? = nil) async throws -> FakeStoreNode {
+        let node = FakeStoreNode(credentials: credentials)
+        node.server = try await FakeCQLServer.start(host: host, port: port) { request, _ in node.answer(request) }
         return node
     }
 
@@ -67,6 +74,16 @@ final class FakeStoreNode: Sendable {
     }
 
     private func answer(_ request: CQLRequest) -> FakeCQLServer.Reply {
+        if let credentials {
+            switch request {
+            case .startup: return .respond(.authenticate("org.apache.cassandra.auth.PasswordAuthenticator"))
+            case .authResponse(let token):
+                if token == [0] + Array(credentials.username.utf8) + [0] + Array(credentials.password.utf8) { return .respond(.authSuccess(nil)) }
+                refusedLogins.withLock { $0 += 1 }
+                return .respond(.error(.init(code: .authenticationError, message: "Provided username and/or password are incorrect")))
+            default: break
+            }
+        }
         if let reply = FakeCQLServer.handshake(request) { return reply }
         switch request {
         case .query(let text, let parameters): return run(text, parameters.values, parameters)

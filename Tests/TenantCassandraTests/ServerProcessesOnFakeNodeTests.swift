@@ -32,6 +32,51 @@ import Glibc
         node.tables.withLock { #expect($0.settings["provider_id"] == "acme", "the admin app claimed the keyspace") }
     }
 
+    /// Both servers log in with the credentials from the files TENANT_CASSANDRA_*_FILE name;
+    /// a missing file is one line naming it, and a value given directly still works, with a warning.
+    @Test func credentialsComeFromSecretFiles() async throws {
+        let node = try await FakeStoreNode.start(credentials: ("sec_user", "sec-Cass-pw"))
+        defer { Task { await node.stop() } }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sec-cass-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try Data("sec_user\n".utf8).write(to: directory.appendingPathComponent("user"))
+        try Data("sec-Cass-pw\n".utf8).write(to: directory.appendingPathComponent("password"))
+        let store = "cassandra://127.0.0.1:\(node.server.port)/sec_files"
+        let files = [
+            "PATH": "/usr/bin:/bin", "TENANT_CASSANDRA_USERNAME_FILE": directory.appendingPathComponent("user").path,
+            "TENANT_CASSANDRA_PASSWORD_FILE": directory.appendingPathComponent("password").path,
+        ]
+        for name in ["tenant-ingest", "tenant-admin"] {
+            let result = try await runProgram(
+                builtProduct(name), ["--provider", "sec_files", "--store", store, "--migrate-only"], environment: files, timeout: .seconds(60))
+            #expect(result.code == 0, "\(name): \(result.err)")
+            #expect(!result.err.contains("sec-Cass-pw") && !result.err.contains("warning"), "\(name): \(result.err)")
+        }
+        #expect(node.refusedLogins.withLock { $0 } == 0)
+        node.tables.withLock { #expect($0.keyspaces == ["sec_files"]) }
+
+        var missing = files
+        missing["TENANT_CASSANDRA_PASSWORD_FILE"] = directory.appendingPathComponent("absent").path
+        for name in ["tenant-ingest", "tenant-admin"] {
+            let result = try await runProgram(
+                builtProduct(name), ["--provider", "sec_files", "--store", store, "--migrate-only"], environment: missing, timeout: .seconds(60))
+            #expect(result.code != 0, "\(name)")
+            #expect(
+                result.err == "\(name): error: cannot read secret file \(directory.appendingPathComponent("absent").path) (TENANT_CASSANDRA_PASSWORD_FILE): No such file or directory\n",
+                "\(name)")
+        }
+
+        let direct = ["PATH": "/usr/bin:/bin", "TENANT_CASSANDRA_USERNAME": "sec_user", "TENANT_CASSANDRA_PASSWORD": "sec-Cass-pw"]
+        let byHand = try await runProgram(
+            builtProduct("tenant-ingest"), ["--provider", "sec_files", "--store", store, "--migrate-only"], environment: direct, timeout: .seconds(60))
+        #expect(byHand.code == 0, "\(byHand.err)")
+        let warning = byHand.err.split(separator: "\n").first { $0.contains("use TENANT_CASSANDRA_PASSWORD_FILE") }
+        #expect(warning?.contains("warning") == true, "\(byHand.err)")
+        #expect(warning?.contains("secret given in the environment, where docker inspect and /proc show it") == true)
+        #expect(!byHand.err.contains("sec-Cass-pw"))
+    }
+
     @Test func deadClusterIsOneLine() async throws {
         let port = freeLoopbackPort()  // nothing listens there
         for name in ["tenant-ingest", "tenant-admin"] {

@@ -206,7 +206,8 @@ private func body(_ request: DockerRequest) throws -> ContainerCreateRequest {
                 #expect(container.config.Env?.contains("TENANT_STORE=cassandra://tenantctl_db:9042/\(provider)") == true)
                 #expect(container.config.Labels?["io.tenantctl.store"] == "cassandra://tenantctl_db:9042/\(provider)")
                 #expect(container.config.Labels?["io.tenantctl.shared-network"] == "tenantctl_shared")
-                #expect(container.config.HostConfig?.Mounts == nil)
+                // No data volume; the admin app mounts only its secrets (its settings key).
+                #expect(container.config.HostConfig?.Mounts?.map(\.Target) == (name.hasPrefix("admin") ? ["/run/secrets/tenant"] : nil), "\(name)")
                 #expect(container.state == "running")
             }
         }
@@ -220,7 +221,7 @@ private func body(_ request: DockerRequest) throws -> ContainerCreateRequest {
             let start = try #require(requests.firstIndex { $0.path.hasSuffix("/start") && $0.path.contains(id) })
             #expect(connect < start, "\(name)")
         }
-        #expect(fake.volumes.map(\.Name) == ["tenantctl_db_data"])  // no provider volume
+        #expect(fake.volumes.map(\.Name) == ["tenantctl_db_data", "tenantctl_acme_secrets", "tenantctl_solar_secrets"])  // no provider data volume
 
         // Idempotent: a re-run changes nothing.
         fake.clearRequests()

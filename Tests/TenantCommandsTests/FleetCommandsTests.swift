@@ -78,7 +78,7 @@ private func jsonArray(_ text: String) throws -> [[String: Any]] {
         #expect(fake.containers.allSatisfy { $0.state == "running" && $0.config.Labels?[Labels.fleet] == "solar" })
         #expect(Set(fake.networks.map(\.Name)) == ["tenantctl_acme", "tenantctl_sunco", "tenantctl_beta"])
         #expect(fake.networks.allSatisfy { $0.Labels?[Labels.fleet] == "solar" && $0.Labels?[Labels.provider] != nil })
-        #expect(fake.volumes.count == 3)
+        #expect(fake.volumes.count == 6)  // data and secrets of each
         #expect(fake.volumes.allSatisfy { $0.Labels?[Labels.fleet] == "solar" })
 
         fake.clearRequests()
@@ -200,7 +200,10 @@ private func jsonArray(_ text: String) throws -> [[String: Any]] {
         let (one, two) = await (first, second)
         #expect(one.code == 0, "\(one.err)")
         #expect(two.code == 0, "\(two.err)")
-        let creates = fake.requests.filter { $0.method == "POST" && $0.path.hasSuffix("/containers/create") }
+        // Server containers only: each provider's secrets are written through a one-shot container.
+        let creates = fake.requests.filter {
+            $0.method == "POST" && $0.path.hasSuffix("/containers/create") && !$0.query.contains { $0.0 == "name" && $0.1.hasPrefix("tenantctl_secrets_") }
+        }
         #expect(creates.count == 6)
         #expect(fake.containers.count == 6)
         let actions = try jsonArray(one.out).map { $0["action"] as? String } + jsonArray(two.out).map { $0["action"] as? String }

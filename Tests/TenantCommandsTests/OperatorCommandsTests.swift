@@ -75,7 +75,8 @@ func logFrame(_ stream: UInt8, _ text: String) -> [UInt8] {
               gateways connect to 127.0.0.1:16001, admin at http://127.0.0.1:18081/
               admin admin_panel_acme: Exited (0), 0 restarts
               ingest remote_server_acme: Exited (0), 1 restart
-              network: tenantctl_acme, volume: tenantctl_acme_data
+              network: tenantctl_acme, volume: tenantctl_acme_data, secrets volume: tenantctl_acme_secrets
+              secret settings-key: sha256 (generated, not read back) (admin)
 
             """)
         let json = await tenantctl(["status", "acme", "--json"], transport: fake)

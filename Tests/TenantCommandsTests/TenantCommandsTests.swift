@@ -89,7 +89,7 @@ func startArgs(_ id: String, _ extra: [String] = []) -> [String] {
         #expect(json["admin_password_if_no_account"] == nil)  // the store is new: the password applies
 
         #expect(fake.networks.map(\.Name) == ["tenantctl_acme"])
-        #expect(fake.volumes.map(\.Name) == ["tenantctl_acme_data"])
+        #expect(fake.volumes.map(\.Name) == ["tenantctl_acme_data", "tenantctl_acme_secrets"])
         #expect(Set(fake.containers.map(\.name)) == ["remote_server_acme", "admin_panel_acme"])
         #expect(fake.containers.allSatisfy { $0.state == "running" && $0.config.Labels?["io.tenantctl.provider"] == "acme" })
         let admin = try #require(fake.containers.first { $0.name == "admin_panel_acme" })
@@ -129,7 +129,14 @@ func startArgs(_ id: String, _ extra: [String] = []) -> [String] {
         #expect(repaired.out.contains("create container admin_panel_acme"))
         #expect(!repaired.out.contains("admin password"))  // the volume existed: no new bootstrap account
         #expect(fake.containers.first { $0.name == "remote_server_acme" }?.id == ingestID)
-        #expect(fake.changingRequests.map(\.target) == ["/v1.41/containers/create?name=admin_panel_acme", "/v1.41/containers/admin_panel_acme/start".replacingOccurrences(of: "admin_panel_acme/start", with: "\(fake.containers.first { $0.name == "admin_panel_acme" }!.id)/start")])
+        // The secret files are written again (through the one-shot container), then only the admin app is created.
+        let adminID = try #require(fake.containers.first { $0.name == "admin_panel_acme" }).id
+        let changes = fake.changingRequests.map { "\($0.method) \($0.target)" }
+        #expect(changes.count == 6, "\(changes)")
+        #expect(changes.prefix(2) == ["DELETE /v1.41/containers/tenantctl_secrets_acme?force=1&v=1", "POST /v1.41/containers/create?name=tenantctl_secrets_acme"])
+        #expect(changes[2].hasPrefix("PUT ") && changes[2].hasSuffix("/archive?path=%2Frun%2Fsecrets%2Ftenant&noOverwriteDirNonDir=1"))
+        #expect(changes[3].hasPrefix("DELETE ") && changes[3].hasSuffix("?force=1&v=1"))
+        #expect(changes.suffix(2) == ["POST /v1.41/containers/create?name=admin_panel_acme", "POST /v1.41/containers/\(adminID)/start"])
 
         fake.setState(container: "remote_server_acme", "exited")
         let restarted = await tenantctl(startArgs("acme"), transport: fake)
@@ -194,7 +201,7 @@ func startArgs(_ id: String, _ extra: [String] = []) -> [String] {
         #expect(fake.containers.map(\.id).sorted() == before)
         #expect(Set(fake.containers.map(\.name)) == ["remote_server_acme", "admin_panel_acme"])
         #expect(fake.containers.allSatisfy { $0.state == "running" })
-        #expect(fake.networks.count == 1 && fake.volumes.count == 1)
+        #expect(fake.networks.count == 1 && fake.volumes.count == 2)
     }
 
     @Test func missingImageIsNotFoundAndLeavesNothing() async {
@@ -221,7 +228,7 @@ func startArgs(_ id: String, _ extra: [String] = []) -> [String] {
         let fake = FakeDockerTransport(images: [image])
         let result = await tenantctl(startArgs("acme", ["--store", "cassandra", "--cassandra", "10.0.0.5:9042"]), transport: fake)
         #expect(result.code == 0, "\(result.err)")
-        #expect(fake.volumes.isEmpty)
+        #expect(fake.volumes.map(\.Name) == ["tenantctl_acme_secrets"])  // no data volume
         let ingest = try #require(fake.containers.first { $0.name == "remote_server_acme" })
         #expect(ingest.config.Env?.contains("TENANT_STORE=cassandra://10.0.0.5:9042/acme") == true)
     }
@@ -243,7 +250,7 @@ func startArgs(_ id: String, _ extra: [String] = []) -> [String] {
         let stop = await tenantctl(["stop", "acme"], transport: fake)
         #expect(stop.code == 0)
         #expect(fake.containers.allSatisfy { $0.state == "exited" })
-        #expect(fake.volumes.count == 1)
+        #expect(fake.volumes.map(\.Name) == ["tenantctl_acme_data", "tenantctl_acme_secrets"])
         let again = await tenantctl(["stop", "acme", "--json"], transport: fake)
         #expect(again.code == 0)
         #expect(again.out.contains("already stopped"))
@@ -282,7 +289,7 @@ func startArgs(_ id: String, _ extra: [String] = []) -> [String] {
         let wrong = await tenantctl(["remove", "acme", "--purge-data"], transport: fake, interactive: true, answer: "acm")
         #expect(wrong.code == ExitStatus.failure)
         #expect(wrong.err.contains("type the provider id") || wrong.err.contains("Type the provider id"))
-        #expect(fake.containers.count == 2 && fake.volumes.count == 1)
+        #expect(fake.containers.count == 2 && fake.volumes.count == 2)
         let typed = await tenantctl(["remove", "acme", "--purge-data"], transport: fake, interactive: true, answer: "acme")
         #expect(typed.code == 0)
         #expect(fake.containers.isEmpty && fake.networks.isEmpty && fake.volumes.isEmpty)
@@ -294,7 +301,9 @@ func startArgs(_ id: String, _ extra: [String] = []) -> [String] {
         let result = await tenantctl(["remove", "acme"], transport: fake)
         #expect(result.code == 0)
         #expect(result.out.contains("kept volume tenantctl_acme_data"))
-        #expect(fake.containers.isEmpty && fake.networks.isEmpty && fake.volumes.count == 1)
+        // The secrets volume stays with the data: it holds the key that opens what the store sealed.
+        #expect(result.out.contains("kept volume tenantctl_acme_secrets"))
+        #expect(fake.containers.isEmpty && fake.networks.isEmpty && fake.volumes.count == 2)
         #expect(await tenantctl(["remove", "acme", "--purge-data", "--yes"], transport: fake).code == 0)
         #expect(await tenantctl(["remove", "acme"], transport: fake).code == ExitStatus.notFound)
     }

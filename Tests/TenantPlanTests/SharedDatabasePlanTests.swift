@@ -12,7 +12,7 @@ import Testing
         #expect(plan.container.Labels?[Labels.role] == "db")
         #expect(plan.container.Labels?[Labels.provider] == nil)
         #expect(plan.container.Labels?[Labels.configHash] == plan.configHash)
-        #expect(plan.container.HostConfig?.PortBindings == ["9042/tcp": [PortBinding(HostIp: "", HostPort: "9142")]])
+        #expect(plan.container.HostConfig?.PortBindings == ["9042/tcp": [PortBinding(HostIp: "127.0.0.1", HostPort: "9142")]])
         #expect(plan.container.HostConfig?.RestartPolicy?.Name == "unless-stopped")
         #expect(plan.container.HostConfig?.Mounts?.first?.Target == "/var/lib/cassandra")
         #expect(plan.container.NetworkingConfig?.EndpointsConfig?.keys.sorted() == ["tenantctl_shared"])

@@ -9,16 +9,16 @@ struct SettingsController {
     func register(on router: some RouterMethods<AdminRequestContext>) {
         router.get("/settings") { request, context in
             let stored = try await services.store.settings()
-            let mail = MailServerSettings(stored: stored)
+            let mail = MailServerSettings(stored: services.secrets.open(stored))
             return Pages.page(
                 "Settings", context: context, active: "Settings",
                 Views.settings(AdminSettings(stored: stored), context: context, flash: Pages.flash(try request.query))
                     + Views.mailServer(mail, fallback: services.configuration.smtp, context: context))
         }
         router.post("/settings/mail") { _, context in
-            let current = MailServerSettings(stored: try await services.store.settings())
+            let current = MailServerSettings(stored: services.secrets.open(try await services.store.settings()))
             let values = try MailServerSettings.stored(form: context.form, current: current)
-            try await services.store.setSettings(values)
+            try await services.store.setSettings(try services.secrets.seal(values))
             // Never the password: only whether one is stored.
             services.logger.info(
                 "mail server changed",

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DockerAPI
 import DockerClient
 import Foundation
 
@@ -13,7 +14,9 @@ extension TenantCtl {
                 does, then prints every changing request in order: method, path and body. An empty array \
                 (`[]`, with a line on stderr) means start-provider would change nothing; a requested port \
                 that another container or process holds is an error naming the holder (exit 4). The bootstrap password hash is shown as a \
-                placeholder; parallel steps are listed in a fixed order.
+                placeholder; parallel steps are listed in a fixed order. The archive of secret files shows \
+                names, modes and owners, never contents (the settings key appears as new whenever no \
+                container exists through which tenantctl could see the existing one).
 
                 Examples:
                   tenantctl plan acme
@@ -68,7 +71,17 @@ actor RecordingTransport: DockerTransport {
 
     func send(_ request: DockerRequest) async throws -> DockerResponse {
         if request.method == "GET" { return try await reads.send(request) }
-        let body = try request.body.map { try JSONDecoder().decode(JSONValue.self, from: $0) }
+        let body = try request.body.map { body in
+            // An archive of secret files: names, modes and owners only, never the contents.
+            guard request.contentType == "application/x-tar" else { return try JSONDecoder().decode(JSONValue.self, from: body) }
+            let entries = (try? TarArchive.read(Array(body))) ?? []
+            return JSONValue.array(entries.map { entry in
+                .object([
+                    "name": .string(entry.name), "mode": .string("0" + String(entry.mode, radix: 8)), "uid": .number(Double(entry.uid)),
+                    "content": .string(entry.content.isEmpty ? "(empty)" : "(set, not shown)"),
+                ])
+            })
+        }
         log.append((log.count, PlannedRequest(method: request.method, path: request.target, body: body)))
         if request.path.hasSuffix("/containers/create") {
             let name = request.query.first { $0.0 == "name" }?.1 ?? "container"

@@ -27,6 +27,20 @@ public struct ContainerView: Sendable, Codable, Hashable {
     /// Where it is reached on the engine's host: the gateway address `HOST:PORT` of the ingest
     /// server, the admin URL `http://HOST:PORT/` of the admin app.
     public var address: String?
+    /// Why a container is not running or not healthy (`status` only): its last log line, else
+    /// its exit code.
+    public var reason: String?
+}
+
+/// A secret of a provider as `status` shows it: its name and digest, never its value.
+public struct SecretView: Sendable, Codable, Hashable {
+    /// `cassandra-password`, `smtp-password`, `settings-key`...
+    public var name: String
+    /// First 8 hex digits of `sha256("tenantctl:<provider>:<name>:<value>")`; null for the
+    /// settings key, which tenantctl generates in the volume and never reads back.
+    public var sha256: String?
+    /// Roles of the containers that read it.
+    public var containers: [String]
 }
 
 /// One provider as `list --json` prints it.
@@ -155,5 +169,22 @@ public enum ProviderInventory {
             status.removeLast(suffix.count)
         }
         return status.isEmpty ? nil : status
+    }
+
+    /// The secrets the containers in `summaries` read, from their digest labels, by name.
+    public static func secrets(_ summaries: [ContainerSummary]) -> [SecretView] {
+        var byName: [String: SecretView] = [:]
+        for summary in summaries {
+            let role = summary.Labels?[Labels.role] ?? ""
+            for (key, value) in summary.Labels ?? [:] where key.hasPrefix(PlanLabels.secretPrefix) {
+                let name = String(key.dropFirst(PlanLabels.secretPrefix.count))
+                byName[name, default: SecretView(name: name, sha256: value.isEmpty ? nil : value, containers: [])].containers.append(role)
+            }
+        }
+        return byName.keys.sorted().map { name in
+            var view = byName[name]!
+            view.containers.sort()
+            return view
+        }
     }
 }

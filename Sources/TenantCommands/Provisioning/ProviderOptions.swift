@@ -1,6 +1,7 @@
 import ArgumentParser
 import TenantModel
 import TenantPlan
+import TenantSecrets
 
 /// Data store kinds for `--store`.
 public enum StoreKind: String, ExpressibleByArgument, Sendable, CaseIterable {
@@ -34,6 +35,27 @@ public struct ProviderOptions: ParsableArguments, Sendable {
             valueName: "HOST:PORT"))
     public var cassandra: [String] = []
 
+    @Option(
+        help: ArgumentHelp(
+            "File holding the Cassandra password (needs --store cassandra) [environment: TENANT_CASSANDRA_PASSWORD; login name: TENANT_CASSANDRA_USERNAME].",
+            valueName: "PATH"))
+    public var cassandraPasswordFile: String?
+
+    @Option(help: ArgumentHelp("Platform SMTP relay for every admin app, smtp://HOST[:PORT] or smtps://HOST[:PORT]; a provider's own server in its settings wins.", valueName: "URL"))
+    public var smtpURL: String?
+
+    @Option(help: ArgumentHelp("Login name at the SMTP relay.", valueName: "NAME"))
+    public var smtpUser: String?
+
+    @Option(help: ArgumentHelp("File holding the SMTP relay's password [environment: TENANT_SMTP_PASSWORD].", valueName: "PATH"))
+    public var smtpPasswordFile: String?
+
+    @Option(help: ArgumentHelp("Sender address of mails sent through the relay (needed with --smtp-url).", valueName: "ADDRESS"))
+    public var mailFrom: String?
+
+    @Flag(help: "Refuse to send through an smtp:// relay without STARTTLS.")
+    public var smtpRequireTLS = false
+
     @Option(help: ArgumentHelp("Memory limit per container (512m, 1g).", valueName: "SIZE"))
     public var memory: String = "512m"
 
@@ -52,6 +74,49 @@ public struct ProviderOptions: ParsableArguments, Sendable {
         if ResourceParsing.memoryBytes(memory) == nil { throw ValidationError("--memory '\(memory)' is not a size of at least 6m (e.g. 512m, 1g)") }
         if ResourceParsing.nanoCPUs(cpus) == nil { throw ValidationError("--cpus '\(cpus)' is not a positive number (e.g. 1, 0.5)") }
         _ = try storeChoice()
+        if store != .cassandra, cassandraPasswordFile != nil { throw ValidationError("--cassandra-password-file needs --store cassandra") }
+        if let smtpURL {
+            let address = smtpURL.hasPrefix("smtps://") ? smtpURL.dropFirst(8) : smtpURL.hasPrefix("smtp://") ? smtpURL.dropFirst(7) : ""
+            guard !address.isEmpty, (try? HostPort(parsing: String(address), defaultPort: 25)) != nil else {
+                throw ValidationError("--smtp-url '\(smtpURL)' is not smtp://HOST[:PORT] or smtps://HOST[:PORT]")
+            }
+            guard let mailFrom, mailFrom.contains("@") else { throw ValidationError("--smtp-url needs --mail-from ADDRESS") }
+        } else if smtpUser != nil || smtpPasswordFile != nil || mailFrom != nil || smtpRequireTLS {
+            throw ValidationError("--smtp-user, --smtp-password-file, --mail-from and --smtp-require-tls need --smtp-url")
+        }
+    }
+
+    /// The secrets to place in the provider's secrets volume: the Cassandra login from
+    /// `TENANT_CASSANDRA_USERNAME` and `--cassandra-password-file` or `TENANT_CASSANDRA_PASSWORD`
+    /// (both or neither), the relay password from `--smtp-password-file` or `TENANT_SMTP_PASSWORD`.
+    /// Errors name the file or variable, never a value.
+    public func secretValues(environment: [String: String] = DockerEnvironment.current) throws -> ProviderSecretValues {
+        var values = ProviderSecretValues()
+        func fromFile(_ path: String, _ option: String) throws -> String {
+            do { return try SecretEnvironment.secret(fromFile: path, variable: option) } catch { throw TenantCtlError("\(error)", exitCode: ExitStatus.usage) }
+        }
+        func nonEmpty(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
+        if store == .cassandra {
+            let user = nonEmpty(SecretName.cassandraUsername)
+            let password = try cassandraPasswordFile.map { try fromFile($0, "--cassandra-password-file") } ?? nonEmpty(SecretName.cassandraPassword)
+            if (user == nil) != (password == nil) {
+                throw TenantCtlError(
+                    "Cassandra credentials need both a login name (TENANT_CASSANDRA_USERNAME) and a password (--cassandra-password-file or TENANT_CASSANDRA_PASSWORD)",
+                    exitCode: ExitStatus.usage)
+            }
+            values[.cassandraUsername] = user
+            values[.cassandraPassword] = password
+        }
+        if smtpURL != nil {
+            values[.smtpPassword] = try smtpPasswordFile.map { try fromFile($0, "--smtp-password-file") } ?? nonEmpty(SecretName.smtpPassword)
+        }
+        return values
+    }
+
+    /// The platform mail relay from `--smtp-url`, `--smtp-user`, `--mail-from`.
+    public var smtpRelay: SMTPRelay? {
+        guard let smtpURL, let mailFrom else { return nil }
+        return SMTPRelay(url: smtpURL, user: smtpUser, from: mailFrom, requireTLS: smtpRequireTLS)
     }
 
     /// The validated provider id; the error names the rule.
@@ -84,7 +149,8 @@ public struct ProviderOptions: ParsableArguments, Sendable {
     public func request() throws -> ProvisionRequest {
         ProvisionRequest(
             id: try providerID(), image: resolvedImage, gatewayPort: gatewayPort, adminPort: adminPort, store: try storeChoice(),
-            memoryBytes: ResourceParsing.memoryBytes(memory), nanoCPUs: ResourceParsing.nanoCPUs(cpus), subnetPool: try subnets.pool())
+            memoryBytes: ResourceParsing.memoryBytes(memory), nanoCPUs: ResourceParsing.nanoCPUs(cpus), subnetPool: try subnets.pool(),
+            secrets: try secretValues(), smtpRelay: smtpRelay)
     }
 }
 

@@ -24,6 +24,10 @@ public struct ProvisionRequest: Sendable, Hashable {
     public var nanoCPUs: Int64?
     /// The fleet to stamp on what is created (`apply -f`), or nil to keep the provider's.
     public var fleet: String?
+    /// Secret values for the secrets volume (Cassandra login, relay password).
+    public var secrets: ProviderSecretValues
+    /// The platform mail relay of the admin app, if any.
+    public var smtpRelay: SMTPRelay?
     /// Where the provider's network takes its subnet from when this run creates it.
     public var subnetPool: SubnetPool
     /// The subnet to create the network with, chosen beforehand from the pool (`apply`
@@ -34,8 +38,10 @@ public struct ProvisionRequest: Sendable, Hashable {
     public init(
         id: ProviderID, image: String, gatewayPort: Int? = nil, adminPort: Int? = nil, store: StoreChoice = .sqlite,
         memoryBytes: Int64? = ProviderSettings.defaultMemoryBytes, nanoCPUs: Int64? = ProviderSettings.defaultNanoCPUs,
-        subnetPool: SubnetPool = .default, fleet: String? = nil
+        subnetPool: SubnetPool = .default, fleet: String? = nil, secrets: ProviderSecretValues = ProviderSecretValues(), smtpRelay: SMTPRelay? = nil
     ) {
+        self.secrets = secrets
+        self.smtpRelay = smtpRelay
         self.id = id
         self.image = image
         self.gatewayPort = gatewayPort
@@ -145,7 +151,7 @@ public struct Provisioner: Sendable {
         }
         let plan = Planner.plan(settings)
         let steps = Reconciler.actions(plan: plan, observed: observed, networkExists: try await networkExists, volumeExists: try await volumeExists)
-        let changes = try await execute(steps, plan: plan, observed: observed)
+        let changes = try await execute(steps, plan: plan, observed: observed, secrets: request.secrets)
         return ProvisionResult(
             provider: id.rawValue, state: "running", gatewayPort: settings.gatewayPort, adminPort: settings.adminPort,
             changes: changes.steps, adminPassword: changes.password, adminPasswordIfNoAccount: changes.storeMayHaveAccount ? true : nil)
@@ -171,9 +177,12 @@ public struct Provisioner: Sendable {
     private func settings(_ request: ProvisionRequest, gateway: Int, admin: Int, observed: [ObservedContainer]) -> ProviderSettings {
         // A run without a fleet (start-provider by hand) keeps the fleet the provider has, as
         // it keeps its ports, so repairing a fleet's provider by hand does not orphan it.
-        ProviderSettings(
+        var settings = ProviderSettings(
             id: request.id, image: request.image, gatewayPort: gateway, adminPort: admin, store: request.store,
             memoryBytes: request.memoryBytes, nanoCPUs: request.nanoCPUs, fleet: request.fleet ?? observed.lazy.compactMap(\.fleet).first)
+        settings.secretDigests = request.secrets.digests(provider: request.id)
+        settings.smtpRelay = request.smtpRelay
+        return settings
     }
 
     /// Settings with both ports: given, kept from existing containers, or chosen free outside
@@ -233,7 +242,7 @@ public struct Provisioner: Sendable {
     // MARK: Execution
 
     private func execute(
-        _ steps: ReconcilePlan, plan: ProviderPlan, observed: [ObservedContainer]
+        _ steps: ReconcilePlan, plan: ProviderPlan, observed: [ObservedContainer], secrets: ProviderSecretValues
     ) async throws -> (steps: [String], password: String?, storeMayHaveAccount: Bool) {
         let journal = Journal()
         let id = plan.settings.id
@@ -252,6 +261,11 @@ public struct Provisioner: Sendable {
             // object the journal does not know) before a failure is judged.
             try await runInParallel(steps.shared.map { [$0] }, plan: plan, journal: journal, bootstrapHash: nil)
             try await isolateOnSharedDatabase(plan, journal: journal)
+            // Secret files before any container that reads them is created; containers that
+            // keep running read theirs again only when restarted.
+            if steps.all.contains(where: { if case .createContainer = $0 { return true } else { return false } }) {
+                try await SecretsWriter(client: client, logger: logger).write(secrets, settings: plan.settings, journal: journal)
+            }
             let hash = try await secret?.value.hash
             try await runInParallel(steps.containers.map(\.actions), plan: plan, journal: journal, bootstrapHash: hash)
         } catch {

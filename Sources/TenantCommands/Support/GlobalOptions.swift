@@ -52,4 +52,10 @@ public struct GlobalOptions: ParsableArguments, Sendable {
 public enum DockerEnvironment {
     /// When set, commands use this transport instead of libcurl (tests set a fake).
     @TaskLocal public static var transport: (any DockerTransport)?
+    /// When set, commands read secrets (`TENANT_CASSANDRA_*`, `TENANT_SMTP_PASSWORD`) from
+    /// these variables instead of the process environment (tests set them per task).
+    @TaskLocal public static var variables: [String: String]?
+
+    /// The variables commands read: ``variables`` or the process environment.
+    public static var current: [String: String] { variables ?? ProcessInfo.processInfo.environment }
 }
