@@ -50,7 +50,7 @@ struct GatewaysController {
                 return HTML.redirect("/gateways/\(gateway.id)?ok=Gateway+key+removed")
             }
             let key = SecretGenerator.token()
-            let hash = try await Blocking.run { try PasswordHasher.hash(key) }
+            let hash = try await services.passwords.hash(key)
             _ = try await services.store.setKeyHash(gateway: gateway.id, hash: hash)
             services.logger.info("gateway key generated", metadata: ["gateway": "\(gateway.id)"])
             let body = "<p>New key for gateway <strong>\(h(gateway.id))</strong>. It is shown only now: configure it on the gateway as its <code>key</code>.</p><p class=\"secret\" id=\"gateway-key\">\(h(key))</p><p><a href=\"/gateways/\(h(gateway.id))\">Back to the gateway</a></p>"
