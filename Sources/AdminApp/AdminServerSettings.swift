@@ -36,6 +36,11 @@ public struct AdminOptions: ParsableArguments, Sendable {
     @Flag(help: "Mark cookies Secure even without X-Forwarded-Proto: https [environment: TENANT_SECURE_COOKIES=1].")
     public var secureCookies = false
 
+    @Option(
+        name: .customLong("trusted-proxy"),
+        help: ArgumentHelp("Believe X-Forwarded-For only from this proxy address or network (CIDR), repeatable (default: none) [environment: TENANT_TRUSTED_PROXIES, comma-separated].", valueName: "CIDR"))
+    public var trustedProxies: [String] = []
+
     @Option(help: "SMTP server, smtp://HOST[:PORT] or smtps://HOST[:PORT] [environment: TENANT_SMTP_URL].")
     public var smtpURL: String?
 
@@ -96,6 +101,8 @@ public struct AdminServerSettings: Sendable, Equatable {
     public var metricsListen: HostPort?
     public var log: LogSettings
     public var secureCookies: Bool
+    /// Proxies whose `X-Forwarded-For` is believed (sign-in limits per client address).
+    public var trustedProxies: TrustedProxies = .none
     public var bootstrapHash: String?
     public var smtp: SMTPConfiguration?
     public var migrateOnly: Bool
@@ -109,9 +116,11 @@ public struct AdminServerSettings: Sendable, Equatable {
 
     /// The app's configuration (clock, intervals and mail child left at their defaults).
     public var configuration: AdminConfiguration {
-        AdminConfiguration(
+        var configuration = AdminConfiguration(
             provider: provider, host: listen.host, port: listen.port, secureCookies: secureCookies, bootstrapHash: bootstrapHash,
             smtp: smtp)
+        configuration.trustedProxies = trustedProxies
+        return configuration
     }
 
     /// Reads `options` and `environment`; the error says which value is wrong (exit 64).
@@ -155,6 +164,10 @@ public struct AdminServerSettings: Sendable, Equatable {
         if let bootstrapHash, !bootstrapHash.hasPrefix("$") {
             throw .usage("TENANT_ADMIN_BOOTSTRAP_HASH is not a crypt hash (expected $y$...)")
         }
+        let proxiesText = options.trustedProxies.isEmpty
+            ? source.value(flag: nil, variable: "TENANT_TRUSTED_PROXIES") ?? "" : options.trustedProxies.joined(separator: ",")
+        let trustedProxies: TrustedProxies
+        do { trustedProxies = try TrustedProxies(parsing: proxiesText) } catch { throw .usage("invalid --trusted-proxy: \(error)") }
         var smtp: SMTPConfiguration?
         if let url = source.value(flag: options.smtpURL, variable: "TENANT_SMTP_URL"), !url.isEmpty {
             guard url.hasPrefix("smtp://") || url.hasPrefix("smtps://") else {
@@ -179,11 +192,12 @@ public struct AdminServerSettings: Sendable, Equatable {
         ]
         let maintenance = jobs.compactMap { $0 }
         guard maintenance.count <= 1 else { throw .usage("--set-password, --backup-to and --restore-from exclude each other") }
-        return .run(
-            AdminServerSettings(
-                provider: provider, store: store, listen: listen, metricsListen: metricsListen, log: log,
-                secureCookies: source.isOn(flag: options.secureCookies, variable: "TENANT_SECURE_COOKIES"), bootstrapHash: bootstrapHash,
-                smtp: smtp, migrateOnly: options.migrateOnly, maintenance: maintenance.first, warnings: source.deprecations))
+        var settings = AdminServerSettings(
+            provider: provider, store: store, listen: listen, metricsListen: metricsListen, log: log,
+            secureCookies: source.isOn(flag: options.secureCookies, variable: "TENANT_SECURE_COOKIES"), bootstrapHash: bootstrapHash,
+            smtp: smtp, migrateOnly: options.migrateOnly, maintenance: maintenance.first, warnings: source.deprecations)
+        settings.trustedProxies = trustedProxies
+        return .run(settings)
     }
 
     /// `--health-check`: `GET /health` answered with 200.

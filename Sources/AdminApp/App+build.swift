@@ -45,6 +45,14 @@ public struct AdminConfiguration: Sendable {
     public var metricsFactory: any MetricsFactory = MetricsSystem.factory
     /// How often gauges that need the store (mails pending) are refreshed, off the scrape path.
     public var metricsRefreshInterval: Duration = .seconds(15)
+    /// Proxies whose `X-Forwarded-For` names the client (for sign-in limits); none by default.
+    public var trustedProxies: TrustedProxies = .none
+    /// How many sign-in attempts are evaluated; tests shorten it.
+    var loginPolicy = LoginPolicy()
+    /// yescrypt, unless a test counts or fakes it.
+    var passwordFunctions: PasswordFunctions = .yescrypt
+    /// Password hashes running at once (each ~16 MiB and a core for ~60 ms).
+    var concurrentPasswordHashes = 2
 
     public init(
         provider: ProviderID, host: String = "0.0.0.0", port: Int = 80, secureCookies: Bool = false, bootstrapHash: String? = nil,
@@ -77,6 +85,8 @@ struct AdminServices: Sendable {
     let readings: any ReadingStore
     let reports: ReportService
     let limiter: LoginLimiter
+    let passwords: PasswordHashing
+    let deviceCookie: DeviceCookie
     let metrics: AdminMetrics
     let logger: Logger
     let dashboardFigures: RefreshingValue<DashboardController.FiguresKey, DashboardController.Figures>
@@ -87,7 +97,9 @@ struct AdminServices: Sendable {
         self.store = store
         self.readings = readings
         self.reports = ReportService(store: store)
-        self.limiter = LoginLimiter()
+        self.limiter = LoginLimiter(policy: configuration.loginPolicy)
+        self.passwords = PasswordHashing(functions: configuration.passwordFunctions, maxConcurrent: configuration.concurrentPasswordHashes)
+        self.deviceCookie = DeviceCookie()
         self.metrics = AdminMetrics(factory: configuration.metricsFactory)
         self.logger = logger
         self.secrets = SettingsSecrets(sealer: configuration.settingsSealer, logger: logger)

@@ -88,11 +88,23 @@ import Testing
             (["--provider", "acme", "--store", "sqlite:/tmp/a.db", "--smtp-url", "smtp://x"], [:], "a mail sender is needed"),
             (["--provider", "acme", "--store", "sqlite:/tmp/a.db"], ["LOG_LEVEL": "chatty"], "invalid log level 'chatty'"),
             (["--provider", "acme", "--store", "sqlite:/tmp/a.db", "--log-format", "logfmt"], [:], "invalid log format 'logfmt'"),
+            (["--provider", "acme", "--store", "sqlite:/tmp/a.db", "--trusted-proxy", "10.0.0.1/8"], [:], "'10.0.0.1/8' is not an IP address or network"),
+            (["--provider", "acme", "--store", "sqlite:/tmp/a.db"], ["TENANT_TRUSTED_PROXIES": "10.0.0.0/8,proxy"], "invalid --trusted-proxy: 'proxy'"),
         ]
         for (arguments, environment, message) in cases {
             let failure = failure(arguments, environment)
             #expect(failure?.code == .usage, "\(arguments)")
             #expect(failure?.description.contains(message) == true, "\(arguments): \(String(describing: failure))")
         }
+    }
+
+    @Test func trustedProxiesFromFlagsOrEnvironment() throws {
+        let base = ["--provider", "acme", "--store", "sqlite:/tmp/a.db"]
+        #expect(try settings(base).trustedProxies.networks.isEmpty)
+        let flags = try settings(base + ["--trusted-proxy", "172.17.0.1", "--trusted-proxy", "fd00::/8"], ["TENANT_TRUSTED_PROXIES": "10.0.0.0/8"])
+        #expect(flags.trustedProxies.networks.map(\.description) == ["172.17.0.1/32", "fd00:0:0:0:0:0:0:0/8"])
+        #expect(flags.configuration.trustedProxies == flags.trustedProxies)
+        let environment = try settings(base, ["TENANT_TRUSTED_PROXIES": "10.0.0.0/8, 192.168.1.0/24"])
+        #expect(environment.trustedProxies.networks.map(\.description) == ["10.0.0.0/8", "192.168.1.0/24"])
     }
 }

@@ -38,9 +38,11 @@ struct Harness {
             mailInterval: .seconds(3600), rollupInterval: .seconds(3600), now: { clock.now })
     }
 
-    func app() async throws -> some ApplicationProtocol {
+    func app(_ adjust: (inout AdminConfiguration) -> Void = { _ in }) async throws -> some ApplicationProtocol {
         var logger = Logger(label: "admin-test")
         logger.logLevel = .warning
+        var configuration = self.configuration
+        adjust(&configuration)
         return try await buildApplication(configuration: configuration, store: db.store, readings: db.readings, logger: logger)
     }
 

@@ -7,8 +7,6 @@ import TenantStorage
 struct AuthController {
     let services: AdminServices
     static let sessionLifetime: Int64 = 12 * 3_600_000
-    /// Verified against when the name is unknown, so both cases cost the same time.
-    static let decoyHash = (try? PasswordHasher.hash(SecretGenerator.token())) ?? ""
 
     func register(on open: RouterGroup<AdminRequestContext>, signedIn: RouterGroup<AdminRequestContext>) {
         open.get("/login") { request, context in
@@ -53,28 +51,54 @@ struct AuthController {
         let name = form.text("username") ?? ""
         let password = form["password"] ?? ""
         let next = Self.safeNext(form.text("next"))
-        let now = services.nowMillis
-        let client: String
-        switch context.remoteAddress?.ipAddress { case .some(let ip): client = ip; case .none: client = "local" }
-        let key = client + "|" + name.lowercased()
-        guard await services.limiter.allows(key, now: now) else {
-            services.logger.info("sign-in rate limited", metadata: ["staff": "\(name.prefix(64))", "client": "\(client)"])
-            return Pages.page("Sign in", context: context, status: .tooManyRequests,
-                              Views.login(context: context, next: next, message: "Too many failed attempts. Wait 15 minutes and try again."))
+        let client = services.configuration.trustedProxies.client(
+            peer: context.remoteAddress?.ipAddress, forwardedFor: request.headers[values: .init("X-Forwarded-For")!])
+        let knownDevice = services.deviceCookie.proves(request.cookies[DeviceCookie.name]?.value, account: name)
+        // The slot is taken before the slow hash, so parallel attempts count at once.
+        let ticket: LoginLimiter.Ticket
+        switch await services.limiter.reserve(account: name, address: client, knownDevice: knownDevice, now: services.nowMillis) {
+        case .granted(let granted): ticket = granted
+        case .refused(let reason, let retryAfter):
+            services.metrics.loginFailures.increment()
+            services.logger.info("sign-in rate limited", metadata: ["staff": "\(name.prefix(64))", "client": "\(client)", "limit": "\(reason)"])
+            let minutes = max(1, (retryAfter + 59_999) / 60_000)
+            let message = reason == .account
+                ? "Too many failed attempts for this name. Wait \(minutes) minute\(minutes == 1 ? "" : "s") and try again."
+                : "Too many failed sign-ins from your network. Wait \(minutes) minute\(minutes == 1 ? "" : "s"), or use a browser that has signed in to this account before."
+            var response = Pages.page("Sign in", context: context, status: .tooManyRequests, Views.login(context: context, next: next, message: message))
+            response.headers[.retryAfter] = String(max(1, (retryAfter + 999) / 1000))
+            return response
         }
-        let account = try await services.store.staffAccount(name: name)
-        // The decoy hash is computed (once, slowly) on the blocking queue too.
-        let valid = try await Blocking.run { PasswordHasher.verify(password, against: account?.passwordHash ?? Self.decoyHash) }
+        let valid: Bool
+        let account: StaffAccount?
+        do {
+            account = try await services.store.staffAccount(name: name)
+            // An unknown name is checked against a decoy: it costs the same time.
+            valid = try await services.passwords.verify(password, against: account?.passwordHash)
+        } catch let busy as PasswordHashingBusy {
+            await services.limiter.finish(ticket, outcome: .notEvaluated, now: services.nowMillis)
+            services.logger.warning("sign-in refused: password hashing busy", metadata: ["client": "\(client)"])
+            var response = Pages.page("Sign in", context: context, status: .serviceUnavailable, Views.login(context: context, next: next, message: "\(busy)."))
+            response.headers[.retryAfter] = "1"
+            return response
+        } catch {
+            await services.limiter.finish(ticket, outcome: .notEvaluated, now: services.nowMillis)
+            throw error
+        }
         guard let account, valid, !password.isEmpty else {
-            await services.limiter.recordFailure(key, now: now)
+            await services.limiter.finish(ticket, outcome: .failed, now: services.nowMillis)
             services.metrics.loginFailures.increment()
             services.logger.info("sign-in refused", metadata: ["staff": "\(name.prefix(64))", "client": "\(client)"])
             return Pages.page("Sign in", context: context, status: .unauthorized,
                               Views.login(context: context, next: next, message: "Wrong name or password."))
         }
-        await services.limiter.recordSuccess(key)
+        await services.limiter.finish(ticket, outcome: .succeeded, now: services.nowMillis)
         services.logger.info("staff signed in", metadata: ["staff": "\(account.name)", "client": "\(client)"])
-        return try await startSession(for: account.name, context: context, redirect: next)
+        var response = try await startSession(for: account.name, context: context, redirect: next)
+        response.setCookie(
+            Cookie(name: DeviceCookie.name, value: services.deviceCookie.value(for: account.name), maxAge: DeviceCookie.maxAge, path: "/login",
+                   secure: context.isSecure, httpOnly: true, sameSite: .strict))
+        return response
     }
 
     func startSession(for staff: String, context: AdminRequestContext, redirect: String) async throws -> Response {
@@ -93,12 +117,12 @@ struct AuthController {
         let form = context.form
         guard let account = try await services.store.staffAccount(name: staff) else { throw AdminError(.notFound, "account not found") }
         let current = form["current"] ?? ""
-        let valid = try await Blocking.run { PasswordHasher.verify(current, against: account.passwordHash) }
+        let valid = try await services.passwords.verify(current, against: account.passwordHash)
         guard valid else { throw AdminError.badRequest("the current password is wrong") }
         let new = form["new"] ?? ""
         guard new.count >= 10 else { throw AdminError.badRequest("the new password needs at least 10 characters") }
         guard new == form["confirm"] else { throw AdminError.badRequest("the new password and its confirmation differ") }
-        let hash = try await Blocking.run { try PasswordHasher.hash(new) }
+        let hash = try await services.passwords.hash(new)
         _ = try await services.store.setPassword(name: staff, passwordHash: hash)
         // Every other session of this account ends; this browser gets a fresh one.
         try await services.store.deleteSessions(staff: staff)

@@ -50,7 +50,7 @@ struct GatewaysController {
                 return HTML.redirect("/gateways/\(gateway.id)?ok=Gateway+key+removed")
             }
             let key = SecretGenerator.token()
-            let hash = try await Blocking.run { try PasswordHasher.hash(key) }
+            let hash = try await services.passwords.hash(key)
             _ = try await services.store.setKeyHash(gateway: gateway.id, hash: hash)
             services.logger.info("gateway key generated", metadata: ["gateway": "\(gateway.id)"])
             let body = Views.gatewayKey(gateway.id, key: key)

@@ -17,7 +17,7 @@ struct StaffController {
             }
             let password = context.form["password"] ?? ""
             guard password.count >= 10 else { throw AdminError.badRequest("the password needs at least 10 characters") }
-            let hash = try await Blocking.run { try PasswordHasher.hash(password) }
+            let hash = try await services.passwords.hash(password)
             guard try await services.store.createStaff(name: name, passwordHash: hash, at: services.nowMillis) else {
                 throw AdminError(.conflict, "a staff account named '\(name)' exists already")
             }

@@ -30,6 +30,11 @@ struct ErrorMiddleware: RouterMiddleware {
             return try await next(request, context)
         } catch let error as AdminError {
             return isAPI ? JSONResponse.error(error.status, error.message) : Pages.error(error, context: context)
+        } catch let busy as PasswordHashingBusy {
+            let adminError = AdminError(.serviceUnavailable, busy.description)
+            var response = isAPI ? JSONResponse.error(adminError.status, adminError.message) : Pages.error(adminError, context: context)
+            response.headers[.retryAfter] = "1"
+            return response
         } catch let error as HTTPError {
             let message = error.body ?? (error.status == .notFound ? "no such page" : error.status.reasonPhrase)
             let adminError = AdminError(error.status, message)
