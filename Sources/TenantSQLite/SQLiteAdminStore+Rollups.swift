@@ -1,19 +1,22 @@
 import TenantStorage
 
 extension SQLiteAdminStore: PowerRollupStore {
-    /// The hours of `[from, to)` from raw readings, by ``RollupRules/hours(_:from:to:laterExists:)``,
-    /// the one definition both stores use. It holds the window's readings in memory (rollup
-    /// passes ask for at most 31 days at a time).
+    /// The hours of `[from, to)` from raw readings, by ``RollupRules/hours(_:from:to:laterExists:)``
+    /// (the one definition both stores use), streamed row by row through its aggregator so a
+    /// month's rollup step holds no readings in memory.
     private static func computeHours(_ db: SQLiteConnection, gateway: String, from: EpochMillis, to: EpochMillis) throws -> [HourAggregate] {
         guard from < to else { return [] }
         let window = RollupRules.readingWindow(from: from, to: to)
-        let readings = try db.query(
-            "SELECT sensor, at, power, energy FROM readings WHERE gateway = ? AND at >= ? AND at < ? ORDER BY at",
-            [.text(gateway), .integer(window.lowerBound), .integer(window.upperBound)]
-        ).map { row in Reading(sensor: row.string(0) ?? "", at: row.int64(1) ?? 0, power: row.double(2) ?? 0, energy: row.double(3)) }
         let laterExists = try !db.query(
             "SELECT 1 FROM readings WHERE gateway = ? AND at >= ? LIMIT 1", [.text(gateway), .integer(window.upperBound)]).isEmpty
-        return RollupRules.hours(readings, from: from, to: to, laterExists: laterExists)
+        var aggregator = HourlyAggregator(from: from, to: to, laterExists: laterExists)
+        try db.forEachRow(
+            "SELECT sensor, at, power, energy FROM readings WHERE gateway = ? AND at >= ? AND at < ? ORDER BY at, sensor",
+            [.text(gateway), .integer(window.lowerBound), .integer(window.upperBound)]
+        ) { row in
+            aggregator.add(Reading(sensor: row.string(0) ?? "", at: row.int64(1) ?? 0, power: row.double(2) ?? 0, energy: row.double(3)))
+        }
+        return aggregator.finish()
     }
 
     public func hourly(gateway: String, from: EpochMillis, to: EpochMillis) async throws -> [HourBucket] {

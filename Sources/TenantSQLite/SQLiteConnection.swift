@@ -64,6 +64,14 @@ public final class SQLiteConnection {
         return rows
     }
 
+    /// Runs `sql` with `bindings` and hands each row to `body` as it is stepped, holding one
+    /// row at a time (for scans too large to collect).
+    public func forEachRow(_ sql: String, _ bindings: [SQLiteValue] = [], _ body: (SQLiteRow) throws -> Void) throws {
+        let statement = try statement(sql)
+        try statement.bind(bindings)
+        while try statement.step() { try body(statement.row()) }
+    }
+
     /// Runs `sql` with `bindings`, ignoring any rows, and returns the number of rows changed.
     @discardableResult
     public func run(_ sql: String, _ bindings: [SQLiteValue] = []) throws(SQLiteError) -> Int {

@@ -50,35 +50,69 @@ extension RollupRules {
     /// equal one computation. Counters: each delta is credited to the hour of its later
     /// reading; a counter that went backwards (reset) credits nothing.
     public static func hours(_ readings: [Reading], from: EpochMillis, to: EpochMillis, laterExists: Bool) -> [HourAggregate] {
-        guard from < to else { return [] }
-        var totals: [EpochMillis: Double] = [:]
-        for reading in readings where reading.at >= from && reading.at < to + stepCap { totals[reading.at, default: 0] += reading.power }
-        let instants = totals.keys.sorted()
-        var hours: [EpochMillis: HourAggregate] = [:]
-        for (index, at) in instants.enumerated() where at < to {
-            let total = totals[at]!
-            let dt = Swift.min(index + 1 < instants.count ? instants[index + 1] - at : (laterExists ? stepCap : lastStep), stepCap)
-            let hour = floorHour(at)
-            var h = hours[hour] ?? HourAggregate(hour: hour, samples: 0, sum: 0, max: -.infinity, powerWh: 0, counterWh: nil)
-            h.samples += 1
-            h.sum += total
-            h.max = Swift.max(h.max, total)
-            h.powerWh += total * Double(dt)  // W·ms; divided once per hour below
-            hours[hour] = h
-        }
-        for hour in hours.keys { hours[hour]!.powerWh /= Double(hourMillis) }
-        var bySensor: [String: [Reading]] = [:]
-        for reading in readings where reading.energy != nil && reading.at >= from - hourMillis && reading.at < to {
-            bySensor[reading.sensor, default: []].append(reading)
-        }
-        for series in bySensor.values {
-            let sorted = series.sorted { $0.at < $1.at }
-            for (previous, current) in zip(sorted, sorted.dropFirst()) where current.at >= from {
-                let hour = floorHour(current.at)
-                guard hours[hour] != nil else { continue }
-                hours[hour]!.counterWh = (hours[hour]!.counterWh ?? 0) + Swift.max(current.energy! - previous.energy!, 0)
+        var aggregator = HourlyAggregator(from: from, to: to, laterExists: laterExists)
+        for reading in readings.sorted(by: { ($0.at, $0.sensor) < ($1.at, $1.sensor) }) { aggregator.add(reading) }
+        return aggregator.finish()
+    }
+}
+
+/// ``RollupRules/hours(_:from:to:laterExists:)`` one reading at a time: fed in order of
+/// `(at, sensor)`, it holds only the current instant, each sensor's last counter and the hours,
+/// so a store can stream a month of readings through it.
+public struct HourlyAggregator: Sendable {
+    private let from: EpochMillis, to: EpochMillis, laterExists: Bool
+    private var hours: [EpochMillis: HourAggregate] = [:]
+    private var instant: (at: EpochMillis, total: Double)?
+    private var lastCounter: [String: Double] = [:]
+
+    public init(from: EpochMillis, to: EpochMillis, laterExists: Bool) {
+        (self.from, self.to, self.laterExists) = (from, to, laterExists)
+    }
+
+    /// The next reading; readings outside ``RollupRules/readingWindow(from:to:)`` are ignored.
+    public mutating func add(_ reading: Reading) {
+        guard from < to else { return }
+        if let energy = reading.energy, reading.at >= from - RollupRules.hourMillis, reading.at < to {
+            // Each delta to the hour of the later reading; a reset credits nothing.
+            if reading.at >= from, let previous = lastCounter[reading.sensor] {
+                let hour = RollupRules.floorHour(reading.at)
+                hours[hour, default: Self.empty(hour)].counterWh = (hours[hour]?.counterWh ?? 0) + Swift.max(energy - previous, 0)
             }
+            lastCounter[reading.sensor] = energy
         }
-        return hours.values.sorted { $0.hour < $1.hour }
+        guard reading.at >= from, reading.at < to + RollupRules.stepCap else { return }
+        if let current = instant, current.at == reading.at {
+            instant = (current.at, current.total + reading.power)
+        } else {
+            if let current = instant { close(current, dt: Swift.min(reading.at - current.at, RollupRules.stepCap)) }
+            instant = (reading.at, reading.power)
+        }
+    }
+
+    /// The hours with at least one instant, oldest first.
+    public mutating func finish() -> [HourAggregate] {
+        if let current = instant { close(current, dt: laterExists ? RollupRules.stepCap : RollupRules.lastStep) }
+        instant = nil
+        return hours.values.filter { $0.samples > 0 }.map { hour in
+            var hour = hour
+            hour.powerWh /= Double(RollupRules.hourMillis)  // W·ms summed, divided once per hour
+            return hour
+        }.sorted { $0.hour < $1.hour }
+    }
+
+    /// Counts an instant's total power for `dt` ms (instants past `to` only end steps).
+    private mutating func close(_ current: (at: EpochMillis, total: Double), dt: EpochMillis) {
+        guard current.at < to else { return }
+        let hour = RollupRules.floorHour(current.at)
+        var h = hours[hour] ?? Self.empty(hour)
+        h.samples += 1
+        h.sum += current.total
+        h.max = Swift.max(h.max, current.total)
+        h.powerWh += current.total * Double(dt)
+        hours[hour] = h
+    }
+
+    private static func empty(_ hour: EpochMillis) -> HourAggregate {
+        HourAggregate(hour: hour, samples: 0, sum: 0, max: -.infinity, powerWh: 0, counterWh: nil)
     }
 }
