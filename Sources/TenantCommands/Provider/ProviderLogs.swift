@@ -59,14 +59,20 @@ extension TenantCtl {
             let roles: [ServerRole] = role.map { [$0] } ?? [.ingest, .admin]
             var sources: [(role: ServerRole, name: String, tty: Bool)] = []
             for role in roles {
+                // By its labels, as every command finds a provider's containers: a container that
+                // only has the expected name is not the provider's.
                 let name = ProviderNames.container(role.role, provider)
-                do {
-                    sources.append((role, name, try await client.inspectContainer(id: name).Config?.Tty ?? false))
-                } catch .notFound {
+                guard let found = all.first(where: { summary in
+                    summary.Labels?[Labels.role] == role.role.rawValue && !ObservedContainer(summary).name.hasSuffix(Provisioner.replacedSuffix)
+                }) else {
                     // One server missing: show the other; asked for by --role: say so.
                     if self.role != nil {
                         throw TenantCtlError("provider \(provider) has no \(role.rawValue) container (\(name))", exitCode: ExitStatus.notFound)
                     }
+                    continue
+                }
+                do {
+                    sources.append((role, found.Id, try await client.inspectContainer(id: found.Id).Config?.Tty ?? false))
                 } catch {
                     throw TenantCtlError("inspecting \(name)", error)
                 }
