@@ -17,19 +17,6 @@ private let realImage = ProcessInfo.processInfo.environment["TENANTCTL_E2E_IMAGE
 /// TCP-only fixture: containers start fast and cost little; it speaks no protocol (`--no-wait`).
 private let fixtureImage = "tenantctl-test-listener:latest"
 
-private final class Output: Sendable {
-    let out = Mutex("")
-    let err = Mutex("")
-}
-
-private func tenantctl(_ arguments: [String]) async -> (code: Int32, out: String, err: String) {
-    let output = Output()
-    let console = Console(
-        out: { text in output.out.withLock { $0 += text } }, err: { text in output.err.withLock { $0 += text } },
-        isInteractive: { false }, readLine: { nil })
-    let code = await Console.$current.withValue(console) { await TenantCtl.run(arguments: arguments) }
-    return (code, output.out.withLock { $0 }, output.err.withLock { $0 })
-}
 
 private func docker(_ arguments: String...) async throws -> ProgramResult {
     try await runProgram("/usr/bin/env", ["docker"] + arguments, timeout: .seconds(60))

@@ -15,19 +15,6 @@ private let enabled = ProcessInfo.processInfo.environment["TENANTCTL_INTEGRATION
 private let image = ProcessInfo.processInfo.environment["TENANTCTL_FLEET_TEST_IMAGE"] ?? "tenantctl-test-listener:latest"
 private let realImage = ProcessInfo.processInfo.environment["TENANTCTL_TEST_IMAGE"] ?? TenantctlVersion.defaultImage
 
-private final class Output: Sendable {
-    let out = Mutex("")
-    let err = Mutex("")
-}
-
-private func tenantctl(_ arguments: [String]) async -> (code: Int32, out: String, err: String) {
-    let output = Output()
-    let console = Console(
-        out: { text in output.out.withLock { $0 += text } }, err: { text in output.err.withLock { $0 += text } },
-        isInteractive: { false }, readLine: { nil })
-    let code = await Console.$current.withValue(console) { await TenantCtl.run(arguments: arguments) }
-    return (code, output.out.withLock { $0 }, output.err.withLock { $0 })
-}
 
 private func write(_ text: String) throws -> String {
     let path = FileManager.default.temporaryDirectory.appendingPathComponent("fl-\(UInt64.random(in: 0...UInt64.max)).yaml").path

@@ -22,26 +22,6 @@ private let image = environment["TENANTCTL_TEST_IMAGE"] ?? TenantctlVersion.defa
 /// The real image: the jobs run its tenant-admin.
 private let realImage = environment["TENANTCTL_E2E_IMAGE"] ?? TenantctlVersion.defaultImage
 
-private struct Run {
-    var code: Int32
-    var out: String
-    var err: String
-}
-
-private final class Capture: Sendable {
-    let out = Mutex("")
-    let err = Mutex("")
-}
-
-/// tenantctl in-process with the real libcurl transport; output captured.
-private func tenantctl(_ arguments: [String]) async -> Run {
-    let capture = Capture()
-    let console = Console(
-        out: { text in capture.out.withLock { $0 += text } }, err: { text in capture.err.withLock { $0 += text } },
-        isInteractive: { false }, readLine: { nil })
-    let code = await Console.$current.withValue(console) { await TenantCtl.run(arguments: arguments) }
-    return Run(code: code, out: capture.out.withLock { $0 }, err: capture.err.withLock { $0 })
-}
 
 private func engine() async throws -> DockerClient {
     try await DockerClient.connect(transport: CurlTransport.fromEnvironment())
@@ -162,7 +142,7 @@ struct OperationsIntegrationTests {
                 #expect(new.hasSuffix(" true"))
             }
             // Both servers log a listen line at each start (to stderr): merged, prefixed, in time order.
-            var logs = Run(code: 0, out: "", err: "")
+            var logs = TenantctlRun(code: 0, out: "", err: "")
             for _ in 0..<50 {
                 logs = await tenantctl(["logs", id, "--timestamps"])
                 if logs.err.contains("ingest | "), logs.err.contains("admin  | ") { break }

@@ -17,26 +17,6 @@ import Testing
 private let enabled = ProcessInfo.processInfo.environment["TENANTCTL_INTEGRATION"] == "1"
 private let image = ProcessInfo.processInfo.environment["TENANTCTL_TEST_IMAGE"] ?? TenantctlVersion.defaultImage
 
-private struct Run {
-    var code: Int32
-    var out: String
-    var err: String
-}
-
-private final class Capture: Sendable {
-    let out = Mutex("")
-    let err = Mutex("")
-}
-
-/// tenantctl in-process with the real libcurl transport; output captured.
-private func tenantctl(_ arguments: [String]) async -> Run {
-    let capture = Capture()
-    let console = Console(
-        out: { text in capture.out.withLock { $0 += text } }, err: { text in capture.err.withLock { $0 += text } },
-        isInteractive: { false }, readLine: { nil })
-    let code = await Console.$current.withValue(console) { await TenantCtl.run(arguments: arguments) }
-    return Run(code: code, out: capture.out.withLock { $0 }, err: capture.err.withLock { $0 })
-}
 
 private func engine() async throws -> DockerClient {
     try await DockerClient.connect(transport: CurlTransport.fromEnvironment())

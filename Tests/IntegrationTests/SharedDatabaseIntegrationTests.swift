@@ -17,19 +17,6 @@ import Testing
 private let enabled = ProcessInfo.processInfo.environment["TENANTCTL_INTEGRATION"] == "1"
 private let image = ProcessInfo.processInfo.environment["TENANTCTL_TEST_IMAGE"] ?? "tenantctl-test-listener:latest"
 
-private final class Output: Sendable {
-    let out = Mutex("")
-    let err = Mutex("")
-}
-
-private func tenantctl(_ arguments: [String]) async -> (code: Int32, out: String, err: String) {
-    let output = Output()
-    let console = Console(
-        out: { text in output.out.withLock { $0 += text } }, err: { text in output.err.withLock { $0 += text } },
-        isInteractive: { false }, readLine: { nil })
-    let code = await Console.$current.withValue(console) { await TenantCtl.run(arguments: arguments) }
-    return (code, output.out.withLock { $0 }, output.err.withLock { $0 })
-}
 
 /// Removes the shared objects (there is no `db remove` command: data removal is manual).
 private func removeSharedDatabase(_ client: DockerClient) async {
