@@ -5,27 +5,9 @@ public enum Tar {
     /// A ustar archive holding one regular file `name` (readable by everyone, so the
     /// container's unprivileged user can read it) with `contents`.
     public static func archive(name: String, contents: [UInt8], mode: Int = 0o644, uid: Int = 0, modified: Int = 0) -> [UInt8] {
-        var header = [UInt8](repeating: 0, count: block)
-        func put(_ text: String, at offset: Int, length: Int) {
-            for (index, byte) in text.utf8.prefix(length).enumerated() { header[offset + index] = byte }
-        }
-        func octal(_ value: Int, at offset: Int, length: Int) {
-            let digits = String(value, radix: 8)
-            put(String(repeating: "0", count: max(0, length - 1 - digits.count)) + digits, at: offset, length: length - 1)
-        }
-        put(name, at: 0, length: 100)
-        octal(mode, at: 100, length: 8)
-        octal(uid, at: 108, length: 8)
-        octal(uid, at: 116, length: 8)
-        octal(contents.count, at: 124, length: 12)
-        octal(modified, at: 136, length: 12)
-        put("        ", at: 148, length: 8)  // checksum field counts as spaces while summing
-        header[156] = UInt8(ascii: "0")
-        put("ustar", at: 257, length: 6)
-        put("00", at: 263, length: 2)
-        let checksum = header.reduce(0) { $0 + Int($1) }
-        octal(checksum, at: 148, length: 7)
-        header[155] = UInt8(ascii: " ")
+        let header = TarArchive.header(
+            name: Array(name.utf8), mode: UInt64(mode), uid: UInt64(uid), gid: UInt64(uid), size: UInt64(contents.count),
+            modified: UInt64(modified))
         let padding = (block - contents.count % block) % block
         return header + contents + [UInt8](repeating: 0, count: padding + 2 * block)
     }

@@ -50,19 +50,9 @@ public enum TarArchive {
             guard entry.mode <= 0o7777, entry.uid <= 0o7777777, entry.gid <= 0o7777777, entry.content.count < 0o77777777777,
                 entry.modified >= 0, entry.modified < 0o77777777777
             else { throw Failure(description: "tar entry '\(entry.name)': mode, owner, size or time out of range") }
-            var header = [UInt8](repeating: 0, count: block)
-            put(name, at: 0, in: &header)
-            put(octal(UInt64(entry.mode), width: 8), at: 100, in: &header)
-            put(octal(UInt64(entry.uid), width: 8), at: 108, in: &header)
-            put(octal(UInt64(entry.gid), width: 8), at: 116, in: &header)
-            put(octal(UInt64(entry.content.count), width: 12), at: 124, in: &header)
-            put(octal(UInt64(entry.modified), width: 12), at: 136, in: &header)
-            header[156] = UInt8(ascii: "0")  // regular file
-            put(Array("ustar\u{0}00".utf8), at: 257, in: &header)
-            // The checksum is computed with its own field as eight spaces.
-            put([UInt8](repeating: UInt8(ascii: " "), count: 8), at: 148, in: &header)
-            let sum = header.reduce(0) { $0 + UInt64($1) }
-            put(octal(sum, width: 7) + [UInt8(ascii: " ")], at: 148, in: &header)
+            let header = header(
+                name: name, mode: UInt64(entry.mode), uid: UInt64(entry.uid), gid: UInt64(entry.gid),
+                size: UInt64(entry.content.count), modified: UInt64(entry.modified))
             out += header
             out += entry.content
             out += [UInt8](repeating: 0, count: padded(entry.content.count) - entry.content.count)
@@ -103,6 +93,24 @@ public enum TarArchive {
             offset = start + padded(Int(size))
         }
         return entries
+    }
+
+    /// The ustar header block of one regular file; the caller checks that the fields fit.
+    static func header(name: [UInt8], mode: UInt64, uid: UInt64, gid: UInt64, size: UInt64, modified: UInt64) -> [UInt8] {
+        var header = [UInt8](repeating: 0, count: block)
+        put(Array(name.prefix(100)), at: 0, in: &header)
+        put(octal(mode, width: 8), at: 100, in: &header)
+        put(octal(uid, width: 8), at: 108, in: &header)
+        put(octal(gid, width: 8), at: 116, in: &header)
+        put(octal(size, width: 12), at: 124, in: &header)
+        put(octal(modified, width: 12), at: 136, in: &header)
+        header[156] = UInt8(ascii: "0")  // regular file
+        put(Array("ustar\u{0}00".utf8), at: 257, in: &header)
+        // The checksum is computed with its own field as eight spaces.
+        put([UInt8](repeating: UInt8(ascii: " "), count: 8), at: 148, in: &header)
+        let sum = header.reduce(0) { $0 + UInt64($1) }
+        put(octal(sum, width: 7) + [UInt8(ascii: " ")], at: 148, in: &header)
+        return header
     }
 
     private static func padded(_ count: Int) -> Int { (count + block - 1) / block * block }
