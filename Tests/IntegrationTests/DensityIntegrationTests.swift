@@ -29,11 +29,15 @@ private func runID() -> String { String(UInt32.random(in: 0...UInt32.max), radix
 /// `purge: false` removes its containers and network only.)
 private func removingAfterwards(_ ids: [String], purge: Bool = true, _ body: () async throws -> Void) async throws {
     let arguments = purge ? ["--purge-data", "--yes"] : ["--yes"]
-    do { try await body() } catch {
+    func remove() async {
         for id in ids { _ = await tenantctl(["remove", id] + arguments) }
+        if !purge { await removeSecretsVolumes(ids) }
+    }
+    do { try await body() } catch {
+        await remove()
         throw error
     }
-    for id in ids { _ = await tenantctl(["remove", id] + arguments) }
+    await remove()
 }
 
 @Suite(.serialized, .enabled(if: enabled, "needs a Docker engine: set TENANTCTL_INTEGRATION=1"))

@@ -1,3 +1,4 @@
+import DockerClient
 import Synchronization
 
 @testable import TenantCommands
@@ -24,4 +25,12 @@ func tenantctl(_ arguments: [String]) async -> TenantctlRun {
         isInteractive: { false }, readLine: { nil })
     let code = await Console.$current.withValue(console) { await TenantCtl.run(arguments: arguments) }
     return TenantctlRun(code: code, out: capture.out.withLock { $0 }, err: capture.err.withLock { $0 })
+}
+
+/// Removes the secrets volumes of providers removed without `--purge-data` (a Cassandra
+/// provider whose cluster cannot be reached cannot be purged, and `remove` keeps its secrets
+/// with its data), so a test leaves nothing on the engine.
+func removeSecretsVolumes(_ ids: [String]) async {
+    guard let client = try? await DockerClient.connect(transport: CurlTransport.fromEnvironment()) else { return }
+    for id in ids { try? await client.removeVolume(name: "tenantctl_\(id)_secrets") }
 }

@@ -118,11 +118,13 @@ struct SharedDatabaseIntegrationTests {
         } catch {
             _ = await tenantctl(["remove", provider, "--yes"])
             _ = await tenantctl(["remove", other, "--yes"])
+            await removeSecretsVolumes([provider, other])
             await removeSharedDatabase(client)
             throw error
         }
         _ = await tenantctl(["remove", provider, "--yes"])
         _ = await tenantctl(["remove", other, "--yes"])
+        await removeSecretsVolumes([provider, other])
         await removeSharedDatabase(client)
         #expect((try? await client.inspectNetwork(id: "tenantctl_shared")) == nil)
     }
