@@ -43,8 +43,6 @@ public struct AdminConfiguration: Sendable {
     public var renderMetrics: (@Sendable () -> [UInt8])?
     /// Where the app's counters go (the bootstrapped backend unless a test passes its own).
     public var metricsFactory: any MetricsFactory = MetricsSystem.factory
-    /// How often gauges that need the store (mails pending) are refreshed, off the scrape path.
-    public var metricsRefreshInterval: Duration = .seconds(15)
     /// Proxies whose `X-Forwarded-For` names the client (for sign-in limits); none by default.
     public var trustedProxies: TrustedProxies = .none
     /// How many sign-in attempts are evaluated; tests shorten it.
@@ -91,6 +89,8 @@ struct AdminServices: Sendable {
     let logger: Logger
     let dashboardFigures: RefreshingValue<DashboardController.FiguresKey, DashboardController.Figures>
     let secrets: SettingsSecrets
+    /// Rung when mail is queued or the mail server changes: wakes the outbox.
+    let outboxDoorbell = Doorbell()
 
     init(configuration: AdminConfiguration, store: any AdminStore, readings: any ReadingStore, logger: Logger) {
         self.configuration = configuration
@@ -144,22 +144,22 @@ public func buildApplication(
     // Always running: staff can set a mail server in the settings at any time.
     background.append(
         OutboxProcessor(
-            store: store, pollInterval: configuration.mailInterval, logger: logger, metricsFactory: configuration.metricsFactory,
+            store: store, pollInterval: configuration.mailInterval, doorbell: services.outboxDoorbell, logger: logger,
+            metricsFactory: configuration.metricsFactory,
             delivery: mailDelivery(
                 store: store, secrets: services.secrets, fallback: configuration.smtp, executable: configuration.mailDeliveryExecutable)))
-    background.append(MetricsRefresher(store: store, metrics: services.metrics, interval: configuration.metricsRefreshInterval, logger: logger))
     if let address = configuration.metricsListen, let render = configuration.renderMetrics {
         background.append(MetricsListener(host: address.host, port: address.port, logger: logger, render: render))
     }
     let provider = configuration.provider
-    return Application(
+    return QuietApplication(Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "tenant-admin"),
         services: background,
         onServerRunning: { channel in
             logger.info("admin panel listening", metadata: ["tenant.id": "\(provider)", "address": "\(channel.localAddress?.description ?? "?")"])
         },
-        logger: logger)
+        logger: logger))
 }
 
 /// Creates staff user `admin` from the provisioning hash when no account exists.

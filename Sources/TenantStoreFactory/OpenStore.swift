@@ -68,17 +68,14 @@ public func openReadingStore(
         // so the writer's own auto-checkpoint (kept: only it can let the WAL restart from
         // the beginning) finds little left to do. Durability is unchanged.
         try await database.write { db in try db.execute("PRAGMA cache_size=-\(writerCacheKiB)") }
-        // Every 200 ms while gateways write; an idle provider backs off to one look every 5 s
-        // (it was 5 SQLite lock round trips a second for nothing: most of an idle ingest's CPU).
+        // Every 200 ms while gateways write; an idle provider sleeps until the next write (it
+        // was 5 SQLite lock round trips a second, then a look every 5 s, for nothing).
         let checkpoints: @Sendable () async -> Void = {
-            var pause = Duration.milliseconds(200)
-            while !Task.isCancelled {
-                try? await Task.sleep(for: pause)
-                do {
-                    pause = try await database.checkpointPassivelyIfWritten() ? .milliseconds(200) : min(pause * 2, .seconds(5))
-                } catch {
-                    logger.warning("checkpoint failed", metadata: ["error": "\(error)"])
-                }
+            while await database.written.wait() {
+                repeat {
+                    try? await Task.sleep(for: .milliseconds(200))
+                    if Task.isCancelled { return }
+                } while await checkpoint(database, logger: logger)
             }
         }
         logger.info("store opened", metadata: ["store.url": "\(url)", "store.durability": "\(durability.rawValue)"])
@@ -90,6 +87,16 @@ public func openReadingStore(
         return OpenedStore(
             readings: store, gatewayAuth: CassandraGatewayAuth(base: store.gatewayAuthStore), description: "\(url)",
             close: { await store.close() })
+    }
+}
+
+/// A passive checkpoint if anything was written since the last; whether one ran.
+private func checkpoint(_ database: SQLiteDatabase, logger: Logger) async -> Bool {
+    do {
+        return try await database.checkpointPassivelyIfWritten()
+    } catch {
+        logger.warning("checkpoint failed", metadata: ["error": "\(error)"])
+        return false
     }
 }
 

@@ -19,6 +19,8 @@ struct SettingsController {
             let current = MailServerSettings(stored: services.secrets.open(try await services.store.settings()))
             let values = try MailServerSettings.stored(form: context.form, current: current)
             try await services.store.setSettings(try services.secrets.seal(values))
+            // Mails queued while there was no server to send them to can go now.
+            services.outboxDoorbell.ring()
             // Never the password: only whether one is stored.
             services.logger.info(
                 "mail server changed",

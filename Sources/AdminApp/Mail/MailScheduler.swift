@@ -19,7 +19,7 @@ struct MailScheduler: Service {
     private func loop() async throws {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
-                try await tick(now: services.nowMillis)
+                if try await tick(now: services.nowMillis) > 0 { services.outboxDoorbell.ring() }
             } catch {
                 services.logger.warning("mail scheduling failed", metadata: ["error": "\(error)"])
             }
