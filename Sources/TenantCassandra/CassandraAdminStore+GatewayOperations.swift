@@ -52,8 +52,24 @@ extension CassandraAdminStore: GatewayOperationsStore {
         try await wrap("gateway deletion") { () async throws -> Bool in
             guard try await gateway(id: id) != nil else { return false }
             let partitions = try await readingStore.indexedPartitions(gateway: id)
-            let deleteGateway = try await client.prepare("DELETE FROM \(ks).gateways WHERE id = ?")
-            _ = try await client.execute(deleteGateway, [.text(id)], consistency: consistency)
+            if purgeReadings {
+                let deleteGateway = try await client.prepare("DELETE FROM \(ks).gateways WHERE id = ?")
+                _ = try await client.execute(deleteGateway, [.text(id)], consistency: consistency)
+            } else {
+                // Kept readings stay reachable through the partition's index rows: only the
+                // gateway's own (static) fields go, which is what makes it unknown. Its next
+                // report registers it again, as in SQLite.
+                let assign = try await client.prepare("UPDATE \(ks).gateways SET customer_id = ?, site = ? WHERE id = ?")
+                _ = try await client.execute(assign, [.null, .null, .text(id)], consistency: consistency)
+                let key = try await client.prepare("UPDATE \(ks).gateways SET key_hash = ? WHERE id = ?")
+                _ = try await client.execute(key, [.null, .text(id)], consistency: consistency)
+                let first = try await client.prepare("UPDATE \(ks).gateways SET first_seen = ? WHERE id = ?")
+                _ = try await client.execute(first, [.null, .text(id)], consistency: consistency)
+                // last_seen is written at the report's receive time: clear it at the wall clock.
+                let last = try await client.prepare("UPDATE \(ks).gateways USING TIMESTAMP ? SET last_seen = ? WHERE id = ?")
+                let micros = Int64(Date().timeIntervalSince1970 * 1_000_000)
+                _ = try await client.execute(last, [.bigint(micros), .null, .text(id)], consistency: consistency)
+            }
             try await access.setFlags(id, nil)
             try await access.clearRefusals(gateway: id)
             try await remove("alert", Self.single, id)

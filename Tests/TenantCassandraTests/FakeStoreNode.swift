@@ -240,13 +240,13 @@ final class FakeStoreNode: Sendable {
             let (stamp, seen, id) = (long(values[0]), long(values[1]), self.text(values[2]))
             tables.withLock { t in
                 var row = t.gateways[id] ?? GatewayRow()
-                if stamp > row.lastSeenTimestamp { row.lastSeen = seen; row.lastSeenTimestamp = stamp }
+                if stamp > row.lastSeenTimestamp { row.lastSeen = values[1] == .null ? nil : seen; row.lastSeenTimestamp = stamp }
                 t.gateways[id] = row
             }
             return .respond(.result(.void))
         }
         if text.contains("SET first_seen = ?") {
-            tables.withLock { $0.gateways[self.text(values[1]), default: GatewayRow()].firstSeen = self.long(values[0]) }
+            tables.withLock { $0.gateways[self.text(values[1]), default: GatewayRow()].firstSeen = values[0] == .null ? nil : self.long(values[0]) }
             return .respond(.result(.void))
         }
         if text.contains(".gateways (id, sensor, day)") {

@@ -21,6 +21,17 @@ struct GatewayOperationsAPI {
         var credential: String
         /// Only in this response: the key is stored as a slow hash.
         var key: String?
+
+        /// Every field present, null when empty: a script can tell "no key" from a missing field.
+        func encode(to encoder: any Encoder) throws {
+            enum Keys: String, CodingKey { case gateway, customer, site, credential, key }
+            var c = encoder.container(keyedBy: Keys.self)
+            try c.encode(gateway, forKey: .gateway)
+            try c.encode(customer, forKey: .customer)
+            try c.encode(site, forKey: .site)
+            try c.encode(credential, forKey: .credential)
+            try c.encode(key, forKey: .key)
+        }
     }
 
     struct RefusalJSON: Encodable, Sendable {
