@@ -4,7 +4,7 @@
 # `retention_days` set so that the purge (500-row transactions, gateway by gateway) runs for
 # the whole measurement. Prints readings/s, p50/p99 ack latency, rows purged while measuring,
 # and the machine's load average. Release build; load generator on the same machine.
-# Usage: scripts/bench-retention.sh   (env: DURATION=20 GATEWAYS=100 SENSORS=10 OLD_ROWS=3000000 BIN=.build/release)
+# Usage: scripts/bench-retention.sh   (env: RATE=0 DURATION=20 GATEWAYS=100 SENSORS=10 OLD_ROWS=3000000 BIN=.build/release)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${BIN:-.build/release}
@@ -13,6 +13,7 @@ GATEWAYS=${GATEWAYS:-100}
 SENSORS=${SENSORS:-10}
 OLD_ROWS=${OLD_ROWS:-3000000}
 WINDOW=${WINDOW:-8}
+RATE=${RATE:-0}
 WORK=$(mktemp -d /tmp/bench-retention.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
 
@@ -42,7 +43,7 @@ PY
 old_rows() { /usr/bin/python3 -c "import sqlite3,sys,time; db=sqlite3.connect(sys.argv[1]); print(db.execute('SELECT count(*) FROM readings WHERE gateway >= \"gw-\" AND at < ?', (int((time.time()-300*86400)*1000),)).fetchone()[0])" "$1"; }
 
 BEFORE=$(old_rows "$WORK/base.db")
-echo "machine: $(nproc) cores; load: $GATEWAYS gateways x $SENSORS sensors, window $WINDOW, ${DURATION}s unthrottled; binaries: $BIN"
+echo "machine: $(nproc) cores; load: $GATEWAYS gateways x $SENSORS sensors, window $WINDOW, rate $RATE reports/s per gateway (0: unthrottled), ${DURATION}s; binaries: $BIN"
 for mode in off purge; do
   cp "$WORK/base.db" "$WORK/run.db"
   rm -f "$WORK"/run.db-wal "$WORK"/run.db-shm
@@ -55,7 +56,7 @@ for mode in off purge; do
   SERVER=$!
   for _ in $(seq 100); do "$BIN/tenant-ingest" --health-check --listen "127.0.0.1:$PORT" && break; sleep 0.1; done
   LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
-  "$BIN/tenant-gateway-sim" --target "127.0.0.1:$PORT" --gateways "$GATEWAYS" --sensors "$SENSORS" --rate 0 --window "$WINDOW" \
+  "$BIN/tenant-gateway-sim" --target "127.0.0.1:$PORT" --gateways "$GATEWAYS" --sensors "$SENSORS" --rate "$RATE" --window "$WINDOW" \
     --duration "$DURATION" --start "$(date -u +%Y-%m-%dT%H:%M:%SZ)" --json > "$WORK/sim-$mode.json"
   AFTER=$(old_rows "$WORK/run.db")
   LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)

@@ -18,13 +18,18 @@ public struct SQLiteRetention: Sendable {
     public let database: SQLiteDatabase
     /// Rows per delete transaction.
     public var batchSize: Int
-    /// Rest between batches: gives the cores back to ingest while a big backlog is purged.
+    /// Least rest between batches: gives the cores back to ingest while a big backlog is purged.
     public var pause: Duration
+    /// Rest at least this many times as long as the last batch took, so the purge takes at
+    /// most about 1/(1+idleFactor) of the writer (and a core) however slow the disk or busy
+    /// the machine.
+    public var idleFactor: Int
 
-    public init(database: SQLiteDatabase, batchSize: Int = 500, pause: Duration = .milliseconds(5)) {
+    public init(database: SQLiteDatabase, batchSize: Int = 500, pause: Duration = .milliseconds(5), idleFactor: Int = 4) {
         self.database = database
         self.batchSize = batchSize
         self.pause = pause
+        self.idleFactor = idleFactor
     }
 
     /// What one pass deleted.
@@ -70,11 +75,13 @@ public struct SQLiteRetention: Sendable {
         // so no statement scans the table.
         while let gateway = try await nextGateway(table, after: after) {
             while true {
+                let started = ContinuousClock.now
                 let deleted = try await deleteBatch(table: table, gateway: gateway, before: cutoff)
                 guard deleted > 0 else { break }
                 rows += deleted
                 batches += 1
-                try await Task.sleep(for: pause)
+                let rest = max(pause, (ContinuousClock.now - started) * idleFactor)
+                if rest > .zero { try await Task.sleep(for: rest) }
             }
             after = gateway
         }

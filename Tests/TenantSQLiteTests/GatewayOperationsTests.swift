@@ -126,7 +126,7 @@ import TenantStorage
         #expect(before.oldestReading == now - 40 * day)
         #expect((before.sizeBytes ?? 0) > 100_000)
         // Nothing set: nothing deleted, one settings read.
-        let retention = SQLiteRetention(database: database, batchSize: 100, pause: .zero)
+        let retention = SQLiteRetention(database: database, batchSize: 100, pause: .zero, idleFactor: 0)
         #expect(try await retention.purge(now: now, limits: try await retention.limits()) == SQLiteRetention.PassResult())
 
         try await store.setSettings(ProviderLimits(retentionDays: 10, rollupRetentionDays: 20).stored)
