@@ -171,3 +171,31 @@ final class SeqCounter: @unchecked Sendable {
     private var value = 0
     func next() -> Int { lock.withLock { value += 1; return value } }
 }
+
+/// A ``GatewayAuthStore`` that keeps what ingest records.
+final class RecordingAuthStore: GatewayAuthStore, @unchecked Sendable {
+    private let lock = NSLock()
+    private var written: [[GatewayRefusal]] = []
+    var writes: [[GatewayRefusal]] { lock.withLock { written } }
+    func gatewayKeysRequired() async throws -> Bool { false }
+    func gatewayKey(_ gateway: String) async throws -> GatewayKeyRecord { .unknownGateway }
+    func recordRefusals(_ refusals: [GatewayRefusal]) async throws { lock.withLock { written.append(refusals) } }
+}
+
+@Suite struct RefusalRecorderTests {
+    @Test func aFloodOfRandomIdsIsOneBoundedWrite() async throws {
+        let store = RecordingAuthStore()
+        let recorder = RefusalRecorder(store: store, flushDelay: .seconds(3600), maxPending: 100, logger: Logger(label: "test"))
+        for i in 0..<10_000 { recorder.record(.refused, gateway: "rnd-\(i)", reason: "unknown gateway", at: Int64(i)) }
+        for i in 0..<5 { recorder.record(.refused, gateway: "rnd-0", reason: "wrong gateway key", at: 20_000 + Int64(i)) }
+        await recorder.flush()
+        #expect(store.writes.count == 1)
+        let written = try #require(store.writes.first)
+        #expect(written.count == 100)
+        let first = try #require(written.first { $0.gateway == "rnd-0" })
+        #expect(first.attempts == 6 && first.reason == "wrong gateway key" && first.lastAttempt == 20_004)
+        // Nothing pending: a flush writes nothing.
+        await recorder.flush()
+        #expect(store.writes.count == 1)
+    }
+}
