@@ -184,12 +184,14 @@ func buildRouter(_ services: AdminServices) -> Router<AdminRequestContext> {
     OpenController(services: services).register(on: router, tokenRequired: router.group().add(middleware: APITokenMiddleware(services: services)))
 
     let api = router.group("api/v1").add(middleware: APITokenMiddleware(services: services))
+    GatewayOperationsAPI(services: services).register(on: api)
     APIController(services: services).register(on: api)
 
     let pages = router.group().add(middleware: CSRFMiddleware(services: services)).add(middleware: SessionMiddleware(services: services))
     AuthController(services: services).register(on: router.group().add(middleware: CSRFMiddleware(services: services)), signedIn: pages)
     DashboardController(services: services).register(on: pages)
     CustomersController(services: services).register(on: pages)
+    GatewayOperationsController(services: services).register(on: pages)
     GatewaysController(services: services).register(on: pages)
     ReportsController(services: services).register(on: pages)
     SettingsController(services: services).register(on: pages)

@@ -10,11 +10,14 @@ import Logging
 import AdminTestSupport
 
 @Suite struct RouterTests {
-    static let pages = ["/", "/customers", "/customers/1", "/gateways", "/gateways/gw-1", "/gateways/gw-1/chart.svg", "/reports", "/settings", "/staff", "/account"]
+    static let pages = ["/", "/customers", "/customers/1", "/gateways", "/gateways/gw-1", "/gateways/gw-1/chart.svg", "/reports", "/settings", "/staff", "/account",
+                        "/gateways/new", "/gateways/gw-1/delete", "/limits"]
     static let forms = ["/logout", "/account/password", "/account/token", "/customers", "/customers/1", "/customers/1/delete", "/gateways/assign",
-                        "/gateways/gw-1/assign", "/gateways/gw-1/key", "/settings", "/settings/mail", "/staff", "/staff/bob/delete"]
+                        "/gateways/gw-1/assign", "/gateways/gw-1/key", "/settings", "/settings/mail", "/staff", "/staff/bob/delete",
+                        "/gateways/new", "/gateways/gw-1/disable", "/gateways/gw-1/delete", "/limits"]
     static let apis = ["/api/v1/gateways", "/api/v1/gateways/gw-1/readings?from=2026-11-24T00:00:00Z&to=2026-11-25T00:00:00Z",
-                       "/api/v1/customers", "/api/v1/reports/energy?from=2026-11-24T00:00:00Z&to=2026-11-25T00:00:00Z"]
+                       "/api/v1/customers", "/api/v1/reports/energy?from=2026-11-24T00:00:00Z&to=2026-11-25T00:00:00Z",
+                       "/api/v1/refusals", "/api/v1/limits"]
 
     /// Noon of a fixed day, so that fixtures have daylight.
     static let now = Date(timeIntervalSince1970: 1_795_953_600)  // 2026-11-29T12:00:00Z

@@ -2,6 +2,7 @@ import FoundationEssentials
 import Hummingbird
 import TenantMailer
 import TenantStorage
+import TenantTime
 
 /// The daily overview: gateway states, current power, today's energy, what needs attention.
 struct DashboardController {
@@ -18,6 +19,12 @@ struct DashboardController {
         var mailServerSet = true
         /// When `currentPower` and `todayEnergy` were computed (they may be a few seconds old), local.
         var figuresAt = ""
+        /// Recorded by tenant-ingest: gateways refused or rate-limited in the last 7 days.
+        var refused: [GatewayRefusal] = []
+        var rateLimited: [GatewayRefusal] = []
+        var knownGateways: Set<String> = []
+        var zone = TimeZoneRules.utc
+        var now: EpochMillis = 0
     }
 
     /// The figures summed over every gateway's readings: the costly part of the page.
@@ -75,10 +82,21 @@ struct DashboardController {
                 summary.unassigned += 1
                 summary.attention.append((gateway.id, "not assigned to a customer"))
             }
-            if !isOnline { summary.attention.append((gateway.id, "offline, last seen \(TimeFormat.ago(gateway.lastSeen, now: now))")) }
+            if !gateway.hasReported {
+                summary.attention.append((gateway.id, "registered, waiting for its first report"))
+            } else if !isOnline {
+                summary.attention.append((gateway.id, "offline, last seen \(TimeFormat.ago(gateway.lastSeen, now: now))"))
+            }
+            if gateway.disabled { summary.attention.append((gateway.id, "disabled: its reports are refused")) }
             if settings.gatewayKeysRequired && !gateway.hasKey { summary.attention.append((gateway.id, "no gateway key while keys are required")) }
             if alerts[gateway.id]?.lowProductionDay == today { summary.attention.append((gateway.id, "low production today")) }
         }
+        let refusals = try await GatewayOperations(services: services).refusals()
+        summary.refused = refusals.refused
+        summary.rateLimited = refusals.limited
+        summary.knownGateways = Set(gateways.map(\.id))
+        summary.zone = zone
+        summary.now = now
         summary.failingMails = try await services.store.failingMails(minAttempts: OutboxProcessor.failingAfterAttempts)
         summary.pendingMails = try await services.store.outboxCounts().pending
         summary.mailServerSet = MailServerSettings(stored: stored).configuration(fallback: services.configuration.smtp) != nil

@@ -82,7 +82,8 @@ struct MailScheduler: Service {
         let zone = settings.timeZone
         let today = TimeFormat.day(now, in: zone)
         var queued = 0
-        for gateway in try await services.store.gateways() {
+        // A gateway registered before its first contact is not offline: it never was online.
+        for gateway in try await services.store.gateways() where gateway.hasReported {
             let customer = gateway.customerID.flatMap { customers[$0] }
             let recipients = Array(Set((customer?.recipients ?? []) + settings.alertRecipients)).sorted()
             let offline = now - gateway.lastSeen > settings.offlineThresholdMillis

@@ -22,6 +22,7 @@ extension Views {
             }
             html += "</table>"
         }
+        html += refusedConnections(s.refused, known: s.knownGateways, zone: s.zone, now: s.now) + rateLimited(s.rateLimited, zone: s.zone, now: s.now)
         if !s.failingMails.isEmpty {
             html += "<h2>Mails that keep failing</h2><table id=\"failing-mails\"><tr><th>Subject</th><th>To</th><th class=\"num\">Attempts</th><th>Last error</th></tr>"
             for mail in s.failingMails {

@@ -10,7 +10,7 @@ extension Views {
             html += "<tr><td><a href=\"/gateways/\(g.id)\">\(g.id)</a></td><td>\(customer)</td><td>\(g.site ?? "")</td><td class=\"\(online ? "online" : "offline")\">\(online ? "online" : "offline")</td><td>\(TimeFormat.local(g.lastSeen, in: settings.timeZone))</td><td>\(g.hasKey ? "yes" : "–")</td></tr>"
         }
         if gateways.isEmpty { html += "<tr><td colspan=\"6\" class=\"muted\">No gateway has reported yet.</td></tr>" }
-        return html + "</table>"
+        return html + "</table><p><a href=\"/gateways/new\" id=\"register-link\">Register a gateway</a> before it first connects.</p>"
     }
 
     static func gateway(
@@ -44,6 +44,7 @@ extension Views {
         html += "<h2>Gateway key</h2><p class=\"muted\">\(g.hasKey ? "A key is set." : "No key is set.") Keys are \(settings.gatewayKeysRequired ? "required" : "not required") for this provider.</p>"
         html += "<form method=\"post\" action=\"/gateways/\(g.id)/key\" class=\"inline\">\(Pages.csrfField(context))<button name=\"action\" value=\"generate\">\(g.hasKey ? "Replace key" : "Generate key")</button></form> "
         if g.hasKey { html += "<form method=\"post\" action=\"/gateways/\(g.id)/key\" class=\"inline\">\(Pages.csrfField(context))<button class=\"danger\" name=\"action\" value=\"remove\">Remove key</button></form>" }
+        html += gatewayControls(g, context: context)
         html += "<p><a href=\"/reports?gateway=\(g.id)\">Power report for this gateway</a> · <a href=\"/gateways/\(g.id)/chart.svg?range=\(chart.range.rawValue)&amp;end=\(chart.endDay)\">chart as SVG</a></p>"
         return html
     }

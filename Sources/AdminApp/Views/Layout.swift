@@ -9,7 +9,7 @@ enum Pages {
     static func page(_ title: String, context: AdminRequestContext, active: String = "", status: HTTPResponse.Status = .ok, _ body: HTML) -> Response {
         var nav = HTML()
         if let staff = context.staff {
-            let items = [("/", "Dashboard"), ("/customers", "Customers"), ("/gateways", "Gateways"), ("/reports", "Reports"), ("/settings", "Settings"), ("/staff", "Staff")]
+            let items = [("/", "Dashboard"), ("/customers", "Customers"), ("/gateways", "Gateways"), ("/reports", "Reports"), ("/settings", "Settings"), ("/limits", "Limits"), ("/staff", "Staff")]
             nav = "<nav><a class=\"brand\" href=\"/\">tenantctl</a>"
                 + items.map { item -> HTML in "<a href=\"\(item.0)\"\(item.1 == active ? " class=\"active\"" as HTML : "")>\(item.1)</a>" }.joined()
                 + "<span class=\"spacer\"></span><a href=\"/account\">\(staff)</a>"
