@@ -125,7 +125,11 @@ try:
             except CallError:
                 pass
             time.sleep(0.1)
-        sys.exit("page %s did not load" % pathname)
+        try:
+            where = evaluate("location.href + ' ' + document.readyState + ': ' + document.documentElement.outerHTML.slice(0, 1500)")
+        except CallError as error:
+            where = str(error)
+        sys.exit("page %s did not load; at %s" % (pathname, where))
 
     # Measured in the page: the document must not be wider than the viewport (tables scroll
     # in their own box), and chart labels (12 units in the drawing) must stay readable.

@@ -124,7 +124,8 @@ import TextFormat
             #expect(custom.status == .ok && custom.text.contains("2026-11-20 to 2026-11-28 (hourly means)"))
             // An empty day: the axis still reads distinct values.
             let empty = try await browser.get(client, "/gateways/gw-1?range=day&end=2026-11-01").text
-            let emptyTicks = empty.components(separatedBy: "class=\"y-tick\">").dropFirst().map { String($0.prefix { $0 != "<" }) }
+            let powerChart = try #require(empty.split(separator: "id=\"power-chart\"").last?.split(separator: "id=\"energy-bars\"").first.map(String.init))
+            let emptyTicks = powerChart.components(separatedBy: "class=\"y-tick\">").dropFirst().map { String($0.prefix { $0 != "<" }) }
             #expect(Set(emptyTicks).count * 2 == emptyTicks.count)  // wide and narrow chart: each label twice
         }
     }

@@ -181,12 +181,15 @@ private func settings(_ id: String = "acme", store: StoreChoice = .sqlite, gatew
 
     @Test func changedSettingsRecreateOnlyWhatChanged() throws {
         let old = Planner.plan(try settings())
-        let new = Planner.plan(try settings(gateway: 6005))
+        let new = Planner.plan(try settings(admin: 8085))
         let steps = Reconciler.actions(plan: new, observed: observed(old), networkExists: true, volumeExists: true)
         #expect(steps.all == [
-            .removeContainer(name: "remote_server_acme", id: "id-remote_server_acme"),
-            .createContainer(role: .ingest, name: "remote_server_acme"), .startContainer(role: .ingest, name: "remote_server_acme"),
+            .removeContainer(name: "admin_panel_acme", id: "id-admin_panel_acme"),
+            .createContainer(role: .admin, name: "admin_panel_acme"), .startContainer(role: .admin, name: "admin_panel_acme"),
         ])
+        // The gateway port is shown on the panel (TENANT_GATEWAY_PORT): both follow it.
+        let moved = Reconciler.actions(plan: Planner.plan(try settings(gateway: 6005)), observed: observed(old), networkExists: true, volumeExists: true)
+        #expect(moved.all.filter { if case .createContainer = $0 { true } else { false } }.count == 2)
     }
 
     @Test func missingContainerIsRecreated() throws {

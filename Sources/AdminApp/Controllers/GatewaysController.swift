@@ -126,7 +126,8 @@ struct GatewaysController {
             guard let parsed = Range(rawValue: text) else { throw AdminError.badRequest("range must be 24h, day, week, month or custom") }
             range = parsed
         } else {
-            range = query.text("from") != nil || query.text("to") != nil ? .custom : .last24h
+            // `end` alone keeps its old meaning: the day ending then.
+            range = query.text("from") != nil || query.text("to") != nil ? .custom : query.text("end") != nil ? .day : .last24h
         }
         let from: EpochMillis, to: EpochMillis, endStart: EpochMillis
         switch range {
