@@ -24,7 +24,7 @@ enum SVGChart {
         var plotHeight: Double { height - top - bottom }
 
         static let wide = Size(width: 960, height: 320, left: 64, right: 16, top: 16, bottom: 48, hourStep: 3, dayLabels: 10, hoverBands: 96)
-        static let narrow = Size(width: 360, height: 260, left: 46, right: 10, top: 12, bottom: 44, hourStep: 6, dayLabels: 5, hoverBands: 48)
+        static let narrow = Size(width: 360, height: 260, left: 58, right: 10, top: 12, bottom: 44, hourStep: 6, dayLabels: 5, hoverBands: 48)
     }
 
     /// One line: a sensor, or the total.
