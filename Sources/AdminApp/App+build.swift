@@ -43,6 +43,11 @@ public struct AdminConfiguration: Sendable {
     public var renderMetrics: (@Sendable () -> [UInt8])?
     /// Where the app's counters go (the bootstrapped backend unless a test passes its own).
     public var metricsFactory: any MetricsFactory = MetricsSystem.factory
+    /// Where gateways send their reports, `HOST:PORT`, when the operator knows the public name
+    /// (`TENANT_GATEWAY_ADDRESS`); else `gatewayPort` on the host this panel is reached by.
+    public var gatewayAddress: String?
+    /// The published ingest port (tenantctl sets `TENANT_GATEWAY_PORT`).
+    public var gatewayPort: Int?
     /// Proxies whose `X-Forwarded-For` names the client (for sign-in limits); none by default.
     public var trustedProxies: TrustedProxies = .none
     /// How many sign-in attempts are evaluated; tests shorten it.
@@ -110,6 +115,23 @@ struct AdminServices: Sendable {
     var nowMillis: EpochMillis { TimeFormat.millis(configuration.now()) }
 
     func settings() async throws -> AdminSettings { AdminSettings(stored: try await store.settings()) }
+
+    /// Where gateways connect, as staff should configure them: the configured address, else
+    /// the ingest port on the host name this request came to (tenantctl publishes both ports
+    /// on the same host); nil when neither is known.
+    func gatewayAddress(requestHost: String?) -> String? {
+        if let address = configuration.gatewayAddress { return address }
+        guard let port = configuration.gatewayPort else { return nil }
+        var host = requestHost ?? ""
+        if host.hasPrefix("[") {
+            host = String(host.prefix { $0 != "]" }) + "]"
+        } else if let colon = host.lastIndex(of: ":") {
+            host = String(host[..<colon])
+        }
+        // Only a plain host name or address: the header comes from the client.
+        let plain = !host.isEmpty && host.count <= 253 && host.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || ".-:[]".contains($0)) }
+        return (plain ? host : "this server's address") + ":" + String(port)
+    }
 }
 
 /// Where the outbox sends, read before each pass: the provider's own server from its
@@ -188,6 +210,7 @@ func buildRouter(_ services: AdminServices) -> Router<AdminRequestContext> {
     APIController(services: services).register(on: api)
 
     let pages = router.group().add(middleware: CSRFMiddleware(services: services)).add(middleware: SessionMiddleware(services: services))
+        .add(middleware: PageErrorMiddleware())
     AuthController(services: services).register(on: router.group().add(middleware: CSRFMiddleware(services: services)), signedIn: pages)
     DashboardController(services: services).register(on: pages)
     CustomersController(services: services).register(on: pages)
