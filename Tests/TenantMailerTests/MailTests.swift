@@ -131,10 +131,11 @@ import AdminTestSupport
         let running = Task { try await processor.run() }
         defer { running.cancel() }
         // The first pass sends what was queued before the start; then the outbox is empty.
-        #expect(try await sink.waitForMessages(1).count == 1)
+        // (Generous deadlines: with the whole suite running in parallel the pool is busy.)
+        #expect(try await sink.waitForMessages(1, timeout: 60).count == 1)
         #expect(try await store.enqueue(OutboxMail(dedupeKey: "alert:rung", recipients: ["a@example.com"], subject: "Rung", textBody: "", htmlBody: "", createdAt: 0)))
         bell.ring()
-        let received = try await sink.waitForMessages(2)
+        let received = try await sink.waitForMessages(2, timeout: 60)
         #expect(received.count == 2)
         #expect(received.last?.contains("Subject: Rung") == true)
     }
