@@ -1,6 +1,8 @@
 import GatewayProtocol
 import Logging
 import NIOCore
+import NIOSSL
+import NIOTLS
 import TenantStorage
 
 #if canImport(Glibc)
@@ -39,6 +41,12 @@ final class IngestConnectionHandler: ChannelDuplexHandler {
     private var checking = false
     /// Keys accepted on this connection, per gateway (yescrypt is too slow per report).
     private var acceptedKeys: [String: String] = [:]
+    /// Mutual TLS: whether client certificates are verified, the identity the verified
+    /// certificate gives (set at handshake, before any report), and the gateways it was
+    /// accepted for. With an identity, keys play no part.
+    private let verifiesClients: Bool
+    private var identity: VerifiedGatewayIdentity?
+    private var certifiedGateways: Set<String> = []
     /// Submitted requests whose reply has not been written yet.
     private var inFlight = 0
     /// Readings of those requests, oldest first, so that one gateway sending huge reports
@@ -57,8 +65,9 @@ final class IngestConnectionHandler: ChannelDuplexHandler {
 
     init(
         committer: GroupCommitter, authenticator: GatewayAuthenticator, maxInFlight: Int, maxInFlightReadings: Int,
-        metrics: IngestMetrics, logger: Logger
+        metrics: IngestMetrics, logger: Logger, verifiesClients: Bool = false
     ) {
+        self.verifiesClients = verifiesClients
         self.committer = committer
         self.authenticator = authenticator
         self.maxInFlight = maxInFlight
@@ -132,7 +141,9 @@ final class IngestConnectionHandler: ChannelDuplexHandler {
             batch.append(.init(sink: sink, report: nil, seq: 0,
                 reply: .nack(gateway: invalid.gateway, seq: invalid.seq, code: "invalid", reason: invalid.reason)))
         case .report(let report):
-            if let required = authenticator.cachedKeysRequired() {
+            if identity != nil {
+                if certifiedGateways.contains(report.gateway) { return accept(report) }
+            } else if let required = authenticator.cachedKeysRequired() {
                 if !required || (report.key != nil && acceptedKeys[report.gateway] == report.key) {
                     return accept(report)
                 }
@@ -143,8 +154,9 @@ final class IngestConnectionHandler: ChannelDuplexHandler {
             let loop = NIOLoopBound(self, eventLoop: context!.eventLoop)
             let authenticator = self.authenticator
             let eventLoop = context!.eventLoop
+            let identity = self.identity
             Task {
-                let decision = await authenticator.check(gateway: report.gateway, key: report.key)
+                let decision = await authenticator.check(gateway: report.gateway, key: report.key, identity: identity)
                 eventLoop.execute { loop.value.checked(report, decision) }
             }
         }
@@ -161,7 +173,11 @@ final class IngestConnectionHandler: ChannelDuplexHandler {
         guard !closed else { return }
         switch decision {
         case .allowed:
-            if let key = report.key { acceptedKeys[report.gateway] = key }
+            if identity != nil {
+                certifiedGateways.insert(report.gateway)
+            } else if let key = report.key {
+                acceptedKeys[report.gateway] = key
+            }
             accept(report)
         case .refused(let reason):
             metrics.nacks.increment()
@@ -206,7 +222,10 @@ final class IngestConnectionHandler: ChannelDuplexHandler {
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if let event = event as? IdleStateHandler.IdleStateEvent, event == .read {
+        if let event = event as? TLSUserEvent, case .handshakeCompleted = event {
+            tlsEstablished(context)
+            context.fireUserInboundEventTriggered(event)
+        } else if let event = event as? IdleStateHandler.IdleStateEvent, event == .read {
             submitBatch()
             streamFault(GatewayStreamError(.timeout, "idle for too long"))
         } else if let event = event as? ChannelEvent, event == .inputClosed {
@@ -216,6 +235,24 @@ final class IngestConnectionHandler: ChannelDuplexHandler {
             closeIfDone()
         } else {
             context.fireUserInboundEventTriggered(event)
+        }
+    }
+
+    /// The TLS handshake is done: a client certificate, verified against the client CA by
+    /// then (a bad one fails the handshake), becomes the connection's identity.
+    private func tlsEstablished(_ context: ChannelHandlerContext) {
+        metrics.tlsHandshakes.increment()
+        guard verifiesClients, let certificate = try? context.pipeline.syncOperations.nioSSL_peerCertificate() else {
+            logger.debug("TLS established")
+            return
+        }
+        identity = VerifiedGatewayIdentity(certificate: certificate)
+        if let identity {
+            logger[metadataKey: "tls.gateway"] = "\(identity)"
+            logger.debug("TLS established with a client certificate")
+        } else {
+            // Verified but naming no valid gateway id: nothing to authenticate; keys still apply.
+            logger.info("client certificate names no gateway id")
         }
     }
 

@@ -59,8 +59,14 @@ final class GatewayAuthenticator: Sendable {
         }
     }
 
-    /// The full check for one report's gateway and key.
-    func check(gateway: String, key: String?) async -> Decision {
+    /// The full check for one report's gateway: by its verified client certificate when
+    /// the connection has one (mutual TLS), else by its key under the provider's policy.
+    func check(gateway: String, key: String?, identity: VerifiedGatewayIdentity? = nil) async -> Decision {
+        if let identity {
+            // The certificate, not a key, authenticates. Gateway registration (expected
+            // certificate, disabled gateways) is to be checked here as well.
+            return identity.names(gateway) ? .allowed : .refused("client certificate is for gateway \(identity), not this one")
+        }
         do {
             let required = try await cachedKeysRequiredOrFetch()
             guard required else { return .allowed }

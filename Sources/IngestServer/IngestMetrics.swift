@@ -18,6 +18,7 @@ struct IngestMetrics: Sendable {
     let errors: Counter
     let commits: Counter
     let connectionsOpen: Meter
+    let tlsHandshakes: Counter
     /// Weight (readings plus one per report) waiting for group commit: how far storage is behind.
     let queuedReadings: Meter
     let commitDuration: CoreMetrics.Timer
@@ -35,6 +36,7 @@ struct IngestMetrics: Sendable {
         errors = Counter(label: Name.reports, dimensions: [("result", "error")], factory: factory)
         commits = Counter(label: Name.commits, factory: factory)
         connectionsOpen = Meter(label: Name.connections, factory: factory)
+        tlsHandshakes = Counter(label: Name.tlsHandshakes, factory: factory)
         queuedReadings = Meter(label: Name.queuedReadings, factory: factory)
         commitDuration = CoreMetrics.Timer(label: Name.commitDuration, factory: factory)
         lastReadingTimestamp = Gauge(label: Name.lastReadingTimestamp, factory: factory)

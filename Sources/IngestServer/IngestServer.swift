@@ -128,8 +128,10 @@ public final class IngestServer: Service, Sendable {
                 channel.eventLoop.makeCompletedFuture {
                     let handler = IngestConnectionHandler(
                         committer: committer, authenticator: authenticator, maxInFlight: configuration.maxInFlightPerConnection,
-                        maxInFlightReadings: configuration.maxInFlightReadingsPerConnection, metrics: metrics, logger: logger)
+                        maxInFlightReadings: configuration.maxInFlightReadingsPerConnection, metrics: metrics, logger: logger,
+                        verifiesClients: configuration.tls?.verifiesClients ?? false)
                     let sync = channel.pipeline.syncOperations
+                    try configuration.tls?.configure(sync)
                     try sync.addHandler(IdleStateHandler(readTimeout: configuration.idleTimeout))
                     try sync.addHandler(ByteToMessageHandler(GatewayFrameDecoder(limits: configuration.limits)))
                     try sync.addHandler(handler)
