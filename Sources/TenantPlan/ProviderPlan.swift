@@ -102,6 +102,10 @@ public enum Planner {
             "TENANT_LISTEN=0.0.0.0:\(containerPort)",
             "TENANT_METRICS_LISTEN=0.0.0.0:\(ProviderNames.metricsContainerPort)",
         ]
+        if role == .ingest, let tls = settings.gatewayTLS {
+            environment.append("TENANT_TLS=\(tls.mode)")
+            labels[PlanLabels.gatewayTLS] = tls.label
+        }
         SecretsPlan.add(settings, role: role, mounts: &mounts, environment: &environment, labels: &labels)
         var request = ContainerCreateRequest(
             Image: settings.image,
