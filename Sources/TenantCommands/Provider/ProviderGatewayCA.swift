@@ -15,8 +15,9 @@ extension TenantCtl {
                 and, for mutual TLS, gateways' client certificates (CN or DNS SAN = gateway id). Only the \
                 certificate is printed, never its key. A provider without one exits 3.
 
-                Example:
+                Examples:
                   tenantctl gateway-ca acme > acme-gateway-ca.pem
+                  tenantctl gateway-ca acme | openssl x509 -noout -subject -enddate
                 """)
 
         @Argument(help: ArgumentHelp("Provider id.", valueName: "ID")) public var id: String
@@ -42,7 +43,7 @@ extension TenantCtl {
                     "provider \(provider) has no gateway CA: start it with `tenantctl start-provider \(provider) --gateway-tls required`",
                     exitCode: ExitStatus.notFound)
             }
-            print(pem, terminator: pem.hasSuffix("\n") ? "" : "\n")
+            Console.print(pem.hasSuffix("\n") ? String(pem.dropLast()) : pem)
         }
     }
 }
