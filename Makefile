@@ -5,7 +5,7 @@ SWIFT      ?= swift
 BASE_IMAGE ?= tenantctl-base:bookworm
 TEST_IMAGE ?= tenantctl-test-listener:latest
 
-.PHONY: all setup base-image image demo build test unit screenshots bench bench-ingest clean
+.PHONY: all setup base-image image demo build test unit screenshots bench bench-ingest clean fuzz
 
 all: build
 
@@ -35,6 +35,12 @@ build: setup
 ## end-to-end tests against the real image.
 test: setup base-image test-fixtures image
 	TENANTCTL_INTEGRATION=1 $(SWIFT) test
+	scripts/fuzz-gateway-protocol.sh 60
+
+## libFuzzer over the gateway framer + parser (FUZZ_SECONDS, default 1 hour); `make test`
+## runs the same target for 60 s. Crashing inputs land in .build-fuzz/.
+fuzz:
+	scripts/fuzz-gateway-protocol.sh $${FUZZ_SECONDS:-3600}
 
 ## Refresh docs/screenshots/ from the headless-browser test.
 screenshots:

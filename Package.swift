@@ -65,6 +65,22 @@ targets += [
     .target(name: "CCurlLoader", linkerSettings: [.linkedLibrary("dl")]),
 ]
 
+// MARK: - Gateway TLS material
+
+targets += [
+    // A provider's gateway CA and server certificate (swift-certificates), PEM in and out.
+    // Used by tenantctl (start-provider --gateway-tls) and by the TLS tests.
+    .target(
+        name: "GatewayTLS",
+        dependencies: [
+            .product(name: "X509", package: "swift-certificates"),
+            .product(name: "SwiftASN1", package: "swift-asn1"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ],
+        swiftSettings: swift6
+    ),
+]
+
 // MARK: - Provisioning: Docker Engine client and tenantctl
 
 // DockerAPI (wire models) -> DockerClient (libcurl transport) -> TenantPlan (pure plan)
@@ -76,7 +92,7 @@ targets += [
     .target(
         name: "TenantCommands",
         dependencies: [
-            "DockerAPI", "DockerClient", "TenantPlan", "TenantModel", "TenantAuth", "TenantSecrets",
+            "DockerAPI", "DockerClient", "TenantPlan", "TenantModel", "TenantAuth", "TenantSecrets", "GatewayTLS",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Yams", package: "Yams"),
             .product(name: "Logging", package: "swift-log"),
@@ -163,6 +179,11 @@ targets += [
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            // TLS on the gateway port (`--tls`): BoringSSL inside, no system OpenSSL. X509
+            // reads the gateway id out of a verified client certificate.
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "NIOTLS", package: "swift-nio"),
+            .product(name: "X509", package: "swift-certificates"),
         ],
         swiftSettings: swift6
     ),
@@ -184,6 +205,8 @@ targets += [
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "NIOTLS", package: "swift-nio"),
         ],
         swiftSettings: swift6
     ),
@@ -211,7 +234,9 @@ targets += [
             .product(name: "MetricsTestKit", package: "swift-metrics"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "Logging", package: "swift-log"),
+            "GatewayTLS",
         ],
         swiftSettings: swift6
     ),
@@ -401,6 +426,10 @@ let package = Package(
         // FoundationEssentials where 3.x imports all of Foundation, which would put Foundation and
         // ICU back into the image (+50 MB) and the admin app's resident pages.
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.0"),
+        // TLS on the gateway port, and the per-provider gateway CA that tenantctl makes.
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
         // No default traits: "FullFoundation" links all of Foundation and ICU (~9 MB resident
         // in every admin container) for URL-encoded date strategies we do not use, and
         // "ConfigurationSupport" builds swift-configuration, which we do not use either.

@@ -15,7 +15,7 @@ public struct GatewayFrameDecoder: ByteToMessageDecoder {
 
     public init(limits: GatewayLimits = .default) {
         self.limits = limits
-        self.framer = XMLFramer(maxElementBytes: limits.maxElementBytes, maxDepth: limits.maxDepth)
+        self.framer = XMLFramer(maxElementBytes: limits.maxElementBytes, maxDepth: limits.maxDepth, rootName: "report")
     }
 
     public mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {

@@ -1,5 +1,6 @@
 import NIOCore
 import NIOPosix
+import NIOTLS
 
 /// Plays N gateways with M sensors each against one ingest server. Each gateway is one
 /// TCP connection that pipelines up to `window` reports, reconnects after any failure and
@@ -26,6 +27,7 @@ public struct GatewaySimulator: Sendable {
         for future in futures { all.append(try await future.get()) }
         let elapsed = Double((NIODeadline.now() - start).nanoseconds) / 1e9
         var latencies: [UInt32] = []
+        var handshakes: [UInt32] = []
         var report = SimulatorReport(
             gateways: configuration.gateways, sensors: configuration.sensors, elapsedSeconds: elapsed, reportsSent: 0, resends: 0,
             acks: 0, nacks: 0, errors: 0, reconnects: 0, connectFailures: 0, readingsStored: 0, readingsDuplicate: 0, unacknowledged: 0,
@@ -42,6 +44,7 @@ public struct GatewaySimulator: Sendable {
             report.readingsDuplicate += stats.duplicates
             report.unacknowledged += stats.unacknowledged
             latencies.append(contentsOf: stats.latencies)
+            handshakes.append(contentsOf: stats.handshakeMicros)
             if recordAcknowledgedSeqs { report.ackedSeqs[stats.gateway] = stats.ackedSeqs }
         }
         let active = max(all.map(\.activeSeconds).max() ?? elapsed, 0.001)
@@ -56,6 +59,12 @@ public struct GatewaySimulator: Sendable {
         report.latencyP90Ms = percentile(0.90)
         report.latencyP99Ms = percentile(0.99)
         report.latencyMaxMs = Double(latencies.last ?? 0) / 1000
+        handshakes.sort()
+        report.tlsHandshakes = handshakes.count
+        if !handshakes.isEmpty {
+            report.tlsHandshakeP50Ms = Double(handshakes[(handshakes.count - 1) / 2]) / 1000
+            report.tlsHandshakeMeanMs = Double(handshakes.reduce(0) { $0 + Int($1) }) / Double(handshakes.count) / 1000
+        }
         return report
     }
 }
@@ -74,6 +83,8 @@ struct GatewayStats: Sendable {
     var duplicates = 0
     var unacknowledged = 0
     var activeSeconds = 0.0
+    /// TLS handshake times, microseconds from connect start.
+    var handshakeMicros: [UInt32] = []
     var latencies: [UInt32] = []
     var ackedSeqs: [UInt64] = []
 }
@@ -102,6 +113,7 @@ final class SimGateway: @unchecked Sendable {
     var stats = GatewayStats()
     var channel: (any Channel)?
     var connecting = false
+    var connectStartedAt = NIODeadline.now()
     var unacked: [Pending] = []
     var unackedHead = 0
     var nextSeq: UInt64 = 1
@@ -154,11 +166,15 @@ final class SimGateway: @unchecked Sendable {
     func connect() {
         guard !finished, channel == nil, !connecting else { return }
         connecting = true
+        connectStartedAt = .now()
         ClientBootstrap(group: loop)
             .channelOption(.tcpOption(.tcp_nodelay), value: 1)
             .connectTimeout(.seconds(3))
             .channelInitializer { [self] channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let tls = configuration.tls {
+                        try channel.pipeline.syncOperations.addHandler(tls.handler(host: configuration.host))
+                    }
                     try channel.pipeline.syncOperations.addHandler(ReplyHandler(gateway: self))
                 }
             }
@@ -337,6 +353,11 @@ final class SimGateway: @unchecked Sendable {
         return 0
     }
 
+    /// TLS is up: how long since the TCP connect started.
+    func handshakeCompleted() {
+        stats.handshakeMicros.append(UInt32(clamping: (NIODeadline.now() - connectStartedAt).nanoseconds / 1000))
+    }
+
     func disconnected() {
         channel = nil
         guard !finished else { return }
@@ -387,6 +408,11 @@ final class ReplyHandler: ChannelInboundHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         gateway.disconnected()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let event = event as? TLSUserEvent, case .handshakeCompleted = event { gateway.handshakeCompleted() }
+        context.fireUserInboundEventTriggered(event)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {

@@ -41,14 +41,17 @@ public struct SimulatorConfiguration: Sendable {
     public var seed: UInt64
     /// After `duration`, how long to wait for outstanding replies.
     public var drainTimeout: Double
+    /// Speak TLS (protocol v1 unchanged inside); nil is plain TCP.
+    public var tls: SimulatorTLS?
 
     public init(
         host: String = "127.0.0.1", port: Int = 6000, gateways: Int = 10, sensors: Int = 10, gatewayPrefix: String = "gw-",
         reportsPerGateway: Int? = nil, duration: Double = 10, rate: Double = 1, interval: Int64 = 60,
         startTime: Int64 = 1_781_827_200_000,  // 2026-06-19T00:00:00Z
         window: Int = 16, key: String? = nil, duplicatePercent: Double = 0, invalidPercent: Double = 0,
-        malformedPercent: Double = 0, splitWrites: Bool = false, seed: UInt64 = 1, drainTimeout: Double = 5
+        malformedPercent: Double = 0, splitWrites: Bool = false, seed: UInt64 = 1, drainTimeout: Double = 5, tls: SimulatorTLS? = nil
     ) {
+        self.tls = tls
         self.host = host
         self.port = port
         self.gateways = gateways
@@ -97,6 +100,11 @@ public struct SimulatorReport: Sendable, Codable, Equatable {
     public var latencyP90Ms: Double
     public var latencyP99Ms: Double
     public var latencyMaxMs: Double
+    /// TLS handshakes completed, and their median and mean time from TCP connect start
+    /// (0 without TLS): the per-connection cost of TLS.
+    public var tlsHandshakes: Int = 0
+    public var tlsHandshakeP50Ms: Double = 0
+    public var tlsHandshakeMeanMs: Double = 0
     /// Per gateway id: the seqs acknowledged (for tests; omitted from JSON output when empty).
     public var ackedSeqs: [String: [UInt64]]
 
@@ -107,6 +115,6 @@ public struct SimulatorReport: Sendable, Codable, Equatable {
         reports sent \(reportsSent) (resends \(resends)), acked \(acks), nacked \(nacks), errors \(errors), reconnects \(reconnects), failed connects \(connectFailures), unacknowledged \(unacknowledged)
         readings stored \(readingsStored), duplicates \(readingsDuplicate), \(fixed(readingsPerSecond, 0)) readings/s acknowledged
         ack latency ms: p50 \(fixed(latencyP50Ms, 2)) p90 \(fixed(latencyP90Ms, 2)) p99 \(fixed(latencyP99Ms, 2)) max \(fixed(latencyMaxMs, 2))
-        """
+        """ + (tlsHandshakes == 0 ? "" : "\nTLS handshakes \(tlsHandshakes): p50 \(fixed(tlsHandshakeP50Ms, 2)) ms, mean \(fixed(tlsHandshakeMeanMs, 2)) ms")
     }
 }

@@ -1,6 +1,8 @@
 import GatewayProtocol
 import Logging
 import NIOCore
+import NIOSSL
+import NIOTLS
 import TenantStorage
 
 #if canImport(Glibc)
@@ -42,9 +44,12 @@ final class IngestConnectionHandler: ChannelDuplexHandler {
     /// Keys accepted on this connection, per gateway ("" when none was needed; yescrypt is
     /// too slow per report).
     private var acceptedKeys: [String: String] = [:]
-    /// The gateway id a verified client certificate names, set by a TLS layer after its
-    /// handshake; nil on plain connections. ``GatewayAuthenticator`` makes the decision.
-    var certifiedGateway: String?
+    /// Mutual TLS: whether client certificates are verified, the identity the verified
+    /// certificate gives (set at handshake, before any report), and the gateways it was
+    /// accepted for. With an identity, keys play no part.
+    private let verifiesClients: Bool
+    private var identity: VerifiedGatewayIdentity?
+    private var certifiedGateways: Set<String> = []
     /// Submitted requests whose reply has not been written yet.
     private var inFlight = 0
     /// Readings of those requests, oldest first, so that one gateway sending huge reports
@@ -63,8 +68,9 @@ final class IngestConnectionHandler: ChannelDuplexHandler {
 
     init(
         committer: GroupCommitter, authenticator: GatewayAuthenticator, limiter: RateLimiter, recorder: RefusalRecorder,
-        maxInFlight: Int, maxInFlightReadings: Int, metrics: IngestMetrics, logger: Logger
+        maxInFlight: Int, maxInFlightReadings: Int, metrics: IngestMetrics, logger: Logger, verifiesClients: Bool = false
     ) {
+        self.verifiesClients = verifiesClients
         self.committer = committer
         self.authenticator = authenticator
         self.limiter = limiter
@@ -140,10 +146,13 @@ final class IngestConnectionHandler: ChannelDuplexHandler {
             batch.append(.init(sink: sink, report: nil, seq: 0,
                 reply: .nack(gateway: invalid.gateway, seq: invalid.seq, code: "invalid", reason: invalid.reason)))
         case .report(let report):
-            if let policy = authenticator.cachedPolicy(), !policy.disabled.contains(report.gateway),
-                !policy.needsLookup(report.gateway) || acceptedKeys[report.gateway] == (report.key ?? "")
-            {
-                return accept(report, policy: policy)
+            if let policy = authenticator.cachedPolicy(), !policy.disabled.contains(report.gateway) {
+                // With a client certificate only the gateways it was checked for pass; else
+                // a gateway that needs no lookup, or whose key this connection had accepted.
+                let known = identity != nil
+                    ? certifiedGateways.contains(report.gateway)
+                    : !policy.needsLookup(report.gateway) || acceptedKeys[report.gateway] == (report.key ?? "")
+                if known { return accept(report, policy: policy) }
             }
             // Needs the database or a hash check: hold this and every later request.
             checking = true
@@ -151,9 +160,9 @@ final class IngestConnectionHandler: ChannelDuplexHandler {
             let loop = NIOLoopBound(self, eventLoop: context!.eventLoop)
             let authenticator = self.authenticator
             let eventLoop = context!.eventLoop
-            let certified = certifiedGateway
+            let identity = self.identity
             Task {
-                let decision = await authenticator.check(gateway: report.gateway, key: report.key, certifiedGateway: certified)
+                let decision = await authenticator.check(gateway: report.gateway, key: report.key, identity: identity)
                 eventLoop.execute { loop.value.checked(report, decision) }
             }
         }
@@ -182,7 +191,11 @@ final class IngestConnectionHandler: ChannelDuplexHandler {
         guard !closed else { return }
         switch decision {
         case .allowed:
-            acceptedKeys[report.gateway] = report.key ?? ""
+            if identity != nil {
+                certifiedGateways.insert(report.gateway)
+            } else {
+                acceptedKeys[report.gateway] = report.key ?? ""
+            }
             accept(report, policy: authenticator.cachedPolicy())
         case .refused(let reason), .unavailable(let reason):
             if case .refused = decision { recorder.record(.refused, gateway: report.gateway, reason: reason, at: nowMillis()) }
@@ -232,7 +245,10 @@ final class IngestConnectionHandler: ChannelDuplexHandler {
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if let event = event as? IdleStateHandler.IdleStateEvent, event == .read {
+        if let event = event as? TLSUserEvent, case .handshakeCompleted = event {
+            tlsEstablished(context)
+            context.fireUserInboundEventTriggered(event)
+        } else if let event = event as? IdleStateHandler.IdleStateEvent, event == .read {
             submitBatch()
             streamFault(GatewayStreamError(.timeout, "idle for too long"))
         } else if let event = event as? ChannelEvent, event == .inputClosed {
@@ -242,6 +258,24 @@ final class IngestConnectionHandler: ChannelDuplexHandler {
             closeIfDone()
         } else {
             context.fireUserInboundEventTriggered(event)
+        }
+    }
+
+    /// The TLS handshake is done: a client certificate, verified against the client CA by
+    /// then (a bad one fails the handshake), becomes the connection's identity.
+    private func tlsEstablished(_ context: ChannelHandlerContext) {
+        metrics.tlsHandshakes.increment()
+        guard verifiesClients, let certificate = try? context.pipeline.syncOperations.nioSSL_peerCertificate() else {
+            logger.debug("TLS established")
+            return
+        }
+        identity = VerifiedGatewayIdentity(certificate: certificate)
+        if let identity {
+            logger[metadataKey: "tls.gateway"] = "\(identity)"
+            logger.debug("TLS established with a client certificate")
+        } else {
+            // Verified but naming no valid gateway id: nothing to authenticate; keys still apply.
+            logger.info("client certificate names no gateway id")
         }
     }
 

@@ -67,12 +67,16 @@ final class GatewayAuthenticator: Sendable {
         }
     }
 
-    /// The full check for one report's gateway: disabled, gateway limit, expected credential, key.
-    /// `certifiedGateway` is the gateway id a verified client certificate names (nil without one).
-    func check(gateway: String, key: String?, certifiedGateway: String? = nil) async -> Decision {
+    /// The full check for one report's gateway: disabled, gateway limit, expected credential,
+    /// key. `identity` is what a verified client certificate names (mutual TLS; nil without
+    /// one): it authenticates the gateways it names instead of a key, and only those.
+    func check(gateway: String, key: String?, identity: VerifiedGatewayIdentity? = nil) async -> Decision {
+        if let identity, !identity.names(gateway) {
+            return .refused("client certificate is for gateway \(identity), not this one")
+        }
+        let certified = identity != nil
         do {
             let policy = try await cachedPolicyOrFetch()
-            let certified = certifiedGateway == gateway
             if policy.disabled.contains(gateway) { return .refused("gateway disabled") }
             let wantsCertificate = policy.certificateOnly.contains(gateway)
             if policy.keysRequired && !certified && !wantsCertificate && (key ?? "").isEmpty { return .refused("gateway key required") }

@@ -28,12 +28,15 @@ public struct IngestConfiguration: Sendable {
     public var keyPolicyTTL: Duration
     /// How long refusals are collected before they are written to the store in one go.
     public var refusalFlushDelay: Duration
+    /// TLS on the gateway port; nil is plain TCP (`--tls off`).
+    public var tls: IngestTLS?
 
     public init(
         host: String = "0.0.0.0", port: Int = 6000, idleTimeout: TimeAmount = .seconds(300), limits: GatewayLimits = .default,
         maxInFlightPerConnection: Int = 256, maxInFlightReadingsPerConnection: Int = 20_000, maxQueuedReadings: Int = 250_000, maxBatchReadings: Int = 50_000,
-        keyPolicyTTL: Duration = .seconds(5), refusalFlushDelay: Duration = .seconds(1)
+        keyPolicyTTL: Duration = .seconds(5), refusalFlushDelay: Duration = .seconds(1), tls: IngestTLS? = nil
     ) {
+        self.tls = tls
         self.host = host
         self.port = port
         self.idleTimeout = idleTimeout

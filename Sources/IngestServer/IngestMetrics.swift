@@ -20,6 +20,7 @@ struct IngestMetrics: Sendable {
     let rateLimited: Counter
     let commits: Counter
     let connectionsOpen: Meter
+    let tlsHandshakes: Counter
     /// Weight (readings plus one per report) waiting for group commit: how far storage is behind.
     let queuedReadings: Meter
     let commitDuration: CoreMetrics.Timer
@@ -38,6 +39,7 @@ struct IngestMetrics: Sendable {
         rateLimited = Counter(label: Name.reportsRateLimited, factory: factory)
         commits = Counter(label: Name.commits, factory: factory)
         connectionsOpen = Meter(label: Name.connections, factory: factory)
+        tlsHandshakes = Counter(label: Name.tlsHandshakes, factory: factory)
         queuedReadings = Meter(label: Name.queuedReadings, factory: factory)
         commitDuration = CoreMetrics.Timer(label: Name.commitDuration, factory: factory)
         lastReadingTimestamp = Gauge(label: Name.lastReadingTimestamp, factory: factory)

@@ -133,8 +133,10 @@ public final class IngestServer: Service, Sendable {
                     let handler = IngestConnectionHandler(
                         committer: committer, authenticator: authenticator, limiter: limiter, recorder: recorder,
                         maxInFlight: configuration.maxInFlightPerConnection,
-                        maxInFlightReadings: configuration.maxInFlightReadingsPerConnection, metrics: metrics, logger: logger)
+                        maxInFlightReadings: configuration.maxInFlightReadingsPerConnection, metrics: metrics, logger: logger,
+                        verifiesClients: configuration.tls?.verifiesClients ?? false)
                     let sync = channel.pipeline.syncOperations
+                    try configuration.tls?.configure(sync)
                     try sync.addHandler(IdleStateHandler(readTimeout: configuration.idleTimeout))
                     try sync.addHandler(ByteToMessageHandler(GatewayFrameDecoder(limits: configuration.limits)))
                     try sync.addHandler(handler)

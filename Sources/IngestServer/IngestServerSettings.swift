@@ -31,6 +31,18 @@ public struct IngestOptions: ParsableArguments, Sendable {
     @Option(help: "Log lines as text or json (one object per line) (default text) [environment: TENANT_LOG_FORMAT].")
     public var logFormat: String?
 
+    @Option(help: "TLS on the gateway port: off, optional (TLS or plain, told apart by the first byte) or required (default off) [environment: TENANT_TLS].")
+    public var tls: String?
+
+    @Option(help: "PEM certificate chain of the gateway port, server certificate first [environment: TENANT_TLS_CERT_FILE].")
+    public var tlsCertFile: String?
+
+    @Option(help: "PEM private key of that certificate [environment: TENANT_TLS_KEY_FILE].")
+    public var tlsKeyFile: String?
+
+    @Option(help: "PEM CA certificates that sign gateways' client certificates (mutual TLS: the certificate's CN or DNS SAN names the gateway and replaces its key) [environment: TENANT_TLS_CLIENT_CA_FILE].")
+    public var tlsClientCaFile: String?
+
     @Flag(help: "Create or migrate the store's schema, then exit.")
     public var migrateOnly = false
 
@@ -65,8 +77,31 @@ public struct IngestServerSettings: Sendable, Equatable {
     public var idleTimeoutSeconds: Int64
     public var log: LogSettings
     public var migrateOnly: Bool
+    /// TLS on the gateway port (files are read when the server starts).
+    public var tls: TLSSettings
     /// Deprecated variables that were read and other doubts, to log once logging is up.
     public var warnings: [String]
+
+    /// `--tls` and its files, checked for consistency but not yet read.
+    public struct TLSSettings: Sendable, Equatable {
+        public var mode: GatewayTLSMode
+        public var certificateFile: String?
+        public var keyFile: String?
+        public var clientCAFile: String?
+
+        public init(mode: GatewayTLSMode = .off, certificateFile: String? = nil, keyFile: String? = nil, clientCAFile: String? = nil) {
+            self.mode = mode
+            self.certificateFile = certificateFile
+            self.keyFile = keyFile
+            self.clientCAFile = clientCAFile
+        }
+
+        /// Reads the files; nil for `off`. The error names the file, never the key.
+        public func load() throws(IngestTLSError) -> IngestTLS? {
+            guard mode != .off, let certificateFile, let keyFile else { return nil }
+            return try IngestTLS(mode: mode, certificateFile: certificateFile, keyFile: keyFile, clientCAFile: clientCAFile)
+        }
+    }
 
     /// The default gateway address.
     public static let defaultListen = "0.0.0.0:6000"
@@ -117,6 +152,7 @@ public struct IngestServerSettings: Sendable, Equatable {
         if let metricsListen, metricsListen == listen {
             throw .usage("--metrics-listen \(metricsListen) is the gateway address: metrics need a port of their own")
         }
+        let tls = try tlsSettings(options, &source)
         var warnings = source.deprecations
         if let provider, case .sqlite(let path) = store, fileStem(path) != provider.rawValue {
             warnings.append("store file \(path) is not named after the provider")
@@ -124,7 +160,26 @@ public struct IngestServerSettings: Sendable, Equatable {
         return .run(
             IngestServerSettings(
                 provider: provider, store: store, listen: listen, metricsListen: metricsListen, durability: durability,
-                idleTimeoutSeconds: idle, log: log, migrateOnly: options.migrateOnly, warnings: warnings))
+                idleTimeoutSeconds: idle, log: log, migrateOnly: options.migrateOnly, tls: tls, warnings: warnings))
+    }
+
+    static func tlsSettings(_ options: IngestOptions, _ source: inout SettingSource) throws(ServerFailure) -> TLSSettings {
+        let modeText = source.value(flag: options.tls, variable: "TENANT_TLS") ?? "off"
+        guard let mode = GatewayTLSMode(rawValue: modeText) else {
+            throw .usage("invalid TLS mode '\(modeText)': expected off, optional or required")
+        }
+        let settings = TLSSettings(
+            mode: mode, certificateFile: source.value(flag: options.tlsCertFile, variable: "TENANT_TLS_CERT_FILE"),
+            keyFile: source.value(flag: options.tlsKeyFile, variable: "TENANT_TLS_KEY_FILE"),
+            clientCAFile: source.value(flag: options.tlsClientCaFile, variable: "TENANT_TLS_CLIENT_CA_FILE"))
+        if mode == .off {
+            if settings.certificateFile != nil || settings.keyFile != nil || settings.clientCAFile != nil {
+                throw .usage("TLS files given but --tls is off: pass --tls optional or --tls required (or TENANT_TLS)")
+            }
+        } else if settings.certificateFile == nil || settings.keyFile == nil {
+            throw .usage("--tls \(mode.rawValue) needs --tls-cert-file and --tls-key-file (or TENANT_TLS_CERT_FILE and TENANT_TLS_KEY_FILE)")
+        }
+        return settings
     }
 
     /// The file name without directory and extension.

@@ -20,7 +20,7 @@ public struct TenantCtl: AsyncParsableCommand {
         subcommands: [
             ProviderStart.self, ProviderStop.self, ProviderRestart.self, ProviderList.self, ProviderStatus.self, ProviderTop.self,
             ProviderLogs.self, ProviderRemove.self, ProviderPlan.self, ProviderResetPassword.self, ProviderBackup.self,
-            ProviderRestore.self, KeyspaceCreate.self, DatabaseCommand.self, Doctor.self, FleetDiff.self, FleetApply.self,
+            ProviderRestore.self, ProviderGatewayCA.self, KeyspaceCreate.self, DatabaseCommand.self, Doctor.self, FleetDiff.self, FleetApply.self,
         ]
     )
 

@@ -26,6 +26,8 @@ public enum MetricName {
         public static let lastReadingTimestamp = "tenant_ingest_last_reading_timestamp_seconds"
         /// Gauge: readings stored in the 60 s before the scrape.
         public static let readingsStoredLastMinute = "tenant_ingest_readings_stored_last_minute"
+        /// Counter: TLS handshakes completed on the gateway port (`--tls optional|required`).
+        public static let tlsHandshakes = "tenant_ingest_tls_handshakes_total"
     }
 
     /// tenant-admin.

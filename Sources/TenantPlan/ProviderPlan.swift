@@ -104,6 +104,10 @@ public enum Planner {
         ]
         // The panel shows staff where gateways connect: the published ingest port.
         if role == .admin { environment.append("TENANT_GATEWAY_PORT=\(settings.gatewayPort)") }
+        if role == .ingest, let tls = settings.gatewayTLS {
+            environment.append("TENANT_TLS=\(tls.mode)")
+            labels[PlanLabels.gatewayTLS] = tls.label
+        }
         SecretsPlan.add(settings, role: role, mounts: &mounts, environment: &environment, labels: &labels)
         var request = ContainerCreateRequest(
             Image: settings.image,

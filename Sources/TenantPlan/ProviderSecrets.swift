@@ -13,6 +13,16 @@ public enum SecretKind: String, Sendable, Hashable, Codable, CaseIterable, Compa
     /// The key sealing the secrets the admin app stores (its staff's mail password). Generated
     /// once per provider and kept in the volume: never replaced, since the store needs it.
     case settingsKey = "settings-key"
+    /// The ingest server's TLS certificate chain (PEM): generated from the provider's gateway
+    /// CA, or the user's `--gateway-tls-cert-file`.
+    case gatewayTLSCertificate = "gateway-tls-cert"
+    /// Its private key (PEM).
+    case gatewayTLSKey = "gateway-tls-key"
+    /// The provider's gateway CA certificate (PEM): what gateways trust (`tenantctl gateway-ca`)
+    /// and what signs gateways' client certificates (mutual TLS). Generated once, never replaced.
+    case gatewayCACertificate = "gateway-ca-cert"
+    /// The CA's private key: given to no server (no variable names it), kept for issuing.
+    case gatewayCAKey = "gateway-ca-key"
 
     /// The file name in the secrets volume.
     public var fileName: String { rawValue }
@@ -25,6 +35,11 @@ public enum SecretKind: String, Sendable, Hashable, Codable, CaseIterable, Compa
         case .cassandraPassword: return SecretName.cassandraPassword
         case .smtpPassword: return SecretName.smtpPassword
         case .settingsKey: return SecretName.settingsKey
+        // The ingest server reads these as TENANT_TLS_CERT_FILE, _KEY_FILE, _CLIENT_CA_FILE.
+        case .gatewayTLSCertificate: return "TENANT_TLS_CERT"
+        case .gatewayTLSKey: return "TENANT_TLS_KEY"
+        case .gatewayCACertificate: return "TENANT_TLS_CLIENT_CA"
+        case .gatewayCAKey: return "TENANT_GATEWAY_CA_KEY"
         }
     }
     /// The containers that read it.
@@ -32,6 +47,16 @@ public enum SecretKind: String, Sendable, Hashable, Codable, CaseIterable, Compa
         switch self {
         case .cassandraUsername, .cassandraPassword: return [.ingest, .admin]
         case .smtpPassword, .settingsKey: return [.admin]
+        case .gatewayTLSCertificate, .gatewayTLSKey, .gatewayCACertificate: return [.ingest]
+        case .gatewayCAKey: return []
+        }
+    }
+
+    /// Generated once in the volume and never replaced or emptied by a later run.
+    public var isKeptInVolume: Bool {
+        switch self {
+        case .settingsKey, .gatewayCACertificate, .gatewayCAKey: return true
+        default: return false
         }
     }
 
@@ -74,6 +99,34 @@ public struct SMTPRelay: Sendable, Hashable {
         ["TENANT_SMTP_URL=\(url)", "TENANT_MAIL_FROM=\(from)"] + (user.map { ["TENANT_SMTP_USER=\($0)"] } ?? [])
             + (requireTLS ? ["TENANT_SMTP_REQUIRE_TLS=1"] : [])
     }
+}
+
+/// TLS on a provider's gateway port (`start-provider --gateway-tls`).
+public struct GatewayTLSPlan: Sendable, Hashable {
+    /// `optional` or `required` (off is no plan).
+    public var mode: String
+    /// The server certificate is issued by the provider's own CA (else the user's files).
+    public var generated: Bool
+    /// Names and addresses in a generated server certificate.
+    public var hosts: [String]
+
+    public init(mode: String, generated: Bool, hosts: [String] = GatewayTLSPlan.defaultHosts) {
+        self.mode = mode
+        self.generated = generated
+        self.hosts = hosts
+    }
+
+    /// Names a generated certificate covers when `--gateway-tls-host` is not given.
+    public static let defaultHosts = ["localhost", "127.0.0.1"]
+
+    /// The ``PlanLabels/gatewayTLS`` label: all of it, so any change recreates the ingest container.
+    public var label: String {
+        "\(mode) " + (generated ? "generated hosts=\(hosts.joined(separator: ","))" : "files")
+    }
+
+    /// Digest label values of a generated CA and certificate: their content is made in the
+    /// volume and never seen by the plan.
+    public static let generatedDigest = "generated"
 }
 
 extension ProviderSettings {

@@ -63,6 +63,8 @@ public struct ProviderSettings: Sendable, Hashable {
     public var secretDigests: [SecretKind: String] = [:]
     /// The platform mail relay every admin app uses unless its staff set their own server.
     public var smtpRelay: SMTPRelay?
+    /// TLS on the gateway port; nil is plain TCP.
+    public var gatewayTLS: GatewayTLSPlan?
     /// The subnet of the provider's network when this run creates it; nil leaves the choice
     /// to the engine. An existing network keeps its subnet: this is not part of the
     /// containers' config hash.
@@ -150,6 +152,10 @@ public enum PlanLabels {
     /// changed secret changes the config hash of exactly the containers that use it. The
     /// settings key, generated once and never read back, has an empty value.
     public static let secretPrefix = "io.tenantctl.secret."
+    /// On the ingest container when its gateway port speaks TLS: mode, and whether the
+    /// certificate is generated (with its host names) or the user's (whose digest labels
+    /// follow the files). Absent without TLS, so plain providers keep their config hash.
+    public static let gatewayTLS = "io.tenantctl.gateway-tls"
 }
 
 /// Parses `--memory` and `--cpus` values.

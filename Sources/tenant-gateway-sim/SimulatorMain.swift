@@ -45,6 +45,14 @@ struct SimulatorMain: AsyncParsableCommand {
     var seed: UInt64 = 1
     @Option(help: "Seconds to wait for outstanding replies after --duration.")
     var drain = 5.0
+    @Flag(help: "Speak TLS to the server (protocol v1 unchanged inside); the server name checked is the --target host.")
+    var tls = false
+    @Option(help: "PEM CA certificate(s) the server's certificate must chain to (default: the system's roots); implies --tls.")
+    var tlsCaFile: String?
+    @Option(help: "PEM client certificate for mutual TLS (its CN/SAN names the gateway); implies --tls, needs --tls-key-file.")
+    var tlsCertFile: String?
+    @Option(help: "PEM private key of --tls-cert-file.")
+    var tlsKeyFile: String?
     @Flag(help: "Print the summary as JSON.")
     var json = false
 
@@ -54,6 +62,9 @@ struct SimulatorMain: AsyncParsableCommand {
         }
         guard let colon = target.lastIndex(of: ":"), Int(target[target.index(after: colon)...]) != nil else {
             throw ValidationError("--target must be HOST:PORT")
+        }
+        guard (tlsCertFile == nil) == (tlsKeyFile == nil) else {
+            throw ValidationError("--tls-cert-file and --tls-key-file go together")
         }
     }
 
@@ -71,7 +82,9 @@ struct SimulatorMain: AsyncParsableCommand {
             host: host, port: port, gateways: gateways, sensors: sensors, gatewayPrefix: prefix, reportsPerGateway: reports,
             duration: duration, rate: rate, interval: interval, startTime: startTime, window: window, key: key,
             duplicatePercent: duplicates, invalidPercent: invalid, malformedPercent: malformed, splitWrites: splitWrites, seed: seed,
-            drainTimeout: drain)
+            drainTimeout: drain,
+            tls: tls || tlsCaFile != nil || tlsCertFile != nil
+                ? try SimulatorTLS(caFile: tlsCaFile, certificateFile: tlsCertFile, keyFile: tlsKeyFile) : nil)
         let report = try await GatewaySimulator(configuration: configuration).run()
         if json {
             let encoder = JSONEncoder()

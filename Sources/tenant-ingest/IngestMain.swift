@@ -47,6 +47,11 @@ struct IngestMain: AsyncParsableCommand {
             logger.warning("secret given in the environment, where docker inspect and /proc show it: use \(SecretName.fileVariable(name))", metadata: ["secret": "\(name)"])
         }
 
+        // TLS files first: a wrong path is a setting to fix, not a store to wait for.
+        var configuration = settings.configuration
+        if !settings.migrateOnly {
+            do { configuration.tls = try settings.tls.load() } catch { throw .usage("\(error)") }
+        }
         let opened: OpenedStore
         do { opened = try await openReadingStore(url: settings.store, durability: settings.durability, environment: secrets.environment, logger: logger) } catch {
             throw .storeUnavailable("\(error)")
@@ -56,7 +61,10 @@ struct IngestMain: AsyncParsableCommand {
             await opened.close?()
             return
         }
-        let server = IngestServer(configuration: settings.configuration, store: opened.readings, gatewayAuth: opened.gatewayAuth, logger: logger)
+        if let tls = configuration.tls {
+            logger.info("gateway port speaks TLS", metadata: ["tls.mode": "\(tls.mode.rawValue)", "tls.client_certificates": "\(tls.verifiesClients)"])
+        }
+        let server = IngestServer(configuration: configuration, store: opened.readings, gatewayAuth: opened.gatewayAuth, logger: logger)
         // Services shut down in reverse order: the server drains first, upkeep stops last.
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         if let maintenance = opened.maintenance {

@@ -187,6 +187,59 @@ private func invalidReason(_ xml: String) throws -> String? {
         #expect(error?.code == .malformed, "\(input)")
     }
 
+    /// The faults gateways send, each followed by a good report: `malformed` comes as soon as
+    /// the bytes that make the stream not well-formed have arrived (fed one byte at a time),
+    /// before the next report, which is never swallowed into an element that cannot end.
+    @Test(arguments: [
+        // Mismatched end tags: refused at the first wrong byte.
+        (#"<report gateway="g" seq="1"><reading sensor="s" at="x" power="1"></readX"#, 0),
+        (#"<report gateway="g" seq="1"></reportx"#, 0),
+        (#"<report gateway="g" seq="1"><reading sensor="s"></reading></reading>"#, 0),
+        // Broken quoting: a missing closing quote runs into the next '<' or a name without space.
+        (#"<report gateway="g seq="1"#, 0),
+        (#"<report gateway="g>"#, 1),
+        (#"<report gateway='g" seq="1"/>"#, 1),
+        (#"<report gateway=g"#, 0),
+        // Attributes without values.
+        (#"<report gateway seq="1">"#, 0),
+        (#"<report gateway="g" seq>"#, 0),
+        (#"<report gateway="g" seq="1" flag/>"#, 0),
+        (#"<report gateway="g" seq="1" ="x"/>"#, 0),
+        // Stray '<' and '&'.
+        (#"<report gateway="g" seq="1">a < b"#, 0),
+        (#"<report gateway="g" seq="1"><<"#, 0),
+        (#"<report gateway="g" seq="1">a & b"#, 0),
+        (#"<report gateway="a&b" seq="1"/>"#, 0),
+        (#"<report gateway="g" seq="1">&bogus;"#, 0),
+        (#"<report gateway="g" seq="1">&#x;"#, 0),
+        (#"<report gateway="a<b" seq="1"/>"#, 0),
+        // Text outside an element, an unknown top-level element.
+        ("hello", 0),
+        ("<status>", 0),
+    ])
+    func refusesEachFaultBeforeTheNextReport(fault: String, lookahead: Int) throws {
+        let next = Array(#"<report gateway="g" seq="2"/>"#.utf8)
+        let bytes = Array(fault.utf8) + next
+        var decoder = GatewayFrameDecoder()
+        var buffer = ByteBuffer()
+        var requests = 0
+        var refusedAt: Int?
+        for (index, byte) in bytes.enumerated() {
+            buffer.writeInteger(byte)
+            do {
+                while try decoder.next(&buffer) != nil { requests += 1 }
+            } catch {
+                #expect(error.code == .malformed, "\(fault): \(error)")
+                refusedAt = index + 1
+                break
+            }
+        }
+        #expect(requests == 0, "\(fault)")
+        let at = try #require(refusedAt, "\(fault) never refused")
+        // Refused within the fault (or the one byte after it that shows it, e.g. the next '<').
+        #expect(at <= fault.utf8.count + lookahead, "\(fault) refused only at byte \(at)")
+    }
+
     @Test func repliesBeforeAFaultAreKept() throws {
         let (requests, error) = try decode([Self.sample + "<bad"  + "<report/>"])
         #expect(requests == [Self.sampleRequest])

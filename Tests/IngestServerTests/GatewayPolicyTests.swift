@@ -136,15 +136,15 @@ import Testing
         #expect(try await admin.register(GatewayRegistration(id: "gw-cert", credential: .certificate), maxGateways: nil, at: 0) == .registered)
         try await admin.setSettings(["gateway_keys_required": "true"])
         let authenticator = GatewayAuthenticator(store: SQLiteGatewayAuthStore(database: database), ttl: .seconds(5), logger: Logger(label: "test"))
-        #expect(await authenticator.check(gateway: "gw-cert", key: nil, certifiedGateway: "gw-cert") == .allowed)
-        #expect(await authenticator.check(gateway: "gw-cert", key: nil, certifiedGateway: "gw-other") == .refused("client certificate required"))
+        #expect(await authenticator.check(gateway: "gw-cert", key: nil, identity: VerifiedGatewayIdentity(gatewayIDs: ["gw-cert"])) == .allowed)
+        #expect(await authenticator.check(gateway: "gw-cert", key: nil, identity: VerifiedGatewayIdentity(gatewayIDs: ["gw-other"])) == .refused("client certificate is for gateway gw-other, not this one"))
         #expect(await authenticator.check(gateway: "gw-cert", key: nil) == .refused("client certificate required"))
         // An unknown gateway with a certificate the provider's CA issued for it is let in.
-        #expect(await authenticator.check(gateway: "gw-fresh", key: nil, certifiedGateway: "gw-fresh") == .allowed)
+        #expect(await authenticator.check(gateway: "gw-fresh", key: nil, identity: VerifiedGatewayIdentity(gatewayIDs: ["gw-fresh"])) == .allowed)
         #expect(await authenticator.check(gateway: "gw-fresh", key: nil) == .refused("gateway key required"))
         #expect(try await admin.setDisabled(gateway: "gw-cert", true))
         try await authenticator.refreshPolicy()
-        #expect(await authenticator.check(gateway: "gw-cert", key: nil, certifiedGateway: "gw-cert") == .refused("gateway disabled"))
+        #expect(await authenticator.check(gateway: "gw-cert", key: nil, identity: VerifiedGatewayIdentity(gatewayIDs: ["gw-cert"])) == .refused("gateway disabled"))
     }
 
     @Test func tokenBucketsRefillAtTheRateAndAllowOneOversizedReport() {

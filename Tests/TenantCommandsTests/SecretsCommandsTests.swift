@@ -22,6 +22,38 @@ import Testing
         fake.requests.filter { $0.contentType == "application/json" }.compactMap { $0.body.map { String(decoding: $0, as: UTF8.self) } }.joined()
     }
 
+    /// `--gateway-tls required`: a CA made once and kept, a server certificate from it, files
+    /// for the ingest container only, no key anywhere but the volume; `gateway-ca` prints the CA.
+    @Test func gatewayTLSMakesAProviderCAOnceAndPrintsIt() async throws {
+        let fake = FakeDockerTransport(images: [image])
+        let first = await tenantctl(startArgs("sec_t", ["--gateway-tls", "required", "--gateway-tls-host", "gw.example.net"]), transport: fake)
+        #expect(first.code == 0, "\(first.err)")
+        let files = fake.files(inVolume: "tenantctl_sec_t_secrets")
+        let ca = try #require(files["gateway-ca-cert"]).content
+        #expect(String(decoding: ca, as: UTF8.self).hasPrefix("-----BEGIN CERTIFICATE-----"))
+        #expect(String(decoding: try #require(files["gateway-ca-key"]).content, as: UTF8.self).contains("PRIVATE KEY"))
+        #expect(String(decoding: try #require(files["gateway-tls-cert"]).content, as: UTF8.self).contains("BEGIN CERTIFICATE"))
+        #expect(String(decoding: try #require(files["gateway-tls-key"]).content, as: UTF8.self).contains("PRIVATE KEY"))
+        let ingest = try #require(fake.containers.first { $0.name == "remote_server_sec_t" }?.config)
+        #expect(ingest.Env?.contains("TENANT_TLS=required") == true)
+        #expect(ingest.Env?.contains("TENANT_TLS_KEY_FILE=/run/secrets/tenant/gateway-tls-key") == true)
+        #expect(ingest.Labels?["io.tenantctl.gateway-tls"] == "required generated hosts=gw.example.net")
+        #expect(!configText(fake).contains("PRIVATE KEY") && !configText(fake).contains("BEGIN CERTIFICATE"))
+        // Another mode recreates ingest; the CA stays the one gateways trust.
+        let second = await tenantctl(startArgs("sec_t", ["--gateway-tls", "optional", "--gateway-tls-host", "gw.example.net"]), transport: fake)
+        #expect(second.code == 0, "\(second.err)")
+        #expect(fake.files(inVolume: "tenantctl_sec_t_secrets")["gateway-ca-cert"]?.content == ca)
+        #expect(fake.containers.first { $0.name == "remote_server_sec_t" }?.config.Env?.contains("TENANT_TLS=optional") == true)
+        let printed = await tenantctl(["gateway-ca", "sec_t"], transport: fake)
+        #expect(printed.code == 0, "\(printed.err)")
+        #expect(printed.out.trimmingCharacters(in: .whitespacesAndNewlines) == String(decoding: ca, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+        #expect(!printed.out.contains("PRIVATE KEY"))
+        // A provider without TLS has no CA to print.
+        let plain = FakeDockerTransport(images: [image])
+        #expect(await tenantctl(startArgs("sec_u", []), transport: plain).code == 0)
+        #expect(await tenantctl(["gateway-ca", "sec_u"], transport: plain).code == 3)
+    }
+
     @Test func secretsGoToFilesInTheSecretsVolumeAndOnlyDigestsToTheContainers() async throws {
         let fake = FakeDockerTransport(images: [image])
         let file = try passwordFile("relay-Pa55word\n")
@@ -30,7 +62,7 @@ import Testing
         #expect(result.code == 0, "\(result.err)")
 
         let files = fake.files(inVolume: "tenantctl_sec_a_secrets")
-        #expect(Set(files.keys) == ["cassandra-username", "cassandra-password", "smtp-password", "settings-key"])
+        #expect(Set(files.keys) == ["cassandra-username", "cassandra-password", "smtp-password", "settings-key", "gateway-tls-cert", "gateway-tls-key"])
         #expect(files["smtp-password"]?.content == Array("relay-Pa55word".utf8))
         #expect(files["cassandra-password"]?.content == [])
         #expect(files.values.allSatisfy { $0.mode == 0o400 && $0.uid == 10001 && $0.gid == 10001 })

@@ -56,6 +56,18 @@ public struct ProviderOptions: ParsableArguments, Sendable {
     @Flag(help: "Refuse to send through an smtp:// relay without STARTTLS.")
     public var smtpRequireTLS = false
 
+    @Option(help: ArgumentHelp("TLS on the gateway port: off, optional (TLS or plain on the same port) or required. Without certificate files, tenantctl makes the provider a gateway CA and a server certificate (kept in its secrets volume; `tenantctl gateway-ca ID` prints the CA).", valueName: "MODE"))
+    public var gatewayTls: String = "off"
+
+    @Option(help: ArgumentHelp("Your own PEM certificate chain for the gateway port instead of a generated one (needs --gateway-tls-key-file).", valueName: "PATH"))
+    public var gatewayTlsCertFile: String?
+
+    @Option(help: ArgumentHelp("The PEM private key of --gateway-tls-cert-file.", valueName: "PATH"))
+    public var gatewayTlsKeyFile: String?
+
+    @Option(help: ArgumentHelp("A DNS name or IP address gateways dial, for the generated server certificate (repeat; default localhost and 127.0.0.1).", valueName: "HOST"))
+    public var gatewayTlsHost: [String] = []
+
     @Option(help: ArgumentHelp("Memory limit per container (512m, 1g).", valueName: "SIZE"))
     public var memory: String = "512m"
 
@@ -74,6 +86,18 @@ public struct ProviderOptions: ParsableArguments, Sendable {
         if ResourceParsing.memoryBytes(memory) == nil { throw ValidationError("--memory '\(memory)' is not a size of at least 6m (e.g. 512m, 1g)") }
         if ResourceParsing.nanoCPUs(cpus) == nil { throw ValidationError("--cpus '\(cpus)' is not a positive number (e.g. 1, 0.5)") }
         _ = try storeChoice()
+        guard ["off", "optional", "required"].contains(gatewayTls) else {
+            throw ValidationError("--gateway-tls '\(gatewayTls)' is not off, optional or required")
+        }
+        if (gatewayTlsCertFile == nil) != (gatewayTlsKeyFile == nil) {
+            throw ValidationError("--gateway-tls-cert-file and --gateway-tls-key-file go together")
+        }
+        if gatewayTls == "off", gatewayTlsCertFile != nil || !gatewayTlsHost.isEmpty {
+            throw ValidationError("--gateway-tls-cert-file, --gateway-tls-key-file and --gateway-tls-host need --gateway-tls optional or required")
+        }
+        if gatewayTlsCertFile != nil, !gatewayTlsHost.isEmpty {
+            throw ValidationError("--gateway-tls-host is for a generated certificate, not with --gateway-tls-cert-file")
+        }
         if store != .cassandra, cassandraPasswordFile != nil { throw ValidationError("--cassandra-password-file needs --store cassandra") }
         if let smtpURL {
             let address = smtpURL.hasPrefix("smtps://") ? smtpURL.dropFirst(8) : smtpURL.hasPrefix("smtp://") ? smtpURL.dropFirst(7) : ""
@@ -110,6 +134,10 @@ public struct ProviderOptions: ParsableArguments, Sendable {
         if smtpURL != nil {
             values[.smtpPassword] = try smtpPasswordFile.map { try fromFile($0, "--smtp-password-file") } ?? nonEmpty(SecretName.smtpPassword)
         }
+        if gatewayTls != "off", let gatewayTlsCertFile, let gatewayTlsKeyFile {
+            values[.gatewayTLSCertificate] = try fromFile(gatewayTlsCertFile, "--gateway-tls-cert-file")
+            values[.gatewayTLSKey] = try fromFile(gatewayTlsKeyFile, "--gateway-tls-key-file")
+        }
         return values
     }
 
@@ -117,6 +145,13 @@ public struct ProviderOptions: ParsableArguments, Sendable {
     public var smtpRelay: SMTPRelay? {
         guard let smtpURL, let mailFrom else { return nil }
         return SMTPRelay(url: smtpURL, user: smtpUser, from: mailFrom, requireTLS: smtpRequireTLS)
+    }
+
+    /// TLS on the gateway port from `--gateway-tls*`; nil for off.
+    public var gatewayTLSPlan: GatewayTLSPlan? {
+        guard gatewayTls != "off" else { return nil }
+        return GatewayTLSPlan(
+            mode: gatewayTls, generated: gatewayTlsCertFile == nil, hosts: gatewayTlsHost.isEmpty ? GatewayTLSPlan.defaultHosts : gatewayTlsHost)
     }
 
     /// The validated provider id; the error names the rule.
@@ -147,10 +182,12 @@ public struct ProviderOptions: ParsableArguments, Sendable {
 
     /// What the provisioner needs, ports still open.
     public func request() throws -> ProvisionRequest {
-        ProvisionRequest(
+        var request = ProvisionRequest(
             id: try providerID(), image: resolvedImage, gatewayPort: gatewayPort, adminPort: adminPort, store: try storeChoice(),
             memoryBytes: ResourceParsing.memoryBytes(memory), nanoCPUs: ResourceParsing.nanoCPUs(cpus), subnetPool: try subnets.pool(),
             secrets: try secretValues(), smtpRelay: smtpRelay)
+        request.gatewayTLS = gatewayTLSPlan
+        return request
     }
 }
 

@@ -28,6 +28,8 @@ public struct ProvisionRequest: Sendable, Hashable {
     public var secrets: ProviderSecretValues
     /// The platform mail relay of the admin app, if any.
     public var smtpRelay: SMTPRelay?
+    /// TLS on the gateway port (`--gateway-tls`); nil is plain.
+    public var gatewayTLS: GatewayTLSPlan?
     /// Where the provider's network takes its subnet from when this run creates it.
     public var subnetPool: SubnetPool
     /// The subnet to create the network with, chosen beforehand from the pool (`apply`
@@ -182,6 +184,13 @@ public struct Provisioner: Sendable {
             memoryBytes: request.memoryBytes, nanoCPUs: request.nanoCPUs, fleet: request.fleet ?? observed.lazy.compactMap(\.fleet).first)
         settings.secretDigests = request.secrets.digests(provider: request.id)
         settings.smtpRelay = request.smtpRelay
+        settings.gatewayTLS = request.gatewayTLS
+        if let tls = request.gatewayTLS, tls.generated {
+            // Made in the volume (SecretsWriter): the plan sees that they exist, not their content.
+            for kind in [SecretKind.gatewayTLSCertificate, .gatewayTLSKey, .gatewayCACertificate] {
+                settings.secretDigests[kind] = GatewayTLSPlan.generatedDigest
+            }
+        }
         return settings
     }
 

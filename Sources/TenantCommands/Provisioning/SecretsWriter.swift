@@ -1,5 +1,6 @@
 import DockerAPI
 import DockerClient
+import GatewayTLS
 import Logging
 import TenantAuth
 import TenantModel
@@ -37,8 +38,26 @@ struct SecretsWriter: Sendable {
             let filler = try await client.createContainer(name: name, SecretsPlan.filler(settings))
             do {
                 let hasKey = try await keyExists(container: filler.Id)
+                var values = values
+                var newAuthority: PEMPair?
+                if let tls = settings.gatewayTLS, tls.generated {
+                    // The CA is made once and kept: gateways trust it. The server certificate
+                    // is issued again on every run (same CA, the hosts asked for now).
+                    let authority: GatewayCertificateAuthority
+                    if let kept = try await Self.gatewayAuthority(client: client, container: filler.Id) {
+                        authority = kept
+                    } else {
+                        authority = try GatewayCertificateAuthority(name: id.rawValue)
+                        newAuthority = authority.pem
+                        logger.info("generated the gateway CA", metadata: ["tenant.id": "\(id)"])
+                    }
+                    let server = try authority.issueServer(hosts: tls.hosts)
+                    values[.gatewayTLSCertificate] = server.certificate + authority.pem.certificate
+                    values[.gatewayTLSKey] = server.privateKey
+                }
                 try await client.putArchive(
-                    container: filler.Id, path: ProviderNames.secretsMountPath, archive: try archive(values, withNewKey: !hasKey))
+                    container: filler.Id, path: ProviderNames.secretsMountPath,
+                    archive: try archive(values, withNewKey: !hasKey, newAuthority: newAuthority))
                 if !hasKey { logger.info("generated the settings key", metadata: ["tenant.id": "\(id)"]) }
             } catch {
                 try? await client.removeContainer(id: filler.Id, force: true)
@@ -63,15 +82,44 @@ struct SecretsWriter: Sendable {
         }
     }
 
-    /// The files: every configured secret, an empty file for every other kind, and a fresh
-    /// settings key when the volume has none.
-    func archive(_ values: ProviderSecretValues, withNewKey: Bool) throws(TarArchive.Failure) -> [UInt8] {
+    /// The files: every configured secret, an empty file for every other kind, a fresh
+    /// settings key when the volume has none, a new gateway CA when one was made.
+    func archive(_ values: ProviderSecretValues, withNewKey: Bool, newAuthority: PEMPair? = nil) throws(TarArchive.Failure) -> [UInt8] {
         var entries: [TarArchive.Entry] = []
-        for kind in SecretKind.allCases where kind != .settingsKey {
+        for kind in SecretKind.allCases where !kind.isKeptInVolume {
             entries.append(entry(kind, Array((values[kind] ?? "").utf8)))
         }
         if withNewKey { entries.append(entry(.settingsKey, Array(SecretGenerator.token(byteCount: 32).utf8))) }
+        if let newAuthority {
+            entries.append(entry(.gatewayCACertificate, Array(newAuthority.certificate.utf8)))
+            entries.append(entry(.gatewayCAKey, Array(newAuthority.privateKey.utf8)))
+        }
         return try TarArchive.write(entries)
+    }
+
+    /// The provider's gateway CA kept in the volume `container` mounts, nil when it has none.
+    static func gatewayAuthority(client: DockerClient, container: String) async throws -> GatewayCertificateAuthority? {
+        guard let certificate = try await secretFile(client: client, container: container, kind: .gatewayCACertificate),
+            let key = try await secretFile(client: client, container: container, kind: .gatewayCAKey)
+        else { return nil }
+        do {
+            return try GatewayCertificateAuthority(pem: PEMPair(certificate: certificate, privateKey: key))
+        } catch {
+            throw TenantCtlError("the gateway CA in the secrets volume cannot be used (\(error)); remove the provider's secrets volume to make a new one")
+        }
+    }
+
+    /// One secret file's text from the volume `container` mounts; nil when absent or empty.
+    static func secretFile(client: DockerClient, container: String, kind: SecretKind) async throws -> String? {
+        var archive: [UInt8] = []
+        do {
+            archive = try await client.archive(container: container, path: kind.path)
+        } catch {
+            if case .notFound = error { return nil }
+            throw error
+        }
+        guard let entry = try TarArchive.read(archive).first(where: { $0.name.hasSuffix(kind.fileName) }), !entry.content.isEmpty else { return nil }
+        return String(decoding: entry.content, as: UTF8.self)
     }
 
     private func entry(_ kind: SecretKind, _ content: [UInt8]) -> TarArchive.Entry {
