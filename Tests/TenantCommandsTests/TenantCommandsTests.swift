@@ -105,9 +105,9 @@ func startArgs(_ id: String, _ extra: [String] = []) -> [String] {
         #expect(second.code == 0)
         #expect(!second.out.contains("admin_password"))
         #expect(second.out.contains(#""changes" : []"#))
-        // Already up: one /version call and one filtered list, nothing else.
-        #expect(fake.requests.map(\.method) == ["GET", "GET"])
-        #expect(fake.requests.map(\.path) == ["/version", "/v1.41/containers/json"])
+        // Already up: one /version call, the swarm check (/info) and one filtered list, nothing else.
+        #expect(fake.requests.map(\.method) == ["GET", "GET", "GET"])
+        #expect(fake.requests.map(\.path) == ["/version", "/v1.41/info", "/v1.41/containers/json"])
     }
 
     @Test func humanOutputNamesThePasswordLineClearly() async {
@@ -276,8 +276,8 @@ func startArgs(_ id: String, _ extra: [String] = []) -> [String] {
         for container in containers {
             #expect(Set(container.keys).isSuperset(of: ["name", "id", "role", "state"]))
         }
-        // One /version and one filtered list call.
-        #expect(fake.requests.suffix(2).map(\.path) == ["/version", "/v1.41/containers/json"])
+        // One /version, the swarm check (/info) and one filtered list call.
+        #expect(fake.requests.suffix(3).map(\.path) == ["/version", "/v1.41/info", "/v1.41/containers/json"])
     }
 
     @Test func purgeNeedsConfirmation() async {
