@@ -213,9 +213,10 @@ struct SwarmIntegrationTests {
         try await withProvider { id in
             let run = await swarm(["start-provider", id, "--image", realImage, "--wait-timeout", "90", "--json"])
             #expect(run.code == 0, "\(run.err)")
-            #expect(try object(run.out)["ready"] as? Bool == true)
-            let status = await swarm(["status", id, "--json"])
-            #expect(try object(status.out)["health"] as? String == "healthy", "\(status.out)")
+            let result = try object(run.out)
+            #expect(result["ready"] as? Bool == true)
+            let status = try object(await swarm(["status", id, "--json"]).out)
+            #expect(status["health"] as? String == "healthy", "\(status)")
         }
     }
 }
