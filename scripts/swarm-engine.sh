@@ -23,6 +23,11 @@ sdocker() { docker -H "unix://$SOCK" "$@"; }
 answers() { curl -sf --max-time 2 --unix-socket "$SOCK" http://localhost/_ping >/dev/null 2>&1; }
 
 down() {
+  if answers; then
+    # A test engine: what tests left behind (an interrupted run) would restart with it next time.
+    services="$(sdocker service ls -q --filter label=io.tenantctl.provider)"
+    [ -z "$services" ] || sdocker service rm $services >/dev/null || true
+  fi
   if [ -f "$RUN/docker.pid" ] && kill -0 "$(cat "$RUN/docker.pid")" 2>/dev/null; then
     local pid; pid="$(cat "$RUN/docker.pid")"
     kill "$pid"
@@ -79,6 +84,9 @@ up() {
     # Overlay subnets from 10.212/16 unless tenantctl chooses one (it does, from its own pool).
     sdocker swarm init --advertise-addr "$NS_ADDR" --default-addr-pool 10.212.0.0/16 >/dev/null
   fi
+  # A restarted manager answers service calls once it leads again (a second or so).
+  for _ in $(seq 1 75); do sdocker node ls >/dev/null 2>&1 && break; sleep 0.2; done
+  sdocker node ls >/dev/null || { log "the swarm has no leader; see $RUN/dockerd.log"; exit 1; }
   for image in $IMAGES; do
     local want; want="$(docker image inspect -f '{{.Id}}' "$image" 2>/dev/null || true)"
     [ -n "$want" ] || { log "main engine has no $image: not copied"; continue; }
