@@ -178,6 +178,26 @@ struct SwarmIntegrationTests {
         }
     }
 
+    /// `plan` records the swarm run's changing calls (secret values redacted) and changes nothing;
+    /// after start-provider it is empty.
+    @Test func planShowsTheSwarmCallsAndChangesNothing() async throws {
+        try await withProvider { id in
+            let smtp = ["--image", image, "--smtp-url", "smtp://relay.invalid:25", "--mail-from", "ops@example.org"]
+            let variables = ["TENANT_SMTP_PASSWORD": "plan-secret-value"]
+            let plan = await swarm(["plan", id] + smtp, variables: variables)
+            #expect(plan.code == 0, "\(plan.err)")
+            #expect(!plan.out.contains("plan-secret-value"))
+            let requests = try #require(try JSONSerialization.jsonObject(with: Data(plan.out.utf8)) as? [[String: Any]])
+            #expect(requests.compactMap { ($0["path"] as? String)?.split(separator: "/").dropFirst().joined(separator: "/") } == [
+                "networks/create", "secrets/create", "secrets/create", "services/create", "services/create",
+            ])
+            #expect(try await client().listServices(labels: ["io.tenantctl.provider=\(id)"]).isEmpty)
+            #expect(await swarm(["start-provider", id, "--no-wait"] + smtp, variables: variables).code == 0)
+            let again = await swarm(["plan", id] + smtp, variables: variables)
+            #expect(again.out.trimmingCharacters(in: .whitespacesAndNewlines) == "[]", "\(again.out)")
+        }
+    }
+
     /// The engine's task error is printed and the run ends at its bound with 75, never hangs.
     @Test func missingImageTimesOutWithTheTasksError() async throws {
         try await withProvider { id in

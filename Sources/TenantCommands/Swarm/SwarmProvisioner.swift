@@ -23,6 +23,8 @@ struct SwarmProvisioner: Sendable {
     let client: DockerClient
     let logger: Logger
     var publishMode: PublishMode = .host
+    /// Take the host lock before changing anything (off for `plan`, which changes nothing).
+    var useLock = true
     var bootstrapSecret: @Sendable () async throws -> (password: String?, hash: String) = Provisioner.generateBootstrapSecret
 
     /// The provider's server services (by the contract's labels).
@@ -40,8 +42,8 @@ struct SwarmProvisioner: Sendable {
 
     func start(_ request: ProvisionRequest) async throws -> SwarmProvisionOutcome {
         let id = request.id
-        let lock = try await ProviderLock.acquire()
-        defer { lock.release() }
+        let lock = useLock ? try await ProviderLock.acquire() : nil
+        defer { lock?.release() }
         let existing = try await services(id)
         let kept = { (role: Role) in existing.first { Self.role(of: $0) == role }?.Spec.Labels?[PlanLabels.hostPort].flatMap(Int.init) }
         let others = try await publishedPorts(excluding: id)
