@@ -208,6 +208,11 @@ struct SwarmIntegrationTests {
             #expect(run.code == ExitStatus.timeout, "\(run.err)")
             #expect(run.err.contains("not ready after"), "\(run.err)")
             #expect(run.err.lowercased().contains("no such image"), "\(run.err)")
+            // No task ever ran, so there is no volume to purge, and none is reported removed.
+            let removed = await swarm(["remove", id, "--purge-data", "--yes", "--json"])
+            #expect(removed.code == 0, "\(removed.err)")
+            let removedJSON = try object(removed.out)
+            #expect(removedJSON["volumes"] as? [String] == [])
         }
     }
 

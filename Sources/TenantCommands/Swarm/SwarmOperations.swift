@@ -103,8 +103,7 @@ struct SwarmOperations: Sendable {
         var leftBehind: [String] = []
         if purgeData, let volume, let node {
             if node == localNode {
-                try await removeVolume(volume, within: .seconds(30))
-                removedVolumes.append(volume)
+                if try await removeVolume(volume, within: .seconds(30)) { removedVolumes.append(volume) }
             } else {
                 leftBehind.append("\(volume) on node \(nodeName ?? node): run `docker volume rm \(volume)` on that node")
             }
@@ -121,15 +120,16 @@ struct SwarmOperations: Sendable {
         return "\(node.Description?.Hostname ?? id) (\(node.Status?.Addr ?? "-"), \(node.Status?.State ?? "unknown"))"
     }
 
-    private func removeVolume(_ name: String, within bound: Duration) async throws {
+    /// True when removed, false when there was none (the tasks never ran).
+    private func removeVolume(_ name: String, within bound: Duration) async throws -> Bool {
         let deadline = ContinuousClock.now + bound
         var pause = Duration.milliseconds(50)
         while true {
             do {
                 try await client.removeVolume(name: name)
-                return
+                return true
             } catch .notFound {
-                return
+                return false
             } catch {
                 // In use until the removed tasks' containers are gone.
                 if ContinuousClock.now >= deadline { throw TenantCtlError("removing volume \(name)", error) }
