@@ -35,6 +35,10 @@ down() {
   fi
   ip link del "$HOST_IF" 2>/dev/null || true
   ip netns del "$NS" 2>/dev/null || true
+  # The staged cgroup hierarchies, once no swarm namespace is left (running engines keep their copy).
+  if ! ip netns list | grep -q '^tenantctl-swarm' && mountpoint -q /run/tenantctl-cgroup; then
+    umount -R /run/tenantctl-cgroup || true
+  fi
   log "down"
 }
 
@@ -69,6 +73,8 @@ up() {
       if ! mountpoint -q /run/tenantctl-cgroup; then
         mkdir -p /run/tenantctl-cgroup
         mount --rbind /sys/fs/cgroup /run/tenantctl-cgroup
+        # Out of the host's peer group, so unmounting it later never propagates to /sys/fs/cgroup.
+        mount --make-rprivate /run/tenantctl-cgroup
       fi
       cgroups="mount --rbind /run/tenantctl-cgroup /sys/fs/cgroup"
     fi
