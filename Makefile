@@ -61,6 +61,13 @@ bench-ingest:
 	$(SWIFT) build -c release --product tenant-gateway-sim
 	scripts/bench-ingest.sh
 
+## Ingest p99 with and without the SQLite retention purge running (release build).
+.PHONY: bench-retention
+bench-retention:
+	$(SWIFT) build -c release --product tenant-ingest
+	$(SWIFT) build -c release --product tenant-gateway-sim
+	scripts/bench-retention.sh
+
 ## Idle cost per provider: N providers (default 40; N=100 make bench-density) on the real image,
 ## whole-machine and attributed CPU running vs stopped, host memory per provider.
 .PHONY: bench-density

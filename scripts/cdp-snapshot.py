@@ -5,13 +5,27 @@ Chromium, then saves the DOM and a screenshot of each given page.
 Drives Chromium over the DevTools protocol (a minimal websocket client, standard
 library only), because Chromium has no flag to set a cookie or fill a form.
 
-usage: cdp-snapshot.py CHROMIUM BASE_URL USER PASSWORD OUT_DIR NAME=PATH [NAME=PATH ...]
-writes OUT_DIR/NAME.html and OUT_DIR/NAME.png for each page.
+usage: cdp-snapshot.py CHROMIUM BASE_URL USER PASSWORD OUT_DIR [--widths=W,W,...] STEP [STEP ...]
+STEP is one of
+  NAME=PATH                         load PATH
+  submit:NAME=PATH|FORM_ID|FIELDS   load PATH, set the fields (urlencoded) of form#FORM_ID, submit it
+  burst:NAME=USER|N                 N wrong-password sign-ins for USER at once (fetch from the page);
+                                    writes OUT_DIR/NAME.json: {"statuses": {"401": 5, "429": 55}, "ms": ...}
+Each loaded page is saved as OUT_DIR/NAME.html and OUT_DIR/NAME.png (at 1280 px wide); with
+--widths, the layout is measured in the browser at each width (OUT_DIR/NAME.layout.json:
+{"390": {"scrollWidth": ..., "clientWidth": ..., "overflowing": [...], "chartFontPx": ...}, ...})
+and a screenshot kept per width (OUT_DIR/NAME@W.png).
 """
-import base64, json, os, shutil, socket, subprocess, sys, tempfile, time, urllib.request
+import base64, json, os, shutil, socket, subprocess, sys, tempfile, time, urllib.parse, urllib.request
 
 chromium, base, user, password, outdir = sys.argv[1:6]
-pages = [arg.split("=", 1) for arg in sys.argv[6:]]
+widths = []
+steps = []
+for arg in sys.argv[6:]:
+    if arg.startswith("--widths="):
+        widths = [int(w) for w in arg[len("--widths="):].split(",")]
+    else:
+        steps.append(arg)
 profile = tempfile.mkdtemp(prefix="cdp-profile-")
 proc = subprocess.Popen(
     [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--hide-scrollbars",
@@ -111,24 +125,115 @@ try:
             except CallError:
                 pass
             time.sleep(0.1)
-        sys.exit("page %s did not load" % pathname)
+        try:
+            where = evaluate("location.href + ' ' + document.readyState + ': ' + document.documentElement.outerHTML.slice(0, 1500)")
+        except CallError as error:
+            where = str(error)
+        sys.exit("page %s did not load; at %s" % (pathname, where))
 
-    call("Page.enable")
-    call("Emulation.setDeviceMetricsOverride", width=1280, height=900, deviceScaleFactor=1, mobile=False)
-    call("Page.navigate", url=base + "/login")
-    wait_for("/login")
-    evaluate("document.querySelector('input[name=username]').value = %s;"
-             "document.querySelector('input[name=password]').value = %s;"
-             "document.querySelector('form[action=\"/login\"]').submit(); true" % (json.dumps(user), json.dumps(password)))
-    wait_for("/")
-    for name, path in pages:
-        call("Page.navigate", url=base + path)
-        wait_for(path.split("?")[0])
+    # Measured in the page: the document must not be wider than the viewport (tables scroll
+    # in their own box), and chart labels (12 units in the drawing) must stay readable.
+    MEASURE = """(() => {
+      const d = document.documentElement;
+      const limit = d.clientWidth;
+      const overflowing = [];
+      for (const el of document.body.querySelectorAll('*')) {
+        const r = el.getBoundingClientRect();
+        if (r.width && r.right > limit + 1 && !el.closest('.scroll')) {
+          overflowing.push(el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + (el.className && el.className.baseVal === undefined ? '.' + el.className : '') + ' ' + Math.round(r.right));
+          if (overflowing.length >= 8) break;
+        }
+      }
+      let font = null;
+      for (const svg of document.querySelectorAll('.chart svg')) {
+        const r = svg.getBoundingClientRect();
+        if (!r.width || !svg.viewBox.baseVal || !svg.viewBox.baseVal.width) continue;
+        const px = 12 * r.width / svg.viewBox.baseVal.width;
+        font = font === null ? px : Math.min(font, px);
+      }
+      return JSON.stringify({scrollWidth: d.scrollWidth, clientWidth: d.clientWidth, overflowing: overflowing, chartFontPx: font});
+    })()"""
+
+    def set_width(width):
+        call("Emulation.setDeviceMetricsOverride", width=width, height=900, deviceScaleFactor=1, mobile=width <= 640)
+
+    def snapshot(name):
+        layout = {}
+        for width in widths:
+            set_width(width)
+            # Two animation frames: the new width is laid out before measuring.
+            call("Runtime.evaluate", expression="new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))", awaitPromise=True)
+            layout[str(width)] = json.loads(evaluate(MEASURE))
+            shot = call("Page.captureScreenshot", format="png")
+            with open(os.path.join(outdir, "%s@%d.png" % (name, width)), "wb") as f:
+                f.write(base64.b64decode(shot["data"]))
+        set_width(1280)
         with open(os.path.join(outdir, name + ".html"), "w") as f:
             f.write(evaluate("document.documentElement.outerHTML"))
         shot = call("Page.captureScreenshot", format="png")
         with open(os.path.join(outdir, name + ".png"), "wb") as f:
             f.write(base64.b64decode(shot["data"]))
+        if widths:
+            with open(os.path.join(outdir, name + ".layout.json"), "w") as f:
+                json.dump(layout, f)
+
+    def wait_for_new_document():
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            try:
+                if evaluate("window.__cdpOld === undefined && document.readyState === 'complete'"):
+                    return
+            except CallError:
+                pass
+            time.sleep(0.1)
+        sys.exit("the form's answer did not load")
+
+    call("Page.enable")
+    call("Emulation.setDeviceMetricsOverride", width=1280, height=900, deviceScaleFactor=1, mobile=False)
+    call("Page.navigate", url=base + "/login")
+    wait_for("/login")
+    if widths:
+        snapshot("login")
+    evaluate("document.querySelector('input[name=username]').value = %s;"
+             "document.querySelector('input[name=password]').value = %s;"
+             "document.querySelector('form[action=\"/login\"]').submit(); true" % (json.dumps(user), json.dumps(password)))
+    wait_for("/")
+    for step in steps:
+        kind, rest = ("page", step)
+        for prefix in ("submit", "burst"):
+            if step.startswith(prefix + ":"):
+                kind, rest = prefix, step[len(prefix) + 1:]
+        name, spec = rest.split("=", 1)
+        if kind == "page":
+            call("Page.navigate", url=base + spec)
+            wait_for(spec.split("?")[0].split("#")[0])
+            snapshot(name)
+        elif kind == "submit":
+            path, form_id, fields = spec.split("|", 2)
+            call("Page.navigate", url=base + path)
+            wait_for(path.split("?")[0].split("#")[0])
+            values = dict(urllib.parse.parse_qsl(fields, keep_blank_values=True))
+            evaluate("window.__cdpOld = true; const f = document.getElementById(%s); const v = %s;"
+                     "for (const k in v) { f.elements[k].value = v[k]; } f.submit(); true" % (json.dumps(form_id), json.dumps(values)))
+            wait_for_new_document()
+            snapshot(name)
+        elif kind == "burst":
+            account, count = spec.split("|")
+            script = """(async () => {
+              const csrf = document.querySelector('input[name=csrf]').value;
+              const start = performance.now();
+              const answers = await Promise.all(Array.from({length: %d}, (_, i) => fetch('/login', {
+                method: 'POST', redirect: 'manual', credentials: 'same-origin',
+                body: new URLSearchParams({csrf: csrf, username: %s, password: 'wrong-password-' + i})})));
+              const statuses = {};
+              for (const a of answers) statuses[a.status] = (statuses[a.status] || 0) + 1;
+              return JSON.stringify({statuses: statuses, ms: Math.round(performance.now() - start)});
+            })()""" % (int(count), json.dumps(account))
+            result = call("Runtime.evaluate", expression=script, awaitPromise=True, returnByValue=True)
+            if "exceptionDetails" in result:
+                sys.exit("burst failed: %s" % result["exceptionDetails"])
+            with open(os.path.join(outdir, name + ".json"), "w") as f:
+                f.write(result["result"]["value"])
 finally:
     if sock:
         sock.close()

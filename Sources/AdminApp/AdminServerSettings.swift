@@ -103,6 +103,9 @@ public struct AdminServerSettings: Sendable, Equatable {
     public var secureCookies: Bool
     /// Proxies whose `X-Forwarded-For` is believed (sign-in limits per client address).
     public var trustedProxies: TrustedProxies = .none
+    /// Where gateways connect, shown on the panel (`TENANT_GATEWAY_ADDRESS`, `TENANT_GATEWAY_PORT`).
+    public var gatewayAddress: String?
+    public var gatewayPort: Int?
     public var bootstrapHash: String?
     public var smtp: SMTPConfiguration?
     public var migrateOnly: Bool
@@ -120,6 +123,8 @@ public struct AdminServerSettings: Sendable, Equatable {
             provider: provider, host: listen.host, port: listen.port, secureCookies: secureCookies, bootstrapHash: bootstrapHash,
             smtp: smtp)
         configuration.trustedProxies = trustedProxies
+        configuration.gatewayAddress = gatewayAddress
+        configuration.gatewayPort = gatewayPort
         return configuration
     }
 
@@ -197,6 +202,17 @@ public struct AdminServerSettings: Sendable, Equatable {
             secureCookies: source.isOn(flag: options.secureCookies, variable: "TENANT_SECURE_COOKIES"), bootstrapHash: bootstrapHash,
             smtp: smtp, migrateOnly: options.migrateOnly, maintenance: maintenance.first, warnings: source.deprecations)
         settings.trustedProxies = trustedProxies
+        // Shown to staff only; a bad value is refused so a typo does not mislead them.
+        if let address = source.value(flag: nil, variable: "TENANT_GATEWAY_ADDRESS"), !address.isEmpty {
+            guard (try? HostPort(parsing: address, defaultPort: 0))?.port ?? 0 > 0 else {
+                throw .usage("TENANT_GATEWAY_ADDRESS must be HOST:PORT, not '\(address)'")
+            }
+            settings.gatewayAddress = address
+        }
+        if let text = source.value(flag: nil, variable: "TENANT_GATEWAY_PORT"), !text.isEmpty {
+            guard let port = Int(text), (1...65535).contains(port) else { throw .usage("TENANT_GATEWAY_PORT must be a port number, not '\(text)'") }
+            settings.gatewayPort = port
+        }
         return .run(settings)
     }
 

@@ -43,8 +43,11 @@ public struct AdminConfiguration: Sendable {
     public var renderMetrics: (@Sendable () -> [UInt8])?
     /// Where the app's counters go (the bootstrapped backend unless a test passes its own).
     public var metricsFactory: any MetricsFactory = MetricsSystem.factory
-    /// How often gauges that need the store (mails pending) are refreshed, off the scrape path.
-    public var metricsRefreshInterval: Duration = .seconds(15)
+    /// Where gateways send their reports, `HOST:PORT`, when the operator knows the public name
+    /// (`TENANT_GATEWAY_ADDRESS`); else `gatewayPort` on the host this panel is reached by.
+    public var gatewayAddress: String?
+    /// The published ingest port (tenantctl sets `TENANT_GATEWAY_PORT`).
+    public var gatewayPort: Int?
     /// Proxies whose `X-Forwarded-For` names the client (for sign-in limits); none by default.
     public var trustedProxies: TrustedProxies = .none
     /// How many sign-in attempts are evaluated; tests shorten it.
@@ -91,6 +94,8 @@ struct AdminServices: Sendable {
     let logger: Logger
     let dashboardFigures: RefreshingValue<DashboardController.FiguresKey, DashboardController.Figures>
     let secrets: SettingsSecrets
+    /// Rung when mail is queued or the mail server changes: wakes the outbox.
+    let outboxDoorbell = Doorbell()
 
     init(configuration: AdminConfiguration, store: any AdminStore, readings: any ReadingStore, logger: Logger) {
         self.configuration = configuration
@@ -110,6 +115,23 @@ struct AdminServices: Sendable {
     var nowMillis: EpochMillis { TimeFormat.millis(configuration.now()) }
 
     func settings() async throws -> AdminSettings { AdminSettings(stored: try await store.settings()) }
+
+    /// Where gateways connect, as staff should configure them: the configured address, else
+    /// the ingest port on the host name this request came to (tenantctl publishes both ports
+    /// on the same host); nil when neither is known.
+    func gatewayAddress(requestHost: String?) -> String? {
+        if let address = configuration.gatewayAddress { return address }
+        guard let port = configuration.gatewayPort else { return nil }
+        var host = requestHost ?? ""
+        if host.hasPrefix("[") {
+            host = String(host.prefix { $0 != "]" }) + "]"
+        } else if let colon = host.lastIndex(of: ":") {
+            host = String(host[..<colon])
+        }
+        // Only a plain host name or address: the header comes from the client.
+        let plain = !host.isEmpty && host.count <= 253 && host.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || ".-:[]".contains($0)) }
+        return (plain ? host : "this server's address") + ":" + String(port)
+    }
 }
 
 /// Where the outbox sends, read before each pass: the provider's own server from its
@@ -144,22 +166,22 @@ public func buildApplication(
     // Always running: staff can set a mail server in the settings at any time.
     background.append(
         OutboxProcessor(
-            store: store, pollInterval: configuration.mailInterval, logger: logger, metricsFactory: configuration.metricsFactory,
+            store: store, pollInterval: configuration.mailInterval, doorbell: services.outboxDoorbell, logger: logger,
+            metricsFactory: configuration.metricsFactory,
             delivery: mailDelivery(
                 store: store, secrets: services.secrets, fallback: configuration.smtp, executable: configuration.mailDeliveryExecutable)))
-    background.append(MetricsRefresher(store: store, metrics: services.metrics, interval: configuration.metricsRefreshInterval, logger: logger))
     if let address = configuration.metricsListen, let render = configuration.renderMetrics {
         background.append(MetricsListener(host: address.host, port: address.port, logger: logger, render: render))
     }
     let provider = configuration.provider
-    return Application(
+    return QuietApplication(Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "tenant-admin"),
         services: background,
         onServerRunning: { channel in
             logger.info("admin panel listening", metadata: ["tenant.id": "\(provider)", "address": "\(channel.localAddress?.description ?? "?")"])
         },
-        logger: logger)
+        logger: logger))
 }
 
 /// Creates staff user `admin` from the provisioning hash when no account exists.
@@ -184,12 +206,15 @@ func buildRouter(_ services: AdminServices) -> Router<AdminRequestContext> {
     OpenController(services: services).register(on: router, tokenRequired: router.group().add(middleware: APITokenMiddleware(services: services)))
 
     let api = router.group("api/v1").add(middleware: APITokenMiddleware(services: services))
+    GatewayOperationsAPI(services: services).register(on: api)
     APIController(services: services).register(on: api)
 
     let pages = router.group().add(middleware: CSRFMiddleware(services: services)).add(middleware: SessionMiddleware(services: services))
+        .add(middleware: PageErrorMiddleware())
     AuthController(services: services).register(on: router.group().add(middleware: CSRFMiddleware(services: services)), signedIn: pages)
     DashboardController(services: services).register(on: pages)
     CustomersController(services: services).register(on: pages)
+    GatewayOperationsController(services: services).register(on: pages)
     GatewaysController(services: services).register(on: pages)
     ReportsController(services: services).register(on: pages)
     SettingsController(services: services).register(on: pages)

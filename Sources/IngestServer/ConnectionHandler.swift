@@ -17,7 +17,7 @@ func nowMillis() -> Int64 {
 }
 
 /// One gateway connection, confined to its event loop. Decoded requests are checked
-/// (keys), queued for group commit in batches per read, and replied to in order; a
+/// (access, then the readings rate), queued for group commit in batches per read, and replied to in order; a
 /// stream fault is answered after the replies that precede it, then the connection closes.
 final class IngestConnectionHandler: ChannelDuplexHandler {
     typealias InboundIn = GatewayRequest
@@ -26,6 +26,8 @@ final class IngestConnectionHandler: ChannelDuplexHandler {
 
     private let committer: GroupCommitter
     private let authenticator: GatewayAuthenticator
+    private let limiter: RateLimiter
+    private let recorder: RefusalRecorder
     private let maxInFlight: Int
     private let metrics: IngestMetrics
     private var logger: Logger
@@ -37,8 +39,12 @@ final class IngestConnectionHandler: ChannelDuplexHandler {
     /// Requests waiting behind a key check, in order.
     private var waiting: [GatewayRequest] = []
     private var checking = false
-    /// Keys accepted on this connection, per gateway (yescrypt is too slow per report).
+    /// Keys accepted on this connection, per gateway ("" when none was needed; yescrypt is
+    /// too slow per report).
     private var acceptedKeys: [String: String] = [:]
+    /// The gateway id a verified client certificate names, set by a TLS layer after its
+    /// handshake; nil on plain connections. ``GatewayAuthenticator`` makes the decision.
+    var certifiedGateway: String?
     /// Submitted requests whose reply has not been written yet.
     private var inFlight = 0
     /// Readings of those requests, oldest first, so that one gateway sending huge reports
@@ -56,11 +62,13 @@ final class IngestConnectionHandler: ChannelDuplexHandler {
     private var draining = false
 
     init(
-        committer: GroupCommitter, authenticator: GatewayAuthenticator, maxInFlight: Int, maxInFlightReadings: Int,
-        metrics: IngestMetrics, logger: Logger
+        committer: GroupCommitter, authenticator: GatewayAuthenticator, limiter: RateLimiter, recorder: RefusalRecorder,
+        maxInFlight: Int, maxInFlightReadings: Int, metrics: IngestMetrics, logger: Logger
     ) {
         self.committer = committer
         self.authenticator = authenticator
+        self.limiter = limiter
+        self.recorder = recorder
         self.maxInFlight = maxInFlight
         self.maxInFlightReadings = maxInFlightReadings
         self.metrics = metrics
@@ -132,10 +140,10 @@ final class IngestConnectionHandler: ChannelDuplexHandler {
             batch.append(.init(sink: sink, report: nil, seq: 0,
                 reply: .nack(gateway: invalid.gateway, seq: invalid.seq, code: "invalid", reason: invalid.reason)))
         case .report(let report):
-            if let required = authenticator.cachedKeysRequired() {
-                if !required || (report.key != nil && acceptedKeys[report.gateway] == report.key) {
-                    return accept(report)
-                }
+            if let policy = authenticator.cachedPolicy(), !policy.disabled.contains(report.gateway),
+                !policy.needsLookup(report.gateway) || acceptedKeys[report.gateway] == (report.key ?? "")
+            {
+                return accept(report, policy: policy)
             }
             // Needs the database or a hash check: hold this and every later request.
             checking = true
@@ -143,14 +151,27 @@ final class IngestConnectionHandler: ChannelDuplexHandler {
             let loop = NIOLoopBound(self, eventLoop: context!.eventLoop)
             let authenticator = self.authenticator
             let eventLoop = context!.eventLoop
+            let certified = certifiedGateway
             Task {
-                let decision = await authenticator.check(gateway: report.gateway, key: report.key)
+                let decision = await authenticator.check(gateway: report.gateway, key: report.key, certifiedGateway: certified)
                 eventLoop.execute { loop.value.checked(report, decision) }
             }
         }
     }
 
-    private func accept(_ report: ReportRequest) {
+    private func accept(_ report: ReportRequest, policy: IngestPolicy?) {
+        if let rate = policy?.limits.readingsPerSecond, let burst = policy?.limits.effectiveBurst,
+            !limiter.take(report.gateway, cost: report.readings.count, rate: rate, burst: burst)
+        {
+            // Never dropped silently: the gateway is told, keeps the report and resends it.
+            let reason = "over \(Self.number(rate)) readings/s (burst \(Self.number(burst))), retry later"
+            metrics.nacks.increment()
+            metrics.rateLimited.increment()
+            recorder.record(.rateLimited, gateway: report.gateway, reason: reason, at: nowMillis())
+            batch.append(.init(sink: sink!, report: nil, seq: report.seq,
+                reply: .nack(gateway: report.gateway, seq: String(report.seq), code: "rate-limited", reason: reason)))
+            return
+        }
         batch.append(.init(sink: sink!, report: GatewayReport(gateway: report.gateway, readings: report.readings, receivedAt: nowMillis()), seq: report.seq, reply: nil))
     }
 
@@ -161,9 +182,10 @@ final class IngestConnectionHandler: ChannelDuplexHandler {
         guard !closed else { return }
         switch decision {
         case .allowed:
-            if let key = report.key { acceptedKeys[report.gateway] = key }
-            accept(report)
-        case .refused(let reason):
+            acceptedKeys[report.gateway] = report.key ?? ""
+            accept(report, policy: authenticator.cachedPolicy())
+        case .refused(let reason), .unavailable(let reason):
+            if case .refused = decision { recorder.record(.refused, gateway: report.gateway, reason: reason, at: nowMillis()) }
             metrics.nacks.increment()
             logger.info("report unauthorized", metadata: ["gateway.id": "\(report.gateway)", "reason": "\(reason)"])
             batch.append(.init(sink: sink!, report: nil, seq: report.seq,
@@ -175,6 +197,10 @@ final class IngestConnectionHandler: ChannelDuplexHandler {
         submitBatch()
         closeIfDone()
         resumeReadingIfPossible()
+    }
+
+    private static func number(_ value: Double) -> String {
+        value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
     }
 
     private func submitBatch() {

@@ -4,24 +4,32 @@ import NIOConcurrencyHelpers
 import TenantAuth
 import TenantStorage
 
-/// Decides whether a report's gateway may store: the provider-wide key policy is cached
-/// for a few seconds; key checks (yescrypt, ~60 ms) run on one serial queue, off the
-/// event loops, and each connection caches the keys it has seen accepted.
+/// Decides whether a report's gateway may store. The provider's ``IngestPolicy`` (key
+/// policy, limits, disabled and certificate-only gateways) is cached for a few seconds and
+/// refreshed only while reports arrive, so settings changes apply without a restart and an
+/// idle server never reads the store. Key checks (yescrypt, ~60 ms) run on one serial queue,
+/// off the event loops, and each connection caches the keys it has seen accepted.
+///
+/// ``check(gateway:key:certifiedGateway:)`` is the one access decision: a TLS layer that
+/// verified a client certificate passes the gateway id it names as `certifiedGateway`.
 final class GatewayAuthenticator: Sendable {
     enum Decision: Sendable, Equatable {
         case allowed
+        /// Refused by policy (recorded for the dashboard).
         case refused(String)
+        /// The store could not be asked; nothing is recorded, the gateway retries.
+        case unavailable(String)
     }
 
-    private struct Policy {
-        var required: Bool
+    private struct Cached {
+        var policy: IngestPolicy
         var fetchedAt: ContinuousClock.Instant
     }
 
     private let store: any GatewayAuthStore
     private let ttl: Duration
     private let logger: Logger
-    private let policy = NIOLockedValueBox<(value: Policy?, refreshing: Bool)>((nil, false))
+    private let cache = NIOLockedValueBox<(value: Cached?, refreshing: Bool)>((nil, false))
     private let hashing = DispatchQueue(label: "ingest.gateway-keys")
 
     init(store: any GatewayAuthStore, ttl: Duration, logger: Logger) {
@@ -30,10 +38,10 @@ final class GatewayAuthenticator: Sendable {
         self.logger = logger
     }
 
-    /// The cached policy, if any: whether keys are required. A stale value is still
-    /// returned (and a refresh started) so the hot path never waits on the database.
-    func cachedKeysRequired() -> Bool? {
-        let (value, startRefresh) = policy.withLockedValue { state -> (Policy?, Bool) in
+    /// The cached policy, if any. A stale value is still returned (and a refresh started) so
+    /// the hot path never waits on the database.
+    func cachedPolicy() -> IngestPolicy? {
+        let (value, startRefresh) = cache.withLockedValue { state -> (Cached?, Bool) in
             guard let value = state.value else { return (nil, false) }
             if ContinuousClock.now - value.fetchedAt > ttl && !state.refreshing {
                 state.refreshing = true
@@ -44,30 +52,48 @@ final class GatewayAuthenticator: Sendable {
         if startRefresh {
             Task { _ = try? await self.refreshPolicy() }
         }
-        return value?.required
+        return value?.policy
     }
 
     @discardableResult
-    func refreshPolicy() async throws -> Bool {
+    func refreshPolicy() async throws -> IngestPolicy {
         do {
-            let required = try await store.gatewayKeysRequired()
-            policy.withLockedValue { $0 = (Policy(required: required, fetchedAt: .now), false) }
-            return required
+            let policy = try await store.ingestPolicy()
+            cache.withLockedValue { $0 = (Cached(policy: policy, fetchedAt: .now), false) }
+            return policy
         } catch {
-            policy.withLockedValue { $0.refreshing = false }
+            cache.withLockedValue { $0.refreshing = false }
             throw error
         }
     }
 
-    /// The full check for one report's gateway and key.
-    func check(gateway: String, key: String?) async -> Decision {
+    /// The full check for one report's gateway: disabled, gateway limit, expected credential, key.
+    /// `certifiedGateway` is the gateway id a verified client certificate names (nil without one).
+    func check(gateway: String, key: String?, certifiedGateway: String? = nil) async -> Decision {
         do {
-            let required = try await cachedKeysRequiredOrFetch()
-            guard required else { return .allowed }
+            let policy = try await cachedPolicyOrFetch()
+            let certified = certifiedGateway == gateway
+            if policy.disabled.contains(gateway) { return .refused("gateway disabled") }
+            let wantsCertificate = policy.certificateOnly.contains(gateway)
+            if policy.keysRequired && !certified && !wantsCertificate && (key ?? "").isEmpty { return .refused("gateway key required") }
+            guard policy.needsLookup(gateway) else { return .allowed }
+            let access = try await store.gatewayAccess(gateway)
+            if access.disabled { return .refused("gateway disabled") }
+            if case .unknownGateway = access.key {
+                if policy.keysRequired && !certified { return .refused("unknown gateway") }
+                if let max = policy.limits.maxGateways {
+                    let count = try await store.gatewayCount()
+                    if count >= max { return .refused("gateway limit reached (\(max))") }
+                }
+                return .allowed
+            }
+            if access.credential == .certificate || wantsCertificate {
+                return certified ? .allowed : .refused("client certificate required")
+            }
+            if certified || !policy.keysRequired { return .allowed }
             guard let key, !key.isEmpty else { return .refused("gateway key required") }
-            switch try await store.gatewayKey(gateway) {
-            case .unknownGateway: return .refused("unknown gateway")
-            case .noKey: return .refused("no key registered for this gateway")
+            switch access.key {
+            case .unknownGateway, .noKey: return .refused("no key registered for this gateway")
             case .keyHash(let hash):
                 let ok = await withCheckedContinuation { continuation in
                     hashing.async { continuation.resume(returning: PasswordHasher.verify(key, against: hash)) }
@@ -76,12 +102,12 @@ final class GatewayAuthenticator: Sendable {
             }
         } catch {
             logger.error("gateway key check failed", metadata: ["error": "\(error)"])
-            return .refused("key check unavailable, retry later")
+            return .unavailable("key check unavailable, retry later")
         }
     }
 
-    private func cachedKeysRequiredOrFetch() async throws -> Bool {
-        if let required = cachedKeysRequired() { return required }
+    private func cachedPolicyOrFetch() async throws -> IngestPolicy {
+        if let policy = cachedPolicy() { return policy }
         return try await refreshPolicy()
     }
 }

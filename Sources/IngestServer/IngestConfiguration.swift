@@ -22,13 +22,17 @@ public struct IngestConfiguration: Sendable {
     public var maxQueuedReadings: Int
     /// Most readings one group commit takes from the queue.
     public var maxBatchReadings: Int
-    /// How long the `gateway_keys_required` setting is cached.
+    /// How long the provider's policy (key requirement, limits, disabled gateways: the
+    /// settings staff change in the panel) is cached; a change applies within this time.
+    /// Refreshed only while reports arrive.
     public var keyPolicyTTL: Duration
+    /// How long refusals are collected before they are written to the store in one go.
+    public var refusalFlushDelay: Duration
 
     public init(
         host: String = "0.0.0.0", port: Int = 6000, idleTimeout: TimeAmount = .seconds(300), limits: GatewayLimits = .default,
         maxInFlightPerConnection: Int = 256, maxInFlightReadingsPerConnection: Int = 20_000, maxQueuedReadings: Int = 250_000, maxBatchReadings: Int = 50_000,
-        keyPolicyTTL: Duration = .seconds(5)
+        keyPolicyTTL: Duration = .seconds(5), refusalFlushDelay: Duration = .seconds(1)
     ) {
         self.host = host
         self.port = port
@@ -39,5 +43,6 @@ public struct IngestConfiguration: Sendable {
         self.maxQueuedReadings = maxQueuedReadings
         self.maxBatchReadings = maxBatchReadings
         self.keyPolicyTTL = keyPolicyTTL
+        self.refusalFlushDelay = refusalFlushDelay
     }
 }

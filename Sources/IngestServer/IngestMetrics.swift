@@ -16,6 +16,8 @@ struct IngestMetrics: Sendable {
     let reportsAcked: Counter
     let nacks: Counter
     let errors: Counter
+    /// Reports answered `nack code="rate-limited"` (also counted as nacks).
+    let rateLimited: Counter
     let commits: Counter
     let connectionsOpen: Meter
     /// Weight (readings plus one per report) waiting for group commit: how far storage is behind.
@@ -33,6 +35,7 @@ struct IngestMetrics: Sendable {
         reportsAcked = Counter(label: Name.reports, dimensions: [("result", "ack")], factory: factory)
         nacks = Counter(label: Name.reports, dimensions: [("result", "nack")], factory: factory)
         errors = Counter(label: Name.reports, dimensions: [("result", "error")], factory: factory)
+        rateLimited = Counter(label: Name.reportsRateLimited, factory: factory)
         commits = Counter(label: Name.commits, factory: factory)
         connectionsOpen = Meter(label: Name.connections, factory: factory)
         queuedReadings = Meter(label: Name.queuedReadings, factory: factory)

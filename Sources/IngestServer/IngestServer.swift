@@ -20,6 +20,8 @@ public final class IngestServer: Service, Sendable {
     private let configuration: IngestConfiguration
     private let committer: GroupCommitter
     private let authenticator: GatewayAuthenticator
+    private let limiter = RateLimiter()
+    private let recorder: RefusalRecorder
     private let metrics: IngestMetrics
     private let logger: Logger
     private let group: any EventLoopGroup
@@ -41,6 +43,7 @@ public final class IngestServer: Service, Sendable {
             store: store, maxQueued: configuration.maxQueuedReadings, maxBatch: configuration.maxBatchReadings, logger: logger,
             metrics: metrics)
         self.authenticator = GatewayAuthenticator(store: gatewayAuth, ttl: configuration.keyPolicyTTL, logger: logger)
+        self.recorder = RefusalRecorder(store: gatewayAuth, flushDelay: configuration.refusalFlushDelay, logger: logger)
     }
 
     /// Brings the gauges that depend on the time of asking (readings in the last minute) up
@@ -72,7 +75,7 @@ public final class IngestServer: Service, Sendable {
     }
 
     public func run() async throws {
-        // Warm the key-policy cache so the first reports need not wait for it.
+        // Warm the policy cache so the first reports need not wait for it.
         _ = try? await authenticator.refreshPolicy()
         let serverChannel: any Channel
         do {
@@ -97,6 +100,7 @@ public final class IngestServer: Service, Sendable {
         await drainConnections()
         committer.finish()
         await commitLoop.value
+        await recorder.flush()
         logger.info("stopped")
     }
 
@@ -127,7 +131,8 @@ public final class IngestServer: Service, Sendable {
             .childChannelInitializer { [self] channel in
                 channel.eventLoop.makeCompletedFuture {
                     let handler = IngestConnectionHandler(
-                        committer: committer, authenticator: authenticator, maxInFlight: configuration.maxInFlightPerConnection,
+                        committer: committer, authenticator: authenticator, limiter: limiter, recorder: recorder,
+                        maxInFlight: configuration.maxInFlightPerConnection,
                         maxInFlightReadings: configuration.maxInFlightReadingsPerConnection, metrics: metrics, logger: logger)
                     let sync = channel.pipeline.syncOperations
                     try sync.addHandler(IdleStateHandler(readTimeout: configuration.idleTimeout))

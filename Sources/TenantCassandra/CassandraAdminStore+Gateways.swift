@@ -18,9 +18,10 @@ extension CassandraAdminStore: GatewayDirectory {
             // DISTINCT over the partition key and static columns: one row per gateway.
             let statement = try await client.prepare(
                 "SELECT DISTINCT id, customer_id, site, key_hash, first_seen, last_seen FROM \(ks).gateways")
+            let flags = try await access.allFlags()
             return try await client.executeAll(statement, [], consistency: consistency).rows.compactMap { row in
                 guard let id = row.first?.string else { return nil }
-                return Self.gatewayInfo(id: id, Array(row.dropFirst()))
+                return Self.gatewayInfo(id: id, Array(row.dropFirst()))?.with(flags[id])
             }.sorted { $0.id < $1.id }
         }
     }
@@ -32,7 +33,7 @@ extension CassandraAdminStore: GatewayDirectory {
             guard case .rows(let rows) = try await client.execute(statement, [.text(id)], consistency: consistency),
                 let row = rows.rows.first
             else { return nil }
-            return Self.gatewayInfo(id: id, row)
+            return Self.gatewayInfo(id: id, row)?.with(try await access.flags(id))
         }
     }
 
@@ -71,5 +72,14 @@ extension CassandraAdminStore: GatewayDirectory {
             (gateway, try await self.latestReadings(gateway: gateway, since: since))
         }
         return Dictionary(results, uniquingKeysWith: { first, _ in first })
+    }
+}
+
+extension GatewayInfo {
+    func with(_ flags: CassandraGatewayAccess.Flags?) -> GatewayInfo {
+        var info = self
+        info.disabled = flags?.disabled ?? false
+        info.credential = flags?.credential
+        return info
     }
 }

@@ -1,5 +1,6 @@
 import CQLClient
 import CQLProtocol
+import FoundationEssentials
 import Logging
 import TenantModel
 import TenantStorage
@@ -57,6 +58,8 @@ public struct CassandraReadingStore: ReadingStore {
     public let options: CassandraStoreOptions
     /// Each gateway's newest reading time and the marker timestamps (see ``LateReadings``).
     let lateReadings = LateReadingTracker()
+    /// The `retention_days` setting, cached (see ``ReadingRetention``).
+    let retention = ReadingRetention()
 
     private var ks: String { CassandraSchema.quoted(keyspace.rawValue) }
 
@@ -193,7 +196,8 @@ public struct CassandraReadingStore: ReadingStore {
                 (touch, [.bigint(seen &* 1000), .timestamp(seen), .text(gateway)])
             ]
             let known = try await client.execute(firstSeenQuery, [.text(gateway)], consistency: options.readConsistency)
-            if case .rows(let rows) = known, rows.rows.first?.first.map({ !$0.isNull }) == true {
+            // 0 is a gateway staff registered before its first contact: this commit is it.
+            if case .rows(let rows) = known, let first = rows.rows.first?.first, !first.isNull, first.int64 != 0 {
                 // registered already
             } else {
                 statements.append((register, [.timestamp(seen), .text(gateway)]))
@@ -210,19 +214,25 @@ public struct CassandraReadingStore: ReadingStore {
     }
 
     private func writeReadings(_ reports: [GatewayReport], fresh: [[Reading]]) async throws {
+        guard fresh.contains(where: { !$0.isEmpty }) else { return }
+        // With a retention set, each reading expires that long after it was measured.
+        let retentionDays = try await retention.days { try await settingsStore.setting(ProviderLimits.Key.retentionDays) }
         let insert = try await client.prepare(
             """
             INSERT INTO \(ks).readings (gateway, sensor, day, at, power, energy, voltage, current, temperature)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)\(retentionDays == nil ? "" : " USING TTL ?")
             """)
+        let now = EpochMillis((Date().timeIntervalSince1970 * 1000).rounded(.down))
         func values(_ gateway: String, _ reading: Reading) -> [CQLValue] {
             // Absent optionals are "not set", not null: a null would write a tombstone.
             func optional(_ value: Double?) -> CQLValue { value.map(CQLValue.double) ?? .unset }
-            return [
+            var values: [CQLValue] = [
                 .text(gateway), .text(reading.sensor), .date(CassandraSchema.day(of: reading.at)), .timestamp(reading.at),
                 .double(reading.power), optional(reading.energy), optional(reading.voltage), optional(reading.current),
                 optional(reading.temperature),
             ]
+            if let retentionDays { values.append(.int(ReadingRetention.ttl(days: retentionDays, at: reading.at, now: now))) }
+            return values
         }
         switch options.reportBatching {
         case .loggedPerReport:

@@ -21,26 +21,40 @@ public struct OutboxProcessor: Service {
     /// without a restart; nil keeps mails queued.
     let delivery: @Sendable () async throws -> Delivery?
     let pollInterval: Duration
+    /// Rung when a mail is queued or the mail server changes; between passes with nothing
+    /// to send the processor sleeps on it instead of polling.
+    let doorbell: Doorbell
     let logger: Logger
     /// Delivery attempts that failed, and mails delivered (`tenant_admin_mail_*_total`).
     let failures: Counter
     let sent: Counter
+    /// Mails queued and not yet delivered (`tenant_admin_outbox_pending`), after every pass.
+    let pending: Gauge
+
+    /// A pass with nothing left to send sleeps until the doorbell rings, but never longer
+    /// than this: a safety net for a queue writer that forgot to ring, at no idle cost.
+    public static let idleRecheck: Duration = .seconds(900)
 
     /// Delivers through `transport` from `from`.
-    public init(store: any OutboxStore, transport: any MailTransport, from: String, pollInterval: Duration = .seconds(10), logger: Logger) {
-        self.init(store: store, pollInterval: pollInterval, logger: logger) { (transport, from) }
+    public init(
+        store: any OutboxStore, transport: any MailTransport, from: String, pollInterval: Duration = .seconds(10), doorbell: Doorbell = Doorbell(),
+        logger: Logger
+    ) {
+        self.init(store: store, pollInterval: pollInterval, doorbell: doorbell, logger: logger) { (transport, from) }
     }
 
     /// Delivers wherever `delivery` says at the start of each pass.
     public init(
-        store: any OutboxStore, pollInterval: Duration = .seconds(10), logger: Logger,
+        store: any OutboxStore, pollInterval: Duration = .seconds(10), doorbell: Doorbell = Doorbell(), logger: Logger,
         metricsFactory: any MetricsFactory = MetricsSystem.factory, delivery: @escaping @Sendable () async throws -> Delivery?
     ) {
         self.failures = Counter(label: MetricName.Admin.mailFailures, factory: metricsFactory)
         self.sent = Counter(label: MetricName.Admin.mailsSent, factory: metricsFactory)
+        self.pending = Gauge(label: MetricName.Admin.outboxPending, factory: metricsFactory)
         self.store = store
         self.delivery = delivery
         self.pollInterval = pollInterval
+        self.doorbell = doorbell
         self.logger = logger
     }
 
@@ -57,18 +71,36 @@ public struct OutboxProcessor: Service {
 
     private func loop() async throws {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            var retryLater = true
             do {
-                _ = try await processDue()
+                retryLater = try await pass()
             } catch {
                 logger.info("outbox pass failed", metadata: ["error": "\(error)"])
             }
-            try? await Task.sleep(for: pollInterval)
+            // Mails waiting for a retry are looked at every poll interval; an empty outbox,
+            // or one without a mail server to send to, waits for the doorbell.
+            await doorbell.wait(timeout: retryLater ? pollInterval : Self.idleRecheck)
         }
+    }
+
+    /// Sends what is due and records how many mails wait; returns whether some wait for
+    /// a retry (and so for time to pass, not for the doorbell).
+    func pass() async throws -> Bool {
+        let target = try await delivery()
+        if let target { _ = try await send(now: Date(), via: target) }
+        let waiting = try await store.outboxCounts().pending
+        pending.record(waiting)
+        return target != nil && waiting > 0
     }
 
     /// Sends every mail due now; returns how many were delivered.
     public func processDue(now: Date = Date()) async throws -> Int {
-        guard let (transport, from) = try await delivery() else { return 0 }
+        guard let target = try await delivery() else { return 0 }
+        return try await send(now: now, via: target)
+    }
+
+    private func send(now: Date, via target: Delivery) async throws -> Int {
+        let (transport, from) = target
         var delivered = 0
         let nowMillis = Int64(now.timeIntervalSince1970 * 1000)
         for mail in try await store.dueMails(now: nowMillis, limit: 50) {

@@ -11,6 +11,9 @@ public enum MetricName {
         public static let readingsDuplicate = "tenant_ingest_readings_duplicate_total"
         /// Counter by `result` (`ack`, `nack`, `error`): reports answered.
         public static let reports = "tenant_ingest_reports_total"
+        /// Counter: reports refused with `nack code="rate-limited"` (a gateway over the provider's
+        /// readings rate); they are also counted in ``reports`` as `result="nack"`.
+        public static let reportsRateLimited = "tenant_ingest_reports_rate_limited_total"
         /// Counter: group commits.
         public static let commits = "tenant_ingest_commits_total"
         /// Gauge: gateway connections open now.

@@ -104,6 +104,8 @@ public enum Planner {
             "TENANT_LISTEN=0.0.0.0:\(containerPort)",
             "TENANT_METRICS_LISTEN=0.0.0.0:\(ProviderNames.metricsContainerPort)",
         ]
+        // The panel shows staff where gateways connect: the published ingest port.
+        if role == .admin { environment.append("TENANT_GATEWAY_PORT=\(settings.gatewayPort)") }
         SecretsPlan.add(settings, role: role, mounts: &mounts, environment: &environment, labels: &labels)
         var request = ContainerCreateRequest(
             Image: settings.image,

@@ -1,5 +1,6 @@
 /// The admin panel's tables, appended to ``Schema/migrations`` (versions 2...9 are the
-/// admin area's; version 3 adds the late-reading markers of the hourly rollup). Append new
+/// admin area's; version 3 adds the late-reading markers of the hourly rollup, 4 gateway
+/// registration, disabling and refusal records). Append new
 /// migrations; never edit one that has shipped.
 public enum AdminSchema {
     /// The admin area's migrations, oldest first.
@@ -65,6 +66,25 @@ public enum AdminSchema {
         Migration(version: 3, sql: """
             ALTER TABLE gateways ADD COLUMN changed_from INTEGER;
             ALTER TABLE rollup_state ADD COLUMN redo_from INTEGER;
+            """),
+        // Gateway operations: staff register gateways before first contact (first_seen and
+        // last_seen stay 0 until it reports), disable them, or expect a client certificate
+        // instead of a key. The partial index keeps ingest's policy read to those few rows.
+        // Refusals: one row per (kind, gateway) that ingest refused or rate-limited, trimmed
+        // by ingest to the newest rows of each kind.
+        Migration(version: 4, sql: """
+            ALTER TABLE gateways ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE gateways ADD COLUMN credential TEXT;
+            CREATE INDEX gateways_needing_checks ON gateways(id) WHERE disabled = 1 OR credential = 'certificate';
+            CREATE TABLE gateway_refusals (
+                kind         TEXT NOT NULL,
+                gateway      TEXT NOT NULL,
+                reason       TEXT NOT NULL,
+                attempts     INTEGER NOT NULL,
+                last_attempt INTEGER NOT NULL,
+                PRIMARY KEY (kind, gateway)
+            ) WITHOUT ROWID;
+            CREATE INDEX gateway_refusals_by_time ON gateway_refusals(kind, last_attempt);
             """),
     ]
 }

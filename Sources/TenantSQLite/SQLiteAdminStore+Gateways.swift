@@ -1,12 +1,13 @@
 import TenantStorage
 
 extension SQLiteAdminStore: GatewayDirectory {
-    private static let gatewayColumns = "id, customer_id, site, key_hash IS NOT NULL, first_seen, last_seen"
+    private static let gatewayColumns = "id, customer_id, site, key_hash IS NOT NULL, first_seen, last_seen, disabled, credential"
 
     private static func gateway(_ row: SQLiteRow) -> GatewayInfo {
         GatewayInfo(
             id: row.string(0) ?? "", customerID: row.int64(1), site: row.string(2), hasKey: row.int(3) == 1,
-            firstSeen: row.int64(4) ?? 0, lastSeen: row.int64(5) ?? 0)
+            firstSeen: row.int64(4) ?? 0, lastSeen: row.int64(5) ?? 0, disabled: row.int(6) == 1,
+            credential: row.string(7).flatMap(GatewayCredential.init(rawValue:)))
     }
 
     public func gateways() async throws -> [GatewayInfo] {

@@ -25,6 +25,8 @@ public final class SQLiteDatabase: @unchecked Sendable {
     /// an idle database needs no checkpoint.
     private let writes = Atomic<Int>(0)
     private let writesAtCheckpoint = Atomic<Int>(0)
+    /// Rung after every write transaction, so maintenance can sleep while nothing is written.
+    public let written = Doorbell()
 
     /// The database file.
     public let path: String
@@ -54,7 +56,10 @@ public final class SQLiteDatabase: @unchecked Sendable {
 
     /// Runs `body` on the writer connection. Writes are serialised: SQLite allows one writer.
     public func write<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
-        defer { writes.add(1, ordering: .relaxed) }
+        defer {
+            writes.add(1, ordering: .relaxed)
+            written.ring()
+        }
         return try await run(on: writerQueue, writer, body)
     }
 

@@ -46,10 +46,12 @@ public struct SQLiteReadingStore: ReadingStore {
         // The same upsert as ever, plus one column: `changed_from` keeps the oldest reading
         // stored since the admin app's last rollup pass, which recomputes rolled-up hours from
         // there (a backlog arriving after its hours were closed). Duplicates change nothing.
+        // A gateway staff registered before its first contact has first_seen 0 until now.
         try db.run(
             """
             INSERT INTO gateways (id, first_seen, last_seen, changed_from) VALUES (?1, ?2, ?2, ?3)
             ON CONFLICT (id) DO UPDATE SET last_seen = max(last_seen, excluded.last_seen),
+                first_seen = CASE first_seen WHEN 0 THEN excluded.first_seen ELSE first_seen END,
                 changed_from = min(coalesce(changed_from, ?3), coalesce(?3, changed_from))
             """,
             [.text(report.gateway), .integer(report.receivedAt), .integer(oldestStored)])

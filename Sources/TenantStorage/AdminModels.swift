@@ -41,17 +41,30 @@ public struct GatewayInfo: Sendable, Hashable, Codable {
     public var site: String?
     /// Whether a gateway key has been issued (the hash itself never leaves the store layer's callers).
     public var hasKey: Bool
+    /// 0 for a gateway staff registered that has not reported yet (also `lastSeen`).
     public var firstSeen: EpochMillis
     public var lastSeen: EpochMillis
+    /// Staff disabled it: ingest refuses its reports.
+    public var disabled: Bool
+    /// The credential staff registered it with; nil for gateways registered by first contact.
+    public var credential: GatewayCredential?
 
-    public init(id: String, customerID: Int64?, site: String?, hasKey: Bool, firstSeen: EpochMillis, lastSeen: EpochMillis) {
+    public init(
+        id: String, customerID: Int64?, site: String?, hasKey: Bool, firstSeen: EpochMillis, lastSeen: EpochMillis,
+        disabled: Bool = false, credential: GatewayCredential? = nil
+    ) {
         self.id = id
         self.customerID = customerID
         self.site = site
         self.hasKey = hasKey
         self.firstSeen = firstSeen
         self.lastSeen = lastSeen
+        self.disabled = disabled
+        self.credential = credential
     }
+
+    /// Whether it has reported at least once (a registered gateway has not, until it does).
+    public var hasReported: Bool { lastSeen > 0 }
 }
 
 /// A staff account of the admin panel.

@@ -41,6 +41,14 @@ public struct StoreOpenError: Error, Sendable, CustomStringConvertible {
 /// 50 MB resident with 1,000 gateways connected while sparing most re-reads.
 let writerCacheKiB = 8_192
 
+/// When the first retention pass runs after start, and how often the next ones do
+/// (`TENANT_RETENTION_FIRST_PASS_SECONDS` changes the first, for benchmarks).
+let retentionInterval = Duration.seconds(600)
+let retentionFirstPass = Duration.seconds(30)
+
+/// Milliseconds since the epoch, UTC.
+func wallClockMillis() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)) }
+
 /// Opens (creating and migrating the schema if needed) the store `url` names.
 ///
 /// This is the single place (with ``openAdminStore(url:environment:logger:)``) that maps a
@@ -68,28 +76,63 @@ public func openReadingStore(
         // so the writer's own auto-checkpoint (kept: only it can let the WAL restart from
         // the beginning) finds little left to do. Durability is unchanged.
         try await database.write { db in try db.execute("PRAGMA cache_size=-\(writerCacheKiB)") }
-        // Every 200 ms while gateways write; an idle provider backs off to one look every 5 s
-        // (it was 5 SQLite lock round trips a second for nothing: most of an idle ingest's CPU).
+        // Every 200 ms while gateways write; an idle provider sleeps until the next write (it
+        // was 5 SQLite lock round trips a second, then a look every 5 s, for nothing).
         let checkpoints: @Sendable () async -> Void = {
-            var pause = Duration.milliseconds(200)
+            while await database.written.wait() {
+                repeat {
+                    try? await Task.sleep(for: .milliseconds(200))
+                    if Task.isCancelled { return }
+                } while await checkpoint(database, logger: logger)
+            }
+        }
+        // Retention: a pass shortly after start, then every 10 minutes; each pass reads the
+        // settings, so a change applies at the next pass without a restart.
+        let retention = SQLiteRetention(database: database)
+        let firstPass = environment["TENANT_RETENTION_FIRST_PASS_SECONDS"].flatMap(Int.init).map { Duration.seconds($0) } ?? retentionFirstPass
+        let purges: @Sendable () async -> Void = {
+            var delay = firstPass
             while !Task.isCancelled {
-                try? await Task.sleep(for: pause)
+                do { try await Task.sleep(for: delay) } catch { return }
+                delay = retentionInterval
                 do {
-                    pause = try await database.checkpointPassivelyIfWritten() ? .milliseconds(200) : min(pause * 2, .seconds(5))
+                    let result = try await retention.purge(now: wallClockMillis(), limits: try await retention.limits())
+                    if result.readings + result.rollups > 0 {
+                        logger.info("retention purge", metadata: [
+                            "purge.readings": "\(result.readings)", "purge.rollups": "\(result.rollups)", "purge.batches": "\(result.batches)",
+                        ])
+                    }
+                } catch is CancellationError {
+                    return
                 } catch {
-                    logger.warning("checkpoint failed", metadata: ["error": "\(error)"])
+                    logger.warning("retention purge failed", metadata: ["error": "\(error)"])
                 }
             }
         }
         logger.info("store opened", metadata: ["store.url": "\(url)", "store.durability": "\(durability.rawValue)"])
         return OpenedStore(
             readings: SQLiteReadingStore(database: database), gatewayAuth: SQLiteGatewayAuthStore(database: database),
-            description: "sqlite:\(path) (\(durability.rawValue))", maintenance: checkpoints)
+            description: "sqlite:\(path) (\(durability.rawValue))",
+            maintenance: {
+                async let checkpointing: Void = checkpoints()
+                async let purging: Void = purges()
+                _ = await (checkpointing, purging)
+            })
     case .cassandra:
         let store = try await openCassandra(url: url, environment: environment, logger: logger)
         return OpenedStore(
-            readings: store, gatewayAuth: CassandraGatewayAuth(base: store.gatewayAuthStore), description: "\(url)",
+            readings: store, gatewayAuth: CassandraGatewayAuth(base: store.gatewayAuthStore, access: store.gatewayAccess), description: "\(url)",
             close: { await store.close() })
+    }
+}
+
+/// A passive checkpoint if anything was written since the last; whether one ran.
+private func checkpoint(_ database: SQLiteDatabase, logger: Logger) async -> Bool {
+    do {
+        return try await database.checkpointPassivelyIfWritten()
+    } catch {
+        logger.warning("checkpoint failed", metadata: ["error": "\(error)"])
+        return false
     }
 }
 
@@ -159,6 +202,26 @@ private func openCassandra(url: StoreURL, environment: [String: String], logger:
 /// ``GatewayAuthStore`` over the keyspace's gateway keys (maps ``CassandraGatewayKey``).
 struct CassandraGatewayAuth: GatewayAuthStore {
     let base: CassandraGatewayAuthStore
+    let access: CassandraGatewayAccess
+
+    func ingestPolicy() async throws -> IngestPolicy {
+        do { return try await access.ingestPolicy() } catch { throw StorageError("cassandra policy read failed: \(error)") }
+    }
+
+    func gatewayAccess(_ gateway: String) async throws -> GatewayAccess {
+        let key = try await gatewayKey(gateway)
+        let flags: CassandraGatewayAccess.Flags?
+        do { flags = try await access.flags(gateway) } catch { throw StorageError("cassandra gateway read failed: \(error)") }
+        return GatewayAccess(key: key, disabled: flags?.disabled ?? false, credential: flags?.credential)
+    }
+
+    func gatewayCount() async throws -> Int {
+        do { return try await access.gatewayCount() } catch { throw StorageError("cassandra gateway count failed: \(error)") }
+    }
+
+    func recordRefusals(_ refusals: [GatewayRefusal]) async throws {
+        do { try await access.recordRefusals(refusals) } catch { throw StorageError("cassandra refusal write failed: \(error)") }
+    }
 
     func gatewayKeysRequired() async throws -> Bool {
         do { return try await base.gatewayKeysRequired() } catch { throw StorageError("cassandra settings read failed: \(error)") }

@@ -81,8 +81,17 @@ public enum Timestamp {
 
     /// RFC 5322 date-time in UTC: `Wed, 25 Nov 2026 10:15:00 +0000`.
     public static func rfc5322(_ millis: Int64) -> String {
+        dayAndTime(millis) + " +0000"
+    }
+
+    /// An HTTP `Date` (RFC 9110 IMF-fixdate): `Wed, 25 Nov 2026 10:15:00 GMT`.
+    public static func httpDate(_ millis: Int64) -> String {
+        dayAndTime(millis) + " GMT"
+    }
+
+    private static func dayAndTime(_ millis: Int64) -> String {
         let t = LocalDateTime(wallMillis: millis)
         return "\(weekdays[t.date.weekdayFromSunday]), \(pad(t.date.day, 2)) \(months[t.date.month - 1]) \(pad(t.date.year, 4)) "
-            + "\(pad(t.hour, 2)):\(pad(t.minute, 2)):\(pad(t.second, 2)) +0000"
+            + "\(pad(t.hour, 2)):\(pad(t.minute, 2)):\(pad(t.second, 2))"
     }
 }

@@ -25,6 +25,18 @@ import Testing
         }
     }
 
+    @Test func whereGatewaysConnectComesFromTheEnvironment() throws {
+        let base = ["TENANT_PROVIDER": "acme", "TENANT_STORE": "sqlite:/data/acme.db"]
+        let port = try settings([], base.merging(["TENANT_GATEWAY_PORT": "6001"]) { $1 })
+        #expect(port.gatewayPort == 6001 && port.gatewayAddress == nil && port.configuration.gatewayPort == 6001)
+        let address = try settings([], base.merging(["TENANT_GATEWAY_ADDRESS": "ingest.example.net:7000"]) { $1 })
+        #expect(address.configuration.gatewayAddress == "ingest.example.net:7000")
+        #expect(try settings([], base).configuration.gatewayPort == nil)
+        for bad in [["TENANT_GATEWAY_PORT": "70000"], ["TENANT_GATEWAY_PORT": "x"], ["TENANT_GATEWAY_ADDRESS": "no-port"]] {
+            #expect(failure([], base.merging(bad) { $1 }) != nil, "\(bad)")
+        }
+    }
+
     @Test func environmentGivesEverySetting() throws {
         let settings = try settings([], [
             "TENANT_PROVIDER": "acme", "TENANT_STORE": "sqlite:/data/acme.db", "TENANT_LISTEN": "0.0.0.0:8080",

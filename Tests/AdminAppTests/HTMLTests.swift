@@ -20,8 +20,11 @@ import Testing
     }
 
     @Test func pagesEscapeWhatTheStoreHolds() {
-        let fields = Views.customerFields(Customer(id: 1, name: Self.hostile, email: nil, address: nil, recipients: [], createdAt: 0))
+        let fields = Views.customerFields(Customer(id: 1, name: Self.hostile, email: nil, address: nil, recipients: [], createdAt: 0), form: .fresh)
         #expect(fields.markup.contains("value=\"\(Self.escaped)\""))
         #expect(!fields.markup.contains("<script>"))
+        // Values typed into a refused form are escaped the same way.
+        let typed = Views.customerFields(nil, form: FormState(values: try? FormData(parsing: "name=%3Cscript%3E"), error: AdminError(.badRequest, "<b>", field: "name")))
+        #expect(typed.markup.contains("value=\"&lt;script&gt;\"") && typed.markup.contains("&lt;b&gt;") && !typed.markup.contains("<script>"))
     }
 }

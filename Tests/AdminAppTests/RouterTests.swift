@@ -10,11 +10,14 @@ import Logging
 import AdminTestSupport
 
 @Suite struct RouterTests {
-    static let pages = ["/", "/customers", "/customers/1", "/gateways", "/gateways/gw-1", "/gateways/gw-1/chart.svg", "/reports", "/settings", "/staff", "/account"]
+    static let pages = ["/", "/customers", "/customers/1", "/gateways", "/gateways/gw-1", "/gateways/gw-1/chart.svg", "/reports", "/settings", "/staff", "/account",
+                        "/gateways/new", "/gateways/gw-1/delete", "/limits"]
     static let forms = ["/logout", "/account/password", "/account/token", "/customers", "/customers/1", "/customers/1/delete", "/gateways/assign",
-                        "/gateways/gw-1/assign", "/gateways/gw-1/key", "/settings", "/settings/mail", "/staff", "/staff/bob/delete"]
+                        "/gateways/gw-1/assign", "/gateways/gw-1/key", "/settings", "/settings/mail", "/staff", "/staff/bob/delete",
+                        "/gateways/new", "/gateways/gw-1/disable", "/gateways/gw-1/delete", "/limits"]
     static let apis = ["/api/v1/gateways", "/api/v1/gateways/gw-1/readings?from=2026-11-24T00:00:00Z&to=2026-11-25T00:00:00Z",
-                       "/api/v1/customers", "/api/v1/reports/energy?from=2026-11-24T00:00:00Z&to=2026-11-25T00:00:00Z"]
+                       "/api/v1/customers", "/api/v1/reports/energy?from=2026-11-24T00:00:00Z&to=2026-11-25T00:00:00Z",
+                       "/api/v1/refusals", "/api/v1/limits"]
 
     /// Noon of a fixed day, so that fixtures have daylight.
     static let now = Date(timeIntervalSince1970: 1_795_953_600)  // 2026-11-29T12:00:00Z
@@ -146,15 +149,21 @@ import AdminTestSupport
             // Bad input on pages: clear 4xx, never 500.
             for (uri, status) in [("/gateways/nope", HTTPResponse.Status.notFound), ("/customers/abc", .badRequest), ("/customers/999", .notFound),
                                   ("/gateways/gw-1?range=year", .badRequest), ("/gateways/gw-1?end=2026-02-30", .badRequest),
-                                  ("/reports?gateway=gw-1&from=yesterday", .badRequest), ("/reports?customer=x", .badRequest),
-                                  ("/reports?gateway=gw-1&from=2026-11-29&to=2026-11-01", .badRequest), ("/no/such/page", .notFound)] {
+                                  // The report form is shown again, as typed, with the message at the field.
+                                  ("/reports?gateway=gw-1&from=yesterday", .unprocessableContent), ("/reports?customer=x", .unprocessableContent),
+                                  ("/reports?gateway=gw-1&from=2026-11-29&to=2026-11-01", .unprocessableContent),
+                                  ("/gateways?state=sideways", .unprocessableContent), ("/gateways?page=0", .unprocessableContent), ("/no/such/page", .notFound)] {
                 let response = try await browser.get(client, uri)
                 #expect(response.status == status, "\(uri)")
+                // Signed-in error pages keep the navigation.
+                if uri != "/no/such/page" { #expect(response.text.contains("<nav"), "\(uri)") }
             }
             let csv = try await browser.get(client, "/reports?gateway=gw-1&from=2026-11-28&to=2026-11-29&format=csv")
             #expect(csv.headers[.contentType]?.hasPrefix("text/csv") == true)
             let lines = csv.text.split(separator: "\r\n")
-            #expect(lines.first == "gateway,customer,day,energy_wh,peak_w")
+            // UTF-8 with a byte order mark, so spreadsheets do not guess a legacy code page.
+            #expect(Array(csv.body.readableBytesView.prefix(3)) == [0xEF, 0xBB, 0xBF])
+            #expect(lines.first == "\u{FEFF}gateway,customer,day,energy_wh,peak_w")
             #expect(lines.count == 3)
         }
     }
@@ -208,8 +217,8 @@ import AdminTestSupport
             let detail = try await browser.get(client, "/customers/\(id)")
             #expect(detail.text.contains("Hill &lt;Co&gt;"))
             #expect(!detail.text.contains("Hill <Co>"))
-            #expect(try await browser.post(client, "/customers", [("name", "")]).status == .badRequest)
-            #expect(try await browser.post(client, "/customers", [("name", "X"), ("email", "not-an-address")]).status == .badRequest)
+            #expect(try await browser.post(client, "/customers", [("name", "")]).status == .unprocessableContent)
+            #expect(try await browser.post(client, "/customers", [("name", "X"), ("email", "not-an-address")]).status == .unprocessableContent)
 
             #expect(try await browser.post(client, "/customers/\(id)", [("name", "Hill Co"), ("recipients", "c@example.com")]).status == .seeOther)
             #expect(try await harness.db.store.customer(id: id)?.recipients == ["c@example.com"])
@@ -217,8 +226,8 @@ import AdminTestSupport
             #expect(try await browser.post(client, "/gateways/assign", [("gateway", "gw-1"), ("customer", "\(id)"), ("site", "Barn roof"), ("return", "customer")]).status == .seeOther)
             let gateway = try #require(try await harness.db.store.gateway(id: "gw-1"))
             #expect(gateway.customerID == id && gateway.site == "Barn roof")
-            #expect(try await browser.post(client, "/gateways/gw-1/assign", [("customer", "999")]).status == .notFound)
-            #expect(try await browser.post(client, "/gateways/gw-1/assign", [("customer", "abc")]).status == .badRequest)
+            #expect(try await browser.post(client, "/gateways/gw-1/assign", [("customer", "999")]).status == .unprocessableContent)
+            #expect(try await browser.post(client, "/gateways/gw-1/assign", [("customer", "abc")]).status == .unprocessableContent)
             #expect(try await browser.get(client, "/customers").text.contains("Barn roof"))
 
             let keyPage = try await browser.post(client, "/gateways/gw-1/key", [("action", "generate")])
@@ -227,7 +236,11 @@ import AdminTestSupport
             #expect(key.count == 64)
             let hash = try #require(try await harness.db.database.read { db in try db.query("SELECT key_hash FROM gateways WHERE id = 'gw-1'").first?.string(0) })
             #expect(hash.hasPrefix("$y$") && PasswordHasher.verify(key, against: hash))
-            #expect(try await browser.post(client, "/gateways/gw-1/key", [("action", "remove")]).status == .seeOther)
+            // Removing asks first; only the confirmed post removes.
+            let confirmKey = try await browser.post(client, "/gateways/gw-1/key", [("action", "remove")])
+            #expect(confirmKey.status == .ok && confirmKey.text.contains("id=\"confirm-form\""))
+            #expect(try await harness.db.store.gateway(id: "gw-1")?.hasKey == true)
+            #expect(try await browser.post(client, "/gateways/gw-1/key", [("action", "remove"), ("confirm", "yes")]).status == .seeOther)
             #expect(try await harness.db.store.gateway(id: "gw-1")?.hasKey == false)
 
             let settings: [(String, String)] = [("offline_threshold_minutes", "30"), ("low_production_percent", "40"), ("report_frequency", "weekly"),
@@ -238,10 +251,13 @@ import AdminTestSupport
             #expect(stored["time_zone"] == "Europe/Berlin" && stored["report_frequency"] == "weekly" && stored["offline_threshold_minutes"] == "30")
             for bad in [("offline_threshold_minutes", "0"), ("time_zone", "Mars/Base"), ("report_hour", "24"), ("alert_recipients", "nope")] {
                 let fields = settings.filter { $0.0 != bad.0 } + [bad]
-                #expect(try await browser.post(client, "/settings", fields).status == .badRequest, "\(bad)")
+                #expect(try await browser.post(client, "/settings", fields).status == .unprocessableContent, "\(bad)")
             }
 
-            #expect(try await browser.post(client, "/customers/\(id)/delete", []).status == .seeOther)
+            let confirmDelete = try await browser.post(client, "/customers/\(id)/delete", [])
+            #expect(confirmDelete.status == .ok && confirmDelete.text.contains("id=\"confirm-form\""))
+            #expect(try await harness.db.store.customer(id: id) != nil)
+            #expect(try await browser.post(client, "/customers/\(id)/delete", [("confirm", "yes")]).status == .seeOther)
             #expect(try await harness.db.store.customer(id: id) == nil)
             #expect(try await harness.db.store.gateway(id: "gw-1")?.customerID == nil)
         }
@@ -260,7 +276,7 @@ import AdminTestSupport
                         ("mail_from", "nobody"), ("smtp_password", "a\r\nRCPT TO:<x@example.com>"), ("smtp_user", "u\u{0}")] {
                 let fields = good.filter { $0.0 != bad.0 } + [bad]
                 let refused = try await browser.post(client, "/settings/mail", fields)
-                #expect(refused.status == .badRequest, "\(bad)")
+                #expect(refused.status == .unprocessableContent, "\(bad)")
             }
             #expect(try await harness.db.store.settings()["smtp_url"] == nil)
             #expect(try await browser.post(client, "/settings/mail", good).status == .seeOther)
@@ -297,25 +313,32 @@ import AdminTestSupport
         try await harness.app().test(.router) { client in
             var admin = Browser()
             try await admin.signIn(client)
-            #expect(try await admin.post(client, "/staff", [("name", "bob"), ("password", "short")]).status == .badRequest)
-            #expect(try await admin.post(client, "/staff", [("name", "bob smith"), ("password", "long-enough-pw")]).status == .badRequest)
+            #expect(try await admin.post(client, "/staff", [("name", "bob"), ("password", "short")]).status == .unprocessableContent)
+            #expect(try await admin.post(client, "/staff", [("name", "bob smith"), ("password", "long-enough-pw")]).status == .unprocessableContent)
             #expect(try await admin.post(client, "/staff", [("name", "bob"), ("password", "long-enough-pw")]).status == .seeOther)
-            #expect(try await admin.post(client, "/staff", [("name", "bob"), ("password", "long-enough-pw")]).status == .conflict)
+            #expect(try await admin.post(client, "/staff", [("name", "bob"), ("password", "long-enough-pw")]).status == .unprocessableContent)
+            // A name differing only by case is the same person to readers and to the sign-in limits.
+            let twin = try await admin.post(client, "/staff", [("name", "Bob"), ("password", "long-enough-pw")])
+            #expect(twin.status == .unprocessableContent && twin.text.contains("id=\"error-name\"") && twin.text.contains("value=\"Bob\""))
 
             var bob = Browser()
             try await bob.signIn(client, user: "bob", password: "long-enough-pw")
-            #expect(try await bob.post(client, "/account/password", [("current", "wrong-password"), ("new", "new-password-1"), ("confirm", "new-password-1")]).status == .badRequest)
-            #expect(try await bob.post(client, "/account/password", [("current", "long-enough-pw"), ("new", "new-password-1"), ("confirm", "different-1")]).status == .badRequest)
+            let wrongCurrent = try await bob.post(client, "/account/password", [("current", "wrong-password"), ("new", "new-password-1"), ("confirm", "new-password-1")])
+            #expect(wrongCurrent.status == .unprocessableContent && wrongCurrent.text.contains("id=\"error-current\""))
+            #expect(!wrongCurrent.text.contains("wrong-password") && !wrongCurrent.text.contains("new-password-1"))
+            #expect(try await bob.post(client, "/account/password", [("current", "long-enough-pw"), ("new", "new-password-1"), ("confirm", "different-1")]).status == .unprocessableContent)
             #expect(try await bob.post(client, "/account/password", [("current", "long-enough-pw"), ("new", "new-password-1"), ("confirm", "new-password-1")]).status == .seeOther)
             #expect(try await bob.get(client, "/").status == .ok)
             var bobAgain = Browser()
             try await bobAgain.signIn(client, user: "bob", password: "new-password-1")
 
             #expect(try await admin.post(client, "/staff/admin/delete", []).status == .badRequest)
-            #expect(try await admin.post(client, "/staff/bob/delete", []).status == .seeOther)
+            #expect(try await admin.post(client, "/staff/bob/delete", []).text.contains("id=\"confirm-form\""))
+            #expect(try await bob.get(client, "/").status == .ok)
+            #expect(try await admin.post(client, "/staff/bob/delete", [("confirm", "yes")]).status == .seeOther)
             // Removing an account ends its sessions.
             #expect(try await bob.get(client, "/").status == .seeOther)
-            #expect(try await admin.post(client, "/staff/bob/delete", []).status == .notFound)
+            #expect(try await admin.post(client, "/staff/bob/delete", [("confirm", "yes")]).status == .notFound)
 
             #expect(try await admin.post(client, "/logout", []).status == .seeOther)
             #expect(try await admin.get(client, "/").status == .seeOther)
@@ -370,6 +393,9 @@ import AdminTestSupport
                 #expect(response.status == .badRequest, "\(body)")
                 #expect(response.text.contains("\"error\""))
             }
+            // The same name again (whatever its case): 409, the API's error format.
+            let duplicate = try await client.execute(uri: "/api/v1/customers", method: .post, headers: postHeaders, body: ByteBuffer(string: #"{"name":"api co"}"#))
+            #expect(duplicate.status == .conflict && duplicate.text.contains("\"error\""))
             let customers = try await client.execute(uri: "/api/v1/customers", method: .get, headers: auth)
             #expect(customers.text.contains("API Co") && customers.text.contains("Sunny Farm"))
 

@@ -32,6 +32,8 @@ enum AdminBackend: String, CaseIterable, Sendable, CustomTestStringConvertible {
         let readings: any ReadingStore
         let node: FakeStoreNode?
         let finish: @Sendable () async -> Void
+        /// What tenant-ingest calls to record refusals, on the same store.
+        var recordRefusals: @Sendable ([GatewayRefusal]) async throws -> Void = { _ in }
 
         /// Runs `body`, then ``finish``, also when `body` throws.
         func withFinish<T>(_ body: (Opened) async throws -> T) async throws -> T {
@@ -66,14 +68,16 @@ enum AdminBackend: String, CaseIterable, Sendable, CustomTestStringConvertible {
             let database = try SQLiteDatabase(path: path)
             return Opened(
                 admin: SQLiteAdminStore(database: database, rollupGrace: rollupGrace), readings: SQLiteReadingStore(database: database),
-                node: nil, finish: { try? FileManager.default.removeItem(atPath: path) })
+                node: nil, finish: { try? FileManager.default.removeItem(atPath: path) },
+                recordRefusals: { try await SQLiteGatewayAuthStore(database: database).recordRefusals($0) })
         case .cassandraFakeNode:
             let node = try await FakeStoreNode.start()
             let url = try StoreURL(parsing: "cassandra://127.0.0.1:\(node.server.port)/p1")
             let store = try await CassandraStore.openReadingStore(url, logger: Logger(label: "test.conformance"))
             return Opened(
                 admin: CassandraAdminStore(client: store.client, keyspace: store.keyspace, rollupGrace: rollupGrace), readings: store,
-                node: node, finish: { await store.close(); await node.stop() })
+                node: node, finish: { await store.close(); await node.stop() },
+                recordRefusals: { try await store.gatewayAccess.recordRefusals($0) })
         case .cassandraCluster:
             let environment = ProcessInfo.processInfo.environment
             let points = try (environment["TENANT_CASSANDRA_CONTACT_POINTS"] ?? "").split(separator: ",").map {

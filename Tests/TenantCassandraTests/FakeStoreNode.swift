@@ -33,6 +33,8 @@ final class FakeStoreNode: Sendable {
         var tables: Set<String> = []
         var settings: [String: String] = [:]
         var readings: [ReadingKey: ReadingRow] = [:]
+        /// The TTL (seconds) each reading was last written with, when it had one.
+        var readingTTLs: [ReadingKey: Int32] = [:]
         var gateways: [String: GatewayRow] = [:]
         /// The `admin` table: partitions of rows ordered by key (kept sorted on read).
         var admin: [AdminPartition: [String: AdminCell]] = [:]
@@ -238,22 +240,33 @@ final class FakeStoreNode: Sendable {
             let (stamp, seen, id) = (long(values[0]), long(values[1]), self.text(values[2]))
             tables.withLock { t in
                 var row = t.gateways[id] ?? GatewayRow()
-                if stamp > row.lastSeenTimestamp { row.lastSeen = seen; row.lastSeenTimestamp = stamp }
+                if stamp > row.lastSeenTimestamp { row.lastSeen = values[1] == .null ? nil : seen; row.lastSeenTimestamp = stamp }
                 t.gateways[id] = row
             }
             return .respond(.result(.void))
         }
         if text.contains("SET first_seen = ?") {
-            tables.withLock { $0.gateways[self.text(values[1]), default: GatewayRow()].firstSeen = self.long(values[0]) }
+            tables.withLock { $0.gateways[self.text(values[1]), default: GatewayRow()].firstSeen = values[0] == .null ? nil : self.long(values[0]) }
             return .respond(.result(.void))
         }
         if text.contains(".gateways (id, sensor, day)") {
             tables.withLock { _ = $0.gateways[self.text(values[0]), default: GatewayRow()].index.insert([self.text(values[1]), String(self.day(values[2]))]) }
             return .respond(.result(.void))
         }
+        if text.hasPrefix("DELETE FROM") && text.hasSuffix(".gateways WHERE id = ?") {
+            tables.withLock { _ = $0.gateways.removeValue(forKey: self.text(values[0])) }
+            return .respond(.result(.void))
+        }
+        if text.hasPrefix("DELETE FROM") && text.hasSuffix(".readings WHERE gateway = ? AND sensor = ? AND day = ?") {
+            let (g, s, d) = (self.text(values[0]), self.text(values[1]), day(values[2]))
+            tables.withLock { t in t.readings = t.readings.filter { !($0.key.gateway == g && $0.key.sensor == s && $0.key.day == d) } }
+            return .respond(.result(.void))
+        }
         if text.contains(".readings (gateway, sensor, day, at,") {
             let key = ReadingKey(gateway: self.text(values[0]), sensor: self.text(values[1]), day: day(values[2]), at: long(values[3]))
+            let ttl: Int32? = text.hasSuffix("USING TTL ?") ? (try? CQLValue.decode(raw(values[9]), as: .int)).flatMap { if case .int(let v) = $0 { v } else { nil } } : nil
             tables.withLock { t in
+                t.readingTTLs[key] = ttl
                 var row = t.readings[key] ?? ReadingRow()
                 // An upsert: set values replace, unset ones leave the column alone.
                 row.power = double(values[4]) ?? row.power
@@ -298,6 +311,10 @@ final class FakeStoreNode: Sendable {
             return .respond(.result(.void))
         }
         let partition = AdminPartition(kind: self.text(values[0]), part: self.text(values[1]))
+        if text.hasPrefix("DELETE FROM") && text.hasSuffix("WHERE kind = ? AND part = ?") {
+            tables.withLock { _ = $0.admin.removeValue(forKey: partition) }
+            return .respond(.result(.void))
+        }
         if text.hasPrefix("INSERT INTO") {
             let ttl: Int32? = text.hasSuffix("USING TTL ?") ? (try? CQLValue.decode(raw(values[4]), as: .int)).flatMap { if case .int(let v) = $0 { v } else { nil } } : nil
             let stamp = text.hasSuffix("USING TIMESTAMP ?") ? long(values[4]) : Self.now()

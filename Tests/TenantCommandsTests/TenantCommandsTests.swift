@@ -158,13 +158,17 @@ func startArgs(_ id: String, _ extra: [String] = []) -> [String] {
     @Test func changedSettingsRecreateOnlyTheAffectedContainer() async throws {
         let fake = FakeDockerTransport(images: [image])
         #expect(await tenantctl(startArgs("acme"), transport: fake).code == 0)
-        let adminID = try #require(fake.containers.first { $0.name == "admin_panel_acme" }?.id)
-        let moved = await tenantctl(["start-provider", "acme", "--image", image, "--no-wait", "--gateway-port", "16002", "--admin-port", "18081"], transport: fake)
+        let ingestID = try #require(fake.containers.first { $0.name == "remote_server_acme" }?.id)
+        let moved = await tenantctl(["start-provider", "acme", "--image", image, "--no-wait", "--gateway-port", "16001", "--admin-port", "18082"], transport: fake)
         #expect(moved.code == 0, "\(moved.err)")
-        #expect(moved.out.contains("remove container remote_server_acme (settings changed)"))
+        #expect(moved.out.contains("remove container admin_panel_acme (settings changed)"))
         #expect(fake.containers.count == 2)
-        #expect(fake.containers.first { $0.name == "admin_panel_acme" }?.id == adminID)
-        #expect(fake.containers.first { $0.name == "remote_server_acme" }?.config.Labels?["io.tenantctl.host-port"] == "16002")
+        #expect(fake.containers.first { $0.name == "remote_server_acme" }?.id == ingestID)
+        #expect(fake.containers.first { $0.name == "admin_panel_acme" }?.config.Labels?["io.tenantctl.host-port"] == "18082")
+        // The panel shows the gateway port (TENANT_GATEWAY_PORT), so moving it recreates both.
+        let gateway = await tenantctl(["start-provider", "acme", "--image", image, "--no-wait", "--gateway-port", "16002", "--admin-port", "18082"], transport: fake)
+        #expect(gateway.code == 0, "\(gateway.err)")
+        #expect(fake.containers.first { $0.name == "admin_panel_acme" }?.config.Env?.contains("TENANT_GATEWAY_PORT=16002") == true)
     }
 
     @Test func failedStepRemovesWhatTheRunCreatedWithTheEnginesReason() async {

@@ -116,6 +116,30 @@ import AdminTestSupport
         #expect(subjects == ["Subject: Mail 1", "Subject: Mail 2", "Subject: Mail 3"])
     }
 
+    /// With nothing to send the outbox sleeps on its doorbell, not on a poll: a mail queued
+    /// and rung is delivered at once though the poll interval is an hour.
+    @Test func aQueuedMailRingsTheSleepingOutbox() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("outbox-\(UUID().uuidString).db").path
+        let store = SQLiteAdminStore(database: try SQLiteDatabase(path: path))
+        let sink = try SMTPSink()
+        defer { sink.stop() }
+        let bell = Doorbell()
+        let processor = OutboxProcessor(
+            store: store, transport: CurlSMTPTransport(configuration: SMTPConfiguration(url: "smtp://127.0.0.1:\(sink.port)", from: "p@example.com")),
+            from: "p@example.com", pollInterval: .seconds(3600), doorbell: bell, logger: Self.logger)
+        #expect(try await store.enqueue(OutboxMail(dedupeKey: "alert:first", recipients: ["a@example.com"], subject: "First", textBody: "", htmlBody: "", createdAt: 0)))
+        let running = Task { try await processor.run() }
+        defer { running.cancel() }
+        // The first pass sends what was queued before the start; then the outbox is empty.
+        // (Generous deadlines: with the whole suite running in parallel the pool is busy.)
+        #expect(try await sink.waitForMessages(1, timeout: 60).count == 1)
+        #expect(try await store.enqueue(OutboxMail(dedupeKey: "alert:rung", recipients: ["a@example.com"], subject: "Rung", textBody: "", htmlBody: "", createdAt: 0)))
+        bell.ring()
+        let received = try await sink.waitForMessages(2, timeout: 60)
+        #expect(received.count == 2)
+        #expect(received.last?.contains("Subject: Rung") == true)
+    }
+
     @Test func failingMailIsRetriedWithBackoffAndReported() async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("outbox-\(UUID().uuidString).db").path
         let store = SQLiteAdminStore(database: try SQLiteDatabase(path: path))

@@ -141,7 +141,9 @@ private func settings(_ id: String = "acme", store: StoreChoice = .sqlite, gatew
 
         let moved = Planner.plan(try settings(gateway: 6002))
         #expect(moved.containers[0].configHash != first.containers[0].configHash)
-        #expect(moved.containers[1].configHash == first.containers[1].configHash)  // only ingest changed
+        // The admin panel shows the gateway port (TENANT_GATEWAY_PORT), so it follows too.
+        #expect(moved.containers[1].configHash != first.containers[1].configHash)
+        #expect((try wire(moved.containers[1].request)["Env"] as? [String])?.contains("TENANT_GATEWAY_PORT=6002") == true)
 
         var bigger = try settings()
         bigger.memoryBytes = 1024 * 1024 * 1024
@@ -179,12 +181,15 @@ private func settings(_ id: String = "acme", store: StoreChoice = .sqlite, gatew
 
     @Test func changedSettingsRecreateOnlyWhatChanged() throws {
         let old = Planner.plan(try settings())
-        let new = Planner.plan(try settings(gateway: 6005))
+        let new = Planner.plan(try settings(admin: 8085))
         let steps = Reconciler.actions(plan: new, observed: observed(old), networkExists: true, volumeExists: true)
         #expect(steps.all == [
-            .removeContainer(name: "remote_server_acme", id: "id-remote_server_acme"),
-            .createContainer(role: .ingest, name: "remote_server_acme"), .startContainer(role: .ingest, name: "remote_server_acme"),
+            .removeContainer(name: "admin_panel_acme", id: "id-admin_panel_acme"),
+            .createContainer(role: .admin, name: "admin_panel_acme"), .startContainer(role: .admin, name: "admin_panel_acme"),
         ])
+        // The gateway port is shown on the panel (TENANT_GATEWAY_PORT): both follow it.
+        let moved = Reconciler.actions(plan: Planner.plan(try settings(gateway: 6005)), observed: observed(old), networkExists: true, volumeExists: true)
+        #expect(moved.all.filter { if case .createContainer = $0 { true } else { false } }.count == 2)
     }
 
     @Test func missingContainerIsRecreated() throws {

@@ -139,4 +139,10 @@ import Testing
             #expect(Timestamp.rfc5322(millis) == formatter.string(from: Date(timeIntervalSince1970: Double(millis / 1000))))
         }
     }
+
+    @Test func httpDateIsIMFFixdate() {
+        // RFC 9110's own example.
+        #expect(Timestamp.httpDate(784_111_777_000) == "Sun, 06 Nov 1994 08:49:37 GMT")
+        #expect(Timestamp.httpDate(0) == "Thu, 01 Jan 1970 00:00:00 GMT")
+    }
 }

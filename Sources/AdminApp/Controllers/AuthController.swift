@@ -25,7 +25,14 @@ struct AuthController {
             let account = try await services.store.staffAccount(name: context.staff ?? "")
             return Pages.page("Account", context: context, Views.account(context: context, hasToken: account?.hasAPIToken ?? false, newToken: nil, flash: Pages.flash(try request.query)))
         }
-        signedIn.post("/account/password") { request, context in try await changePassword(context) }
+        signedIn.post("/account/password") { request, context in
+            try await FormPost.handle(context) {
+                try await changePassword(context)
+            } rerender: { state in
+                let account = try await services.store.staffAccount(name: context.staff ?? "")
+                return Pages.page("Account", context: context, Views.account(context: context, hasToken: account?.hasAPIToken ?? false, newToken: nil, flash: "", form: state))
+            }
+        }
         signedIn.post("/account/token") { request, context in
             let staff = context.staff ?? ""
             if context.form["action"] == "revoke" {
@@ -118,10 +125,10 @@ struct AuthController {
         guard let account = try await services.store.staffAccount(name: staff) else { throw AdminError(.notFound, "account not found") }
         let current = form["current"] ?? ""
         let valid = try await services.passwords.verify(current, against: account.passwordHash)
-        guard valid else { throw AdminError.badRequest("the current password is wrong") }
+        guard valid else { throw AdminError.badRequest("the current password is wrong", field: "current") }
         let new = form["new"] ?? ""
-        guard new.count >= 10 else { throw AdminError.badRequest("the new password needs at least 10 characters") }
-        guard new == form["confirm"] else { throw AdminError.badRequest("the new password and its confirmation differ") }
+        guard new.count >= 10 else { throw AdminError.badRequest("the new password needs at least 10 characters", field: "new") }
+        guard new == form["confirm"] else { throw AdminError.badRequest("the new password and its confirmation differ", field: "confirm") }
         let hash = try await services.passwords.hash(new)
         _ = try await services.store.setPassword(name: staff, passwordHash: hash)
         // Every other session of this account ends; this browser gets a fresh one.

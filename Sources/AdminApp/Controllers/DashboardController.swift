@@ -2,6 +2,7 @@ import FoundationEssentials
 import Hummingbird
 import TenantMailer
 import TenantStorage
+import TenantTime
 
 /// The daily overview: gateway states, current power, today's energy, what needs attention.
 struct DashboardController {
@@ -11,13 +12,39 @@ struct DashboardController {
         var online = 0, offline = 0, unassigned = 0
         var currentPower = 0.0
         var todayEnergy = 0.0
-        var attention: [(gateway: String, reason: String)] = []
+        /// One row per gateway that needs attention, worst first.
+        var attention: [Attention] = []
+        var gatewayCount = 0
+        var customerCount = 0
+        var staffCount = 0
+        var timeZoneID = "UTC"
+        /// Where gateways connect (for the first-run checklist).
+        var gatewayAddress: String?
         var failingMails: [OutboxMail] = []
         var pendingMails = 0
         /// Whether mails have somewhere to go (the provider's or the platform's server).
         var mailServerSet = true
         /// When `currentPower` and `todayEnergy` were computed (they may be a few seconds old), local.
         var figuresAt = ""
+        /// Recorded by tenant-ingest: gateways refused or rate-limited in the last 7 days.
+        var refused: [GatewayRefusal] = []
+        var rateLimited: [GatewayRefusal] = []
+        var knownGateways: Set<String> = []
+        var zone = TimeZoneRules.utc
+        var now: EpochMillis = 0
+    }
+
+    /// Why a gateway needs attention, worst first: 1 offline (red), 2 refused or producing
+    /// little (amber), 3 not assigned (grey).
+    struct Attention: Sendable {
+        var gateway: String
+        var severity: Int
+        var reasons: [String]
+        var lastSeen: EpochMillis
+
+        static func sorted(_ rows: [Attention]) -> [Attention] {
+            rows.sorted { ($0.severity, $0.lastSeen, $0.gateway) < ($1.severity, $1.lastSeen, $1.gateway) }
+        }
     }
 
     /// The figures summed over every gateway's readings: the costly part of the page.
@@ -28,8 +55,11 @@ struct DashboardController {
 
     func register(on router: some RouterMethods<AdminRequestContext>) {
         router.get("/") { request, context in
-            let summary = try await summarize()
-            return Pages.page("Dashboard", context: context, active: "Dashboard", Views.dashboard(summary, flash: Pages.flash(try request.query)))
+            var summary = try await summarize()
+            summary.gatewayAddress = services.gatewayAddress(requestHost: request.head.authority)
+            let query = try request.query
+            return Pages.page("Dashboard", context: context, active: "Dashboard", refresh: Pages.refreshSeconds(query),
+                              Views.dashboard(summary, flash: Pages.flash(query)))
         }
     }
 
@@ -67,18 +97,44 @@ struct DashboardController {
         }
         summary.currentPower = figures.value.currentPower
         summary.todayEnergy = figures.value.todayEnergy
-        summary.figuresAt = TimeFormat.local(figures.at, in: zone, seconds: true)
+        summary.figuresAt = TimeFormat.stamp(figures.at, in: zone, seconds: true)
         for gateway in gateways {
             let isOnline = now - gateway.lastSeen <= settings.offlineThresholdMillis
             if isOnline { summary.online += 1 } else { summary.offline += 1 }
+            var row = Attention(gateway: gateway.id, severity: 4, reasons: [], lastSeen: gateway.lastSeen)
+            func add(_ severity: Int, _ reason: String) {
+                row.severity = min(row.severity, severity)
+                row.reasons.append(reason)
+            }
+            // A gateway registered before its first contact is not offline: it never was online.
+            if !gateway.hasReported {
+                add(3, "registered, waiting for its first report")
+            } else if !isOnline {
+                add(1, "offline, last seen \(TimeFormat.ago(gateway.lastSeen, now: now)) (\(TimeFormat.stamp(gateway.lastSeen, in: zone)))")
+            }
+            if gateway.disabled { add(2, "disabled: its reports are refused") }
+            if settings.gatewayKeysRequired && !gateway.hasKey { add(2, "no gateway key while keys are required") }
+            if alerts[gateway.id]?.lowProductionDay == today { add(2, "low production today") }
             if gateway.customerID == nil {
                 summary.unassigned += 1
-                summary.attention.append((gateway.id, "not assigned to a customer"))
+                add(3, "not assigned to a customer")
             }
-            if !isOnline { summary.attention.append((gateway.id, "offline, last seen \(TimeFormat.ago(gateway.lastSeen, now: now))")) }
-            if settings.gatewayKeysRequired && !gateway.hasKey { summary.attention.append((gateway.id, "no gateway key while keys are required")) }
-            if alerts[gateway.id]?.lowProductionDay == today { summary.attention.append((gateway.id, "low production today")) }
+            if !row.reasons.isEmpty { summary.attention.append(row) }
         }
+        summary.attention = Attention.sorted(summary.attention)
+        summary.gatewayCount = gateways.count
+        summary.timeZoneID = zone.identifier
+        if gateways.isEmpty {
+            // Only for the first-run checklist: a provider without gateways is small.
+            summary.customerCount = try await services.store.customers().count
+            summary.staffCount = try await services.store.staffAccounts().count
+        }
+        let refusals = try await GatewayOperations(services: services).refusals()
+        summary.refused = refusals.refused
+        summary.rateLimited = refusals.limited
+        summary.knownGateways = Set(gateways.map(\.id))
+        summary.zone = zone
+        summary.now = now
         summary.failingMails = try await services.store.failingMails(minAttempts: OutboxProcessor.failingAfterAttempts)
         summary.pendingMails = try await services.store.outboxCounts().pending
         summary.mailServerSet = MailServerSettings(stored: stored).configuration(fallback: services.configuration.smtp) != nil

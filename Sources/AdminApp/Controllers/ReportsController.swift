@@ -30,31 +30,34 @@ struct ReportsController {
         var from = TimeFormat.addDays(-7, to: today, in: zone)
         var last = TimeFormat.addDays(-1, to: today, in: zone)
         if let text = query.text("from") {
-            guard let day = TimeFormat.parseDay(text, in: zone) else { throw .badRequest("from must be a date YYYY-MM-DD") }
+            guard let day = TimeFormat.parseDay(text, in: zone) else { throw .badRequest("from must be a date YYYY-MM-DD", field: "from") }
             from = day
         }
         if let text = query.text("to") {
-            guard let day = TimeFormat.parseDay(text, in: zone) else { throw .badRequest("to must be a date YYYY-MM-DD") }
+            guard let day = TimeFormat.parseDay(text, in: zone) else { throw .badRequest("to must be a date YYYY-MM-DD", field: "to") }
             last = day
         }
-        guard from <= last else { throw .badRequest("from must not be after to") }
+        guard from <= last else { throw .badRequest("from must not be after to", field: "to") }
         let to = TimeFormat.addDays(1, to: last, in: zone)
-        guard to - from <= Int64(ReportService.maxDays) * 86_400_000 + 3_600_000 else { throw .badRequest("a report covers at most \(ReportService.maxDays) days") }
+        guard to - from <= Int64(ReportService.maxDays) * 86_400_000 + 3_600_000 else { throw .badRequest("a report covers at most \(ReportService.maxDays) days", field: "from") }
         return (from, to)
     }
 
-    func scope(_ query: FormData) async throws -> Scope? {
-        let customers = try await services.store.customers()
+    /// What the report covers: one gateway, one customer's gateways, or with `scope=all`
+    /// every gateway of the provider (the fleet report); nil shows only the form.
+    func scope(_ query: FormData, customers: [Customer], gateways: [GatewayInfo]) async throws -> Scope? {
         let names = Dictionary(customers.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
         if let id = query.text("gateway") {
-            guard let gateway = try await services.store.gateway(id: id) else { throw AdminError.notFound("no gateway '\(id)'") }
+            guard let gateway = gateways.first(where: { $0.id == id }) else { throw AdminError(.notFound, "no gateway '\(id)'", field: "gateway") }
             return Scope(title: "Gateway \(id)", gateways: [gateway], customerNames: names)
         }
         if let text = query.text("customer") {
-            guard let id = Int64(text) else { throw AdminError.badRequest("customer must be a customer id") }
-            guard let customer = customers.first(where: { $0.id == id }) else { throw AdminError.notFound("no customer \(id)") }
-            let gateways = try await services.store.gateways().filter { $0.customerID == id }
-            return Scope(title: "Customer \(customer.name)", gateways: gateways, customerNames: names)
+            guard let id = Int64(text) else { throw AdminError.badRequest("customer must be a customer id", field: "customer") }
+            guard let customer = customers.first(where: { $0.id == id }) else { throw AdminError(.notFound, "no customer \(id)", field: "customer") }
+            return Scope(title: "Customer \(customer.name)", gateways: gateways.filter { $0.customerID == id }, customerNames: names)
+        }
+        if query.text("scope") == "all" {
+            return Scope(title: "All gateways", gateways: gateways, customerNames: names)
         }
         return nil
     }
@@ -63,13 +66,27 @@ struct ReportsController {
         let query = try request.query
         let settings = try await services.settings()
         let zone = settings.timeZone
-        let (from, to) = try Self.dateRange(query, zone: zone, now: services.nowMillis)
-        let format = query.text("format") ?? "html"
-        guard format == "html" || format == "csv" else { throw AdminError.badRequest("format must be html or csv") }
         let customers = try await services.store.customers()
         let gateways = try await services.store.gateways()
-        guard let scope = try await scope(query) else {
-            return Pages.page("Reports", context: context, active: "Reports", Views.reportForm(customers: customers, gateways: gateways, query: query, from: from, to: to, zone: zone) )
+        let format = query.text("format") ?? "html"
+        let from: EpochMillis, to: EpochMillis
+        let scope: Scope?
+        do {
+            guard format == "html" || format == "csv" else { throw AdminError.badRequest("format must be html or csv", field: "format") }
+            let range = try Self.dateRange(query, zone: zone, now: services.nowMillis)
+            from = range.from
+            to = range.to
+            scope = try await self.scope(query, customers: customers, gateways: gateways)
+        } catch let error as AdminError where error.isInputProblem || error.field != nil {
+            // The form again, as typed, with the message next to the field.
+            let state = FormState(values: query, error: error)
+            var response = Pages.page("Reports", context: context, active: "Reports",
+                                      Views.reportForm(customers: customers, gateways: gateways, form: state, from: nil, to: nil, zone: zone))
+            response.status = .unprocessableContent
+            return response
+        }
+        guard let scope else {
+            return Pages.page("Reports", context: context, active: "Reports", Views.reportForm(customers: customers, gateways: gateways, form: FormState(values: query), from: from, to: to, zone: zone))
         }
         var rows: [Row] = []
         for gateway in scope.gateways {
@@ -79,7 +96,9 @@ struct ReportsController {
             }
         }
         if format == "csv" {
-            var csv = "gateway,customer,day,energy_wh,peak_w\r\n"
+            // A byte order mark first: spreadsheet programs then read the file as UTF-8
+            // (customer names with umlauts), not as the system's legacy code page.
+            var csv = "\u{FEFF}gateway,customer,day,energy_wh,peak_w\r\n"
             for row in rows {
                 csv += [Self.csvField(row.gateway), Self.csvField(row.customer), row.day.day, fixed(row.day.energy, 1), fixed(row.day.peakPower, 1)].joined(separator: ",") + "\r\n"
             }
@@ -89,7 +108,7 @@ struct ReportsController {
                 body: .init(byteBuffer: ByteBuffer(string: csv)))
         }
         return Pages.page("Report: \(scope.title)", context: context, active: "Reports",
-                          Views.reportForm(customers: customers, gateways: gateways, query: query, from: from, to: to, zone: zone) + Views.reportTable(rows, query: query))
+                          Views.reportForm(customers: customers, gateways: gateways, form: FormState(values: query), from: from, to: to, zone: zone) + Views.reportTable(rows, query: query))
     }
 
     /// Quotes a CSV field; a leading =, +, - or @ is neutralised so spreadsheets do not run it.

@@ -51,6 +51,27 @@ enum MailComposer {
         return Mail(subject: subject, text: text, html: html.markup)
     }
 
+    /// One mail about every gateway of a customer that had `kind` in one pass; with one
+    /// gateway, the same mail as ``alert(_:gateway:customer:now:zone:detail:)``.
+    static func alerts(_ kind: AlertKind, events: [(gateway: GatewayInfo, detail: String?)], customer: Customer?, zone: TimeZoneRules) -> Mail {
+        if events.count == 1 { return alert(kind, gateway: events[0].gateway, customer: customer, now: 0, zone: zone, detail: events[0].detail) }
+        let owner = customer.map { " of \($0.name)" } ?? " without a customer"
+        let headline: String
+        switch kind {
+        case .offline: headline = "\(events.count) gateways\(owner) went offline"
+        case .online: headline = "\(events.count) gateways\(owner) are back online"
+        case .lowProduction: headline = "\(events.count) gateways\(owner) produce less than usual"
+        }
+        var text = "\(headline).\n\nTimes in \(zone.identifier).\n\n"
+        var html: HTML = "<html><body style=\"font-family:sans-serif\"><h2>\(headline)</h2><p>Times in \(zone.identifier).</p><table border=\"1\" cellpadding=\"4\" cellspacing=\"0\"><tr><th>Gateway</th><th>Site</th><th>Last report</th><th>Details</th></tr>"
+        for (gateway, detail) in events {
+            text += "- \(gateway.id)\(gateway.site.map { " (\($0))" } ?? ""): last report \(TimeFormat.local(gateway.lastSeen, in: zone))\(detail.map { "; \($0)" } ?? "")\n"
+            html += "<tr><td>\(gateway.id)</td><td>\(gateway.site ?? "")</td><td>\(TimeFormat.local(gateway.lastSeen, in: zone))</td><td>\(detail ?? "")</td></tr>"
+        }
+        html += "</table></body></html>"
+        return Mail(subject: "[alert] \(headline)", text: text, html: html.markup)
+    }
+
     static func alert(_ kind: AlertKind, gateway: GatewayInfo, customer: Customer?, now: EpochMillis, zone: TimeZoneRules, detail: String?) -> Mail {
         let owner = customer.map { " (\($0.name))" } ?? ""
         let headline: String

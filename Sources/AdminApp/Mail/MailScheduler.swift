@@ -2,6 +2,7 @@ import FoundationEssentials
 import Logging
 import ServiceLifecycle
 import TenantStorage
+import TenantAuth
 import TextFormat
 
 /// Queues scheduled power-status reports and alerts into the outbox. Every mail has a
@@ -19,7 +20,7 @@ struct MailScheduler: Service {
     private func loop() async throws {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
-                try await tick(now: services.nowMillis)
+                if try await tick(now: services.nowMillis) > 0 { services.outboxDoorbell.ring() }
             } catch {
                 services.logger.warning("mail scheduling failed", metadata: ["error": "\(error)"])
             }
@@ -58,7 +59,9 @@ struct MailScheduler: Service {
         let zone = settings.timeZone
         let gateways = try await services.store.gateways()
         var queued = 0
-        for customer in try await services.store.customers() where !customer.recipients.isEmpty {
+        // A customer without gateways has nothing to report: no mail of empty tables.
+        for customer in try await services.store.customers()
+        where !customer.recipients.isEmpty && gateways.contains(where: { $0.customerID == customer.id }) {
             let key = "report:\(customer.id):\(settings.reportFrequency.rawValue):\(TimeFormat.day(schedule.from, in: zone))"
             var lines: [MailComposer.ReportLine] = []
             for gateway in gateways where gateway.customerID == customer.id {
@@ -76,41 +79,75 @@ struct MailScheduler: Service {
         return queued
     }
 
+    /// One alert about one gateway, before it is grouped.
+    struct AlertEvent: Sendable {
+        var kind: MailComposer.AlertKind
+        var gateway: GatewayInfo
+        var detail: String?
+        /// What makes this event itself: the last report (offline/online) or the day (low production).
+        var instance: String
+    }
+
+    /// Alerts of one pass, one mail per customer (or per "no customer") and kind, so six
+    /// gateways of a site going offline together send one mail, not six. Mails are queued
+    /// before the gateways' alert states are written: a crash in between finds the same
+    /// events again next pass, and the same dedupe keys queue nothing twice.
     func queueAlerts(now: EpochMillis, settings: AdminSettings) async throws -> Int {
         let states = try await services.store.alertStates()
         let customers = Dictionary(try await services.store.customers().map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         let zone = settings.timeZone
         let today = TimeFormat.day(now, in: zone)
-        var queued = 0
-        for gateway in try await services.store.gateways() {
-            let customer = gateway.customerID.flatMap { customers[$0] }
-            let recipients = Array(Set((customer?.recipients ?? []) + settings.alertRecipients)).sorted()
+        var events: [AlertEvent] = []
+        var changedStates: [GatewayAlertState] = []
+        // A gateway registered before its first contact is not offline: it never was online.
+        for gateway in try await services.store.gateways() where gateway.hasReported {
             let offline = now - gateway.lastSeen > settings.offlineThresholdMillis
             var state = states[gateway.id] ?? GatewayAlertState(gateway: gateway.id, offline: offline, lowProductionDay: nil)
             let known = states[gateway.id] != nil
             if known && state.offline != offline {
                 let kind: MailComposer.AlertKind = offline ? .offline : .online
-                let mail = MailComposer.alert(kind, gateway: gateway, customer: customer, now: now, zone: zone, detail: nil)
-                if !recipients.isEmpty,
-                    try await services.store.enqueue(OutboxMail(dedupeKey: "alert:\(kind.rawValue):\(gateway.id):\(gateway.lastSeen)", recipients: recipients, subject: mail.subject, textBody: mail.text, htmlBody: mail.html, createdAt: now)) {
-                    queued += 1
-                }
+                events.append(AlertEvent(kind: kind, gateway: gateway, detail: nil, instance: String(gateway.lastSeen)))
                 services.logger.info("gateway \(kind.rawValue)", metadata: ["gateway": "\(gateway.id)"])
             }
             state.offline = offline
             if !offline, settings.lowProductionPercent > 0, state.lowProductionDay != today,
                 let detail = try await lowProduction(gateway: gateway.id, now: now, percent: settings.lowProductionPercent) {
                 state.lowProductionDay = today
-                let mail = MailComposer.alert(.lowProduction, gateway: gateway, customer: customer, now: now, zone: zone, detail: detail)
-                if !recipients.isEmpty,
-                    try await services.store.enqueue(OutboxMail(dedupeKey: "alert:low:\(gateway.id):\(today)", recipients: recipients, subject: mail.subject, textBody: mail.text, htmlBody: mail.html, createdAt: now)) {
-                    queued += 1
-                }
+                events.append(AlertEvent(kind: .lowProduction, gateway: gateway, detail: detail, instance: today))
                 services.logger.info("gateway low production", metadata: ["gateway": "\(gateway.id)"])
             }
-            if !known || state != states[gateway.id] { try await services.store.setAlertState(state) }
+            if !known || state != states[gateway.id] { changedStates.append(state) }
         }
+        var queued = 0
+        let groups = Dictionary(grouping: events) { GroupKey(customer: $0.gateway.customerID, kind: $0.kind) }
+        for key in groups.keys.sorted(by: { ($0.customer ?? -1, $0.kind.rawValue) < ($1.customer ?? -1, $1.kind.rawValue) }) {
+            let group = groups[key]!.sorted { $0.gateway.id < $1.gateway.id }
+            let customer = key.customer.flatMap { customers[$0] }
+            let recipients = Array(Set((customer?.recipients ?? []) + settings.alertRecipients)).sorted()
+            guard !recipients.isEmpty else { continue }
+            let mail = MailComposer.alerts(key.kind, events: group.map { ($0.gateway, $0.detail) }, customer: customer, zone: zone)
+            if try await services.store.enqueue(OutboxMail(
+                dedupeKey: Self.alertKey(key.kind, group), recipients: recipients, subject: mail.subject, textBody: mail.text, htmlBody: mail.html, createdAt: now)) {
+                queued += 1
+            }
+        }
+        for state in changedStates { try await services.store.setAlertState(state) }
         return queued
+    }
+
+    struct GroupKey: Hashable, Sendable {
+        var customer: Int64?
+        var kind: MailComposer.AlertKind
+    }
+
+    /// `alert:KIND:GATEWAY:INSTANCE` for one gateway (as before grouping); for several,
+    /// `alert:KIND:group:` and a digest of every gateway and instance, so the same set of
+    /// events always gets the same key.
+    static func alertKey(_ kind: MailComposer.AlertKind, _ group: [AlertEvent]) -> String {
+        let prefix = kind == .lowProduction ? "low" : kind.rawValue
+        if group.count == 1 { return "alert:\(prefix):\(group[0].gateway.id):\(group[0].instance)" }
+        let names = group.map { "\($0.gateway.id)@\($0.instance)" }.sorted().joined(separator: ",")
+        return "alert:\(prefix):group:\(SHA256.hex(names))"
     }
 
     /// Whether the last full hour's mean power fell below `percent` % of the best mean for

@@ -47,6 +47,20 @@ struct ErrorMiddleware: RouterMiddleware {
     }
 }
 
+/// Errors of signed-in pages, rendered inside the session so the page keeps its navigation
+/// (the outer ``ErrorMiddleware`` runs before anyone is known to be signed in).
+struct PageErrorMiddleware: RouterMiddleware {
+    typealias Context = AdminRequestContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as AdminError {
+            return Pages.error(error, context: context)
+        }
+    }
+}
+
 /// CSRF protection for forms (double-submit): a random token lives in an HttpOnly,
 /// SameSite=Strict cookie and in a hidden field of every form; a POST whose field does
 /// not match the cookie is refused with 403. Another site can neither read the cookie

@@ -3,15 +3,14 @@ import NIOConcurrencyHelpers
 import TenantModel
 
 /// The app's metrics through swift-metrics (tenant-admin bootstraps the Prometheus backend).
-/// Counters are kept as things happen and the outbox gauge is refreshed in the background,
-/// so a scrape reads no store.
+/// Counters are kept as things happen (the outbox's own after every outbox pass), so a
+/// scrape reads no store.
 final class AdminMetrics: Sendable {
     typealias Name = MetricName.Admin
 
     private let factory: any MetricsFactory
     private let requestDuration: CoreMetrics.Timer
     let loginFailures: Counter
-    let outboxPending: Gauge
     /// One counter per (route, status) seen, so a request does not look it up in the registry.
     private let requestCounters = NIOLockedValueBox<[RouteStatus: Counter]>([:])
 
@@ -24,7 +23,6 @@ final class AdminMetrics: Sendable {
         self.factory = factory
         requestDuration = CoreMetrics.Timer(label: Name.httpRequestDuration, factory: factory)
         loginFailures = Counter(label: Name.loginFailures, factory: factory)
-        outboxPending = Gauge(label: Name.outboxPending, factory: factory)
     }
 
     /// Counts one answered request. `route` is the matched route pattern (bounded: one per

@@ -66,21 +66,21 @@ public struct AdminSettings: Sendable, Hashable {
     /// Validates a settings form; the error names the field.
     public init(form: FormData) throws(AdminError) {
         guard let threshold = form.text("offline_threshold_minutes").flatMap(Int.init), (1...10_080).contains(threshold) else {
-            throw .badRequest("offline threshold must be a whole number of minutes from 1 to 10080")
+            throw .badRequest("offline threshold must be a whole number of minutes from 1 to 10080", field: "offline_threshold_minutes")
         }
         guard let percent = form.text("low_production_percent").flatMap(Int.init), (0...100).contains(percent) else {
-            throw .badRequest("low-production alert must be a percentage from 0 to 100")
+            throw .badRequest("low-production alert must be a percentage from 0 to 100", field: "low_production_percent")
         }
         guard let frequency = form.text("report_frequency").flatMap(ReportFrequency.init(rawValue:)) else {
-            throw .badRequest("report schedule must be off, daily or weekly")
+            throw .badRequest("report schedule must be off, daily or weekly", field: "report_frequency")
         }
         guard let hour = form.text("report_hour").flatMap(Int.init), (0...23).contains(hour) else {
-            throw .badRequest("report hour must be from 0 to 23")
+            throw .badRequest("report hour must be from 0 to 23", field: "report_hour")
         }
         let zone = form.text("time_zone") ?? "UTC"
-        guard TimeZoneRules.named(zone) != nil else { throw .badRequest("unknown time zone '\(zone)' (use an IANA name such as Europe/Berlin)") }
+        guard TimeZoneRules.named(zone) != nil else { throw .badRequest("unknown time zone '\(zone)' (use an IANA name such as Europe/Berlin)", field: "time_zone") }
         let recipients = Self.addresses(form["alert_recipients"] ?? "")
-        if let bad = recipients.first(where: { !Self.isAddress($0) }) { throw .badRequest("'\(bad)' is not a mail address") }
+        if let bad = recipients.first(where: { !Self.isAddress($0) }) { throw .badRequest("'\(bad)' is not a mail address", field: "alert_recipients") }
         offlineThresholdMinutes = threshold
         lowProductionPercent = percent
         reportFrequency = frequency

@@ -33,8 +33,8 @@ public struct FormData: Sendable {
     }
 
     /// The trimmed value of `key`, or a 400 naming the field.
-    public func required(_ key: String, label: String? = nil) throws(AdminError) -> String {
-        guard let value = text(key) else { throw .badRequest("\(label ?? key) is required") }
+    public func required(_ key: String, label: String? = nil, field: String? = nil) throws(AdminError) -> String {
+        guard let value = text(key) else { throw .badRequest("\(label ?? key) is required", field: field) }
         return value
     }
 }

@@ -42,17 +42,17 @@ struct MailServerSettings: Sendable, Hashable {
         let url = form.text("smtp_url") ?? ""
         guard !url.isEmpty else { return Dictionary(uniqueKeysWithValues: Key.all.map { ($0, "") }) }
         guard isServerURL(url) else {
-            throw .badRequest("mail server must be smtp://HOST[:PORT] or smtps://HOST[:PORT]")
+            throw .badRequest("mail server must be smtp://HOST[:PORT] or smtps://HOST[:PORT]", field: "smtp_url")
         }
         guard let from = form.text("mail_from"), AdminSettings.isAddress(from) else {
-            throw .badRequest("a sender address (name@example.com) is needed with a mail server")
+            throw .badRequest("a sender address (name@example.com) is needed with a mail server", field: "mail_from")
         }
         let user = form.text("smtp_user") ?? ""
         let newPassword = form["smtp_password"] ?? ""
-        for (field, value) in [("login name", user), ("password", newPassword)] where value.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }) {
-            throw .badRequest("the \(field) must not contain control characters")
+        for (field, name, value) in [("login name", "smtp_user", user), ("password", "smtp_password", newPassword)] where value.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }) {
+            throw .badRequest("the \(field) must not contain control characters", field: name)
         }
-        guard user.utf8.count <= 256, newPassword.utf8.count <= 256 else { throw .badRequest("login name and password are limited to 256 bytes") }
+        guard user.utf8.count <= 256, newPassword.utf8.count <= 256 else { throw .badRequest("login name and password are limited to 256 bytes", field: "smtp_user") }
         let password = form["clear_password"] == "1" ? "" : (newPassword.isEmpty ? current.password : newPassword)
         return [
             Key.url: url, Key.from: from, Key.user: user, Key.password: password,

@@ -59,6 +59,20 @@ enum TimeFormat {
         return seconds ? base + ":\(pad(t.second, 2))" : base
     }
 
+    /// "2026-11-24 10:15 UTC+1": local time with its offset from UTC, so a time on a page
+    /// never leaves the reader guessing its zone.
+    static func stamp(_ millis: EpochMillis, in zone: TimeZoneRules, seconds: Bool = false) -> String {
+        local(millis, in: zone, seconds: seconds) + " " + offsetName(millis, in: zone)
+    }
+
+    /// "UTC", "UTC+1", "UTC-3:30" at `millis`.
+    static func offsetName(_ millis: EpochMillis, in zone: TimeZoneRules) -> String {
+        let offset = zone.offset(atMillis: millis)
+        guard offset != 0 else { return "UTC" }
+        let minutes = abs(offset) / 60
+        return "UTC" + (offset < 0 ? "-" : "+") + String(minutes / 60) + (minutes % 60 == 0 ? "" : ":" + pad(minutes % 60, 2))
+    }
+
     /// "3 min ago", "2 h ago", "5 d ago".
     static func ago(_ millis: EpochMillis, now: EpochMillis) -> String {
         let seconds = max(0, (now - millis) / 1000)

@@ -13,7 +13,8 @@ enum Views {
         """
     }
 
-    static func account(context: AdminRequestContext, hasToken: Bool, newToken: String?, flash: HTML) -> HTML {
+    /// Passwords are never written back into the form, only the message next to the field.
+    static func account(context: AdminRequestContext, hasToken: Bool, newToken: String?, flash: HTML, form: FormState = .fresh) -> HTML {
         var tokenPart = HTML()
         if let newToken {
             tokenPart = "<p>Your new API token (shown only now; store it safely):</p><p class=\"secret\" id=\"api-token\">\(newToken)</p>"
@@ -21,11 +22,12 @@ enum Views {
         return """
             \(flash)
             <h2>Change password</h2>
-            <form method="post" action="/account/password" class="stack">
+            \(form.general(fields: ["current", "new", "confirm"]))
+            <form method="post" action="/account/password" class="stack" id="password-form">
               \(Pages.csrfField(context))
-              <label>Current password <input name="current" type="password" autocomplete="current-password" required></label>
-              <label>New password <span>at least 10 characters</span><input name="new" type="password" autocomplete="new-password" minlength="10" required></label>
-              <label>Repeat new password <input name="confirm" type="password" autocomplete="new-password" required></label>
+              <label>Current password <input name="current" type="password" autocomplete="current-password" required\(form.invalid("current"))>\(form.problem("current"))</label>
+              <label>New password <span>at least 10 characters</span><input name="new" type="password" autocomplete="new-password" minlength="10" required\(form.invalid("new"))>\(form.problem("new"))</label>
+              <label>Repeat new password <input name="confirm" type="password" autocomplete="new-password" required\(form.invalid("confirm"))>\(form.problem("confirm"))</label>
               <button type="submit">Change password</button>
             </form>
             <h2>API token</h2>
