@@ -72,6 +72,7 @@ import Testing
                     "TENANT_STORE=sqlite:/data/acme.db",
                     "TENANT_LISTEN=0.0.0.0:80",
                     "TENANT_METRICS_LISTEN=0.0.0.0:9464",
+                    "TENANT_GATEWAY_PORT=6001",
                     "TENANT_SETTINGS_KEY_FILE=/run/secrets/tenant/settings-key",
                     "TENANT_SMTP_PASSWORD_FILE=/run/secrets/tenant/smtp-password",
                     "TENANT_SMTP_URL=smtp://relay:25",
