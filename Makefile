@@ -33,8 +33,11 @@ build: setup
 
 ## Every test: unit tests, the integration tests against the real engine and the
 ## end-to-end tests against the real image.
+## The swarm suite runs against a second dockerd (scripts/swarm-engine.sh) in its own network
+## namespace, stopped afterwards; its data root is kept, so the next run reuses the loaded images.
 test: setup base-image test-fixtures image
-	TENANTCTL_INTEGRATION=1 $(SWIFT) test
+	@eval "$$(scripts/swarm-engine.sh up)" && export TENANTCTL_SWARM_HOST TENANTCTL_SWARM_NODE_ADDR && \
+	  TENANTCTL_INTEGRATION=1 $(SWIFT) test; status=$$?; scripts/swarm-engine.sh down; exit $$status
 	scripts/fuzz-gateway-protocol.sh 60
 
 ## libFuzzer over the gateway framer + parser (FUZZ_SECONDS, default 1 hour); `make test`
@@ -120,3 +123,18 @@ bench-provision: test-fixtures
 bench-fleet: test-fixtures
 	$(SWIFT) build -c release --product tenantctl
 	scripts/bench-fleet.sh .build/release/tenantctl
+
+# --- Swarm ---
+.PHONY: test-swarm swarm-up swarm-down
+
+## A single-node swarm for the swarm tests, isolated from the main engine (prints TENANTCTL_SWARM_HOST).
+swarm-up:
+	@scripts/swarm-engine.sh up
+
+swarm-down:
+	@scripts/swarm-engine.sh down
+
+## The swarm suite and the plan's unit tests against that swarm (left running for the next run).
+test-swarm: test-fixtures
+	@eval "$$(scripts/swarm-engine.sh up)" && export TENANTCTL_SWARM_HOST TENANTCTL_SWARM_NODE_ADDR && \
+	  TENANTCTL_INTEGRATION=1 $(SWIFT) test --filter 'SwarmIntegrationTests|SwarmPlanTests|SwarmDetectionTests'

@@ -111,13 +111,44 @@ public struct Mount: Codable, Sendable, Hashable {
     public var Target: String
     /// Mount read-only.
     public var ReadOnly: Bool?
+    /// Labels of a volume the engine creates for the mount (a swarm task's node creates it).
+    public var VolumeOptions: VolumeOptions?
+    /// Size of a tmpfs mount.
+    public var TmpfsOptions: TmpfsOptions?
 
     /// Creates a mount.
-    public init(Type: String, Source: String?, Target: String, ReadOnly: Bool? = nil) {
+    public init(
+        Type: String, Source: String?, Target: String, ReadOnly: Bool? = nil, VolumeOptions: VolumeOptions? = nil, TmpfsOptions: TmpfsOptions? = nil
+    ) {
         self.Type = Type
         self.Source = Source
         self.Target = Target
         self.ReadOnly = ReadOnly
+        self.VolumeOptions = VolumeOptions
+        self.TmpfsOptions = TmpfsOptions
+    }
+}
+
+/// `VolumeOptions` of a volume mount.
+public struct VolumeOptions: Codable, Sendable, Hashable {
+    /// Labels of the volume when the mount creates it.
+    public var Labels: [String: String]?
+
+    /// Creates options.
+    public init(Labels: [String: String]? = nil) { self.Labels = Labels }
+}
+
+/// `TmpfsOptions` of a tmpfs mount.
+public struct TmpfsOptions: Codable, Sendable, Hashable {
+    /// Size in bytes.
+    public var SizeBytes: Int64?
+    /// File mode of the mount's root (decimal on the wire).
+    public var Mode: UInt32?
+
+    /// Creates options.
+    public init(SizeBytes: Int64? = nil, Mode: UInt32? = nil) {
+        self.SizeBytes = SizeBytes
+        self.Mode = Mode
     }
 }
 

@@ -12,16 +12,20 @@ public struct NetworkCreateRequest: Codable, Sendable, Hashable {
     public var CheckDuplicate: Bool?
     /// Address management; nil lets the engine take a subnet from its default pools.
     public var IPAM: IPAMSettings?
+    /// Overlay networks only: plain containers may join too (swarm), e.g. a one-shot job.
+    public var Attachable: Bool?
 
     /// Creates a request.
     public init(
-        Name: String, Driver: String? = "bridge", Labels: [String: String]? = nil, CheckDuplicate: Bool? = true, IPAM: IPAMSettings? = nil
+        Name: String, Driver: String? = "bridge", Labels: [String: String]? = nil, CheckDuplicate: Bool? = true, IPAM: IPAMSettings? = nil,
+        Attachable: Bool? = nil
     ) {
         self.Name = Name
         self.Driver = Driver
         self.Labels = Labels
         self.CheckDuplicate = CheckDuplicate
         self.IPAM = IPAM
+        self.Attachable = Attachable
     }
 }
 

@@ -280,11 +280,11 @@ public struct DockerClient: Sendable {
         return DockerRequest(method: method, path: versioned(path), query: query, body: data, timeout: timeout)
     }
 
-    private func call(_ method: String, _ path: String, query: [(String, String)] = [], timeout: Duration? = nil) async throws(DockerError) -> DockerResponse {
+    func call(_ method: String, _ path: String, query: [(String, String)] = [], timeout: Duration? = nil) async throws(DockerError) -> DockerResponse {
         try await call(method, path, query: query, body: Optional<EmptyObject>.none, timeout: timeout)
     }
 
-    private func call<Body: Encodable>(
+    func call<Body: Encodable>(
         _ method: String, _ path: String, query: [(String, String)] = [], body: Body?, timeout: Duration? = nil
     ) async throws(DockerError) -> DockerResponse {
         var request = try self.request(method, path, query: query, body: body)
@@ -319,7 +319,7 @@ public struct DockerClient: Sendable {
         }
     }
 
-    private static func decode<T: Decodable>(_ type: T.Type, _ response: DockerResponse, _ what: String) throws(DockerError) -> T {
+    static func decode<T: Decodable>(_ type: T.Type, _ response: DockerResponse, _ what: String) throws(DockerError) -> T {
         do {
             return try JSONCoding.decoder.decode(type, from: response.body)
         } catch {
@@ -343,7 +343,7 @@ public struct DockerClient: Sendable {
         return query
     }
 
-    private func escape(_ component: String) -> String {
+    func escape(_ component: String) -> String {
         var allowed = CharacterSet.alphanumerics
         allowed.insert(charactersIn: "-._~")
         return component.addingPercentEncoding(withAllowedCharacters: allowed) ?? component

@@ -51,6 +51,8 @@ public enum Planner {
     static let droppedCapabilities = ["ALL"]
     static let securityOptions = ["no-new-privileges"]
     static let tmpfs = ["/tmp": "rw,noexec,nosuid,nodev,size=16m"]
+    /// The size in `tmpfs`, for swarm tasks (whose tmpfs mounts take a size, not mount options).
+    static let tmpSizeBytes: Int64 = 16 * 1024 * 1024
     /// Processes and threads: NIO and the concurrency pool size themselves by CPUs, so this
     /// leaves room for large hosts while stopping a runaway spawn.
     static let pidsLimit: Int64 = 512
@@ -147,9 +149,14 @@ public enum ConfigHash {
     public static func of(_ request: ContainerCreateRequest) -> String {
         var request = request
         request.Labels?[Labels.configHash] = nil
+        return of(encoded: request)
+    }
+
+    /// The hash of `value`'s sorted-key JSON (a swarm service spec, its hash label removed first).
+    static func of(encoded value: some Encodable) -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        let bytes = (try? encoder.encode(request)) ?? Data()
+        let bytes = (try? encoder.encode(value)) ?? Data()
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in bytes {
             hash ^= UInt64(byte)

@@ -68,6 +68,8 @@ public final class FakeDockerTransport: DockerTransport {
         var job: Job?
         /// Files put into volumes through a container's archive endpoint, by volume then name.
         var volumeFiles: [String: [String: TarArchive.Entry]] = [:]
+        /// What `GET /info` reports as the engine's swarm membership.
+        var swarm = SwarmInfo(NodeID: "", LocalNodeState: "inactive", ControlAvailable: false)
     }
 
     private let state = Mutex(State())
@@ -144,6 +146,11 @@ public final class FakeDockerTransport: DockerTransport {
         }
     }
 
+    /// Makes `GET /info` report `swarm` (a manager, a worker...).
+    public func setSwarm(_ swarm: SwarmInfo) {
+        state.withLock { $0.swarm = swarm }
+    }
+
     public func send(_ request: DockerRequest) async throws -> DockerResponse {
         state.withLock { state in
             state.requests.append(request)
@@ -173,6 +180,8 @@ public final class FakeDockerTransport: DockerTransport {
         switch (request.method, parts.first ?? "") {
         case ("GET", "version"):
             return json(VersionResponse(Version: "fake", ApiVersion: apiVersion, MinAPIVersion: "1.12", Os: "linux"))
+        case ("GET", "info"):
+            return json(SystemInfo(Name: "fake", Swarm: state.swarm))
         case (_, "containers"): return containers(request.method, Array(parts.dropFirst()), query, request.body, &state)
         case (_, "networks"): return networks(request.method, Array(parts.dropFirst()), query, request.body, &state)
         case (_, "volumes"): return volumes(request.method, Array(parts.dropFirst()), query, request.body, &state)

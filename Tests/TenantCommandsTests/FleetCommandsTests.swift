@@ -86,8 +86,8 @@ private func jsonArray(_ text: String) throws -> [[String: Any]] {
         #expect(again.code == 0, "\(again.err)")
         #expect(again.out.contains("acme: unchanged (gateway port 16101, admin port 18101)"))
         #expect(again.out.hasSuffix("fleet solar: 3 unchanged\n"))
-        // In sync: the version call and one container list, nothing else.
-        #expect(fake.requests.map(\.path) == ["/version", "/v1.41/containers/json"])
+        // In sync: the version call, the swarm check (/info) and one container list, nothing else.
+        #expect(fake.requests.map(\.path) == ["/version", "/v1.41/info", "/v1.41/containers/json"])
 
         let diff = await tenantctl(["diff", "-f", path], transport: fake)
         #expect(diff.code == 0)

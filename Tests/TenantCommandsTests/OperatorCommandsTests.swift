@@ -49,7 +49,7 @@ func logFrame(_ stream: UInt8, _ text: String) -> [UInt8] {
         // Without --restarts: one list call, the rest from its answer.
         fake.clearRequests()
         let plain = await tenantctl(["list", "--json"], transport: fake)
-        #expect(fake.requests.map(\.path) == ["/version", "/v1.41/containers/json"])
+        #expect(fake.requests.map(\.path) == ["/version", "/v1.41/info", "/v1.41/containers/json"])
         let plainList = try #require(JSONSerialization.jsonObject(with: Data(plain.out.utf8)) as? [[String: Any]])
         let plainContainers = try #require(plainList.first?["containers"] as? [[String: Any]])
         #expect(plainContainers.allSatisfy { $0["restarts"] == nil && $0["status"] as? String == "Up 1 second" })

@@ -105,9 +105,9 @@ func startArgs(_ id: String, _ extra: [String] = []) -> [String] {
         #expect(second.code == 0)
         #expect(!second.out.contains("admin_password"))
         #expect(second.out.contains(#""changes" : []"#))
-        // Already up: one /version call and one filtered list, nothing else.
-        #expect(fake.requests.map(\.method) == ["GET", "GET"])
-        #expect(fake.requests.map(\.path) == ["/version", "/v1.41/containers/json"])
+        // Already up: one /version call, the swarm check (/info) and one filtered list, nothing else.
+        #expect(fake.requests.map(\.method) == ["GET", "GET", "GET"])
+        #expect(fake.requests.map(\.path) == ["/version", "/v1.41/info", "/v1.41/containers/json"])
     }
 
     @Test func humanOutputNamesThePasswordLineClearly() async {
@@ -280,8 +280,8 @@ func startArgs(_ id: String, _ extra: [String] = []) -> [String] {
         for container in containers {
             #expect(Set(container.keys).isSuperset(of: ["name", "id", "role", "state"]))
         }
-        // One /version and one filtered list call.
-        #expect(fake.requests.suffix(2).map(\.path) == ["/version", "/v1.41/containers/json"])
+        // One /version, the swarm check (/info) and one filtered list call.
+        #expect(fake.requests.suffix(3).map(\.path) == ["/version", "/v1.41/info", "/v1.41/containers/json"])
     }
 
     @Test func purgeNeedsConfirmation() async {
@@ -407,7 +407,8 @@ func startArgs(_ id: String, _ extra: [String] = []) -> [String] {
         let ok = await tenantctl(["doctor", "--image", image], transport: fake)
         #expect(ok.code == 0, "\(ok.out)")
         let lines = ok.out.split(separator: "\n")
-        #expect(lines.map { $0.split(separator: ":").first ?? "" } == ["ok   engine", "ok   api", "ok   image", "ok   gateway port", "ok   admin port", "ok   subnet pool"])
+        #expect(lines.map { $0.split(separator: ":").first ?? "" } == ["ok   engine", "ok   api", "ok   orchestrator", "ok   image", "ok   gateway port", "ok   admin port", "ok   subnet pool"])
+        #expect(lines[2] == "ok   orchestrator: engine: containers on this engine (not a swarm manager)")
         let missing = await tenantctl(["doctor", "--image", "nope:1", "--json"], transport: fake)
         #expect(missing.code == ExitStatus.failure)
         let checks = try #require(JSONSerialization.jsonObject(with: Data(missing.out.utf8)) as? [[String: Any]])

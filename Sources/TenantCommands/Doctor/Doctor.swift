@@ -1,5 +1,7 @@
 import ArgumentParser
+import DockerAPI
 import DockerClient
+import TenantPlan
 import TenantModel
 
 extension TenantCtl {
@@ -74,6 +76,24 @@ extension TenantCtl {
             report.add("api", true, "using \(version) (engine \(info.ApiVersion), tenantctl \(DockerClient.minimumVersion)-\(DockerClient.maximumVersion))")
             let client = DockerClient(transport: transport, version: version, timeout: .seconds(global.timeout))
             var failed = false
+            var swarm: SwarmInfo?
+            do {
+                switch try await Orchestrator.detect(client, choice: global.orchestratorChoice) {
+                case .engine:
+                    report.add("orchestrator", true, "engine: containers on this engine (not a swarm manager)")
+                case .swarm(let info):
+                    swarm = info
+                    let nodes = (try? await client.listNodes()) ?? []
+                    let ready = nodes.filter { $0.Status?.State == "ready" }.count
+                    report.add(
+                        "orchestrator", true,
+                        "swarm: this node (\(info.NodeAddr ?? "-")) is a manager; \(info.Nodes ?? nodes.count) nodes (\(ready) ready), \(info.Managers ?? 0) managers")
+                }
+            } catch {
+                report.add("orchestrator", false, "\(error)")
+                try report.finish(exitCode: ExitStatus.failure)
+                return
+            }
             let image = imageOrDefault(self.image)
             do {
                 _ = try await client.inspectImage(name: image)
@@ -86,6 +106,16 @@ extension TenantCtl {
                 report.add("image", false, "\(image): \(error)")
             }
             let provisioner = Provisioner(client: client, logger: global.logger)
+            if swarm != nil {
+                // Ports are the swarm's: those its services publish (host ports here say nothing).
+                let used = try await SwarmProvisioner(client: client, logger: global.logger).publishedPorts(excluding: nil)
+                for (what, first) in [("gateway", Provisioner.firstGatewayPort), ("admin", Provisioner.firstAdminPort)] {
+                    let next = PortChooser.next(from: first, used: used, isFreeOnHost: { _ in true }).map(String.init) ?? "none"
+                    report.add("\(what) port", next != "none", "next free on the swarm is \(next)")
+                }
+                try report.finish(exitCode: failed ? ExitStatus.failure : ExitStatus.ok)
+                return
+            }
             let holders = try await provisioner.portHolders(excluding: nil)
             let used = Set(holders.keys)
             for (what, given, first) in [("gateway", gatewayPort, Provisioner.firstGatewayPort), ("admin", adminPort, Provisioner.firstAdminPort)] {

@@ -28,14 +28,21 @@ extension TenantCtl {
         public init() {}
 
         public func run() async throws {
-            let client = try await global.client()
-            let summaries: [DockerAPIContainerSummary]
-            do { summaries = try await client.listContainers(all: true, labels: [Labels.provider]) } catch {
-                throw TenantCtlError("listing containers", error)
-            }
+            let (client, orchestrator) = try await global.connect()
             let host = ServerProbe.host(forEngineEndpoint: client.transport.endpoint)
-            var providers = ProviderInventory.providers(from: summaries, host: host)
-            if full { providers = await Self.probed(ProviderInventory.readRestarts(providers, client: client), host: host) }
+            var providers: [ProviderView]
+            if case .swarm(let swarm) = orchestrator {
+                // Three calls (services, tasks, nodes) for any number of providers; --full probes each.
+                providers = try await SwarmOperations(client: client, logger: global.logger, localNode: swarm.NodeID).views()
+                if full { providers = await Self.probed(providers, host: host) }
+            } else {
+                let summaries: [DockerAPIContainerSummary]
+                do { summaries = try await client.listContainers(all: true, labels: [Labels.provider]) } catch {
+                    throw TenantCtlError("listing containers", error)
+                }
+                providers = ProviderInventory.providers(from: summaries, host: host)
+                if full { providers = await Self.probed(ProviderInventory.readRestarts(providers, client: client), host: host) }
+            }
             if json {
                 try JSONOutput.print(providers)
                 return

@@ -53,7 +53,8 @@ extension TenantCtl {
 
         public func run() async throws {
             let provider = try validatedProviderID(id)
-            let client = try await global.client()
+            let (client, orchestrator) = try await global.connect()
+            if case .swarm = orchestrator { return try await swarmLogs(provider, client: client) }
             let all = try await providerContainers(client, provider)
             guard !all.isEmpty else { throw TenantCtlError.unknownProvider(provider) }
             let roles: [ServerRole] = role.map { [$0] } ?? [.ingest, .admin]
@@ -116,6 +117,34 @@ extension TenantCtl {
                 }
             }
             for line in LogLineSplitter.merge(lists) { write(line) }
+        }
+
+        /// On a swarm: the services' logs (every task's), merged by time as on a single engine.
+        private func swarmLogs(_ provider: ProviderID, client: DockerClient) async throws {
+            guard !follow else {
+                throw TenantCtlError("logs --follow does not run on a swarm yet: use `docker service logs -f` on a manager", exitCode: ExitStatus.usage)
+            }
+            let services = try await SwarmProvisioner(client: client, logger: global.logger).services(provider)
+            guard !services.isEmpty else { throw TenantCtlError.unknownProvider(provider) }
+            let roles: [ServerRole] = role.map { [$0] } ?? [.ingest, .admin]
+            let format = LogLineFormat(prefixed: role == nil, timestamps: timestamps)
+            let since = self.since.flatMap { LogSince.parse($0) }
+            var lists: [[LogLine]] = []
+            for role in roles {
+                guard let service = services.first(where: { SwarmProvisioner.role(of: $0) == role.role }) else { continue }
+                var splitter = LogLineSplitter(role: role.rawValue, tty: false)
+                do {
+                    let bytes = try await client.serviceLogs(id: service.ID, tail: tail, since: since, timestamps: true)
+                    lists.append(splitter.feed(bytes) + splitter.flush())
+                } catch {
+                    throw TenantCtlError("reading logs of service \(service.Spec.Name)", error)
+                }
+            }
+            let console = Console.current
+            for line in LogLineSplitter.merge(lists) {
+                let text = format.render(line)
+                if line.stream == .stderr { console.err(text) } else { console.out(text) }
+            }
         }
     }
 }

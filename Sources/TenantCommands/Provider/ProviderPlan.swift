@@ -21,6 +21,9 @@ extension TenantCtl {
                 Examples:
                   tenantctl plan acme
                   tenantctl plan acme --gateway-port 6010 | jq '.[].path'
+
+                On a swarm manager the requests are those of the swarm run: network, secrets (values not shown) \
+                and service create/update calls with the whole spec.
                 """)
 
         @OptionGroup public var provider: ProviderOptions
@@ -30,13 +33,23 @@ extension TenantCtl {
 
         public func run() async throws {
             let request = try provider.request()
-            let real = try await global.client()
+            let (real, orchestrator) = try await global.connect()
             let recorder = RecordingTransport(reads: real.transport)
             let client = DockerClient(transport: recorder, version: real.version, timeout: real.timeout)
-            var provisioner = Provisioner(client: client, logger: global.logger)
-            provisioner.useLock = false
-            provisioner.bootstrapSecret = { (nil, "<hash of the generated admin password>") }
-            let result = try await provisioner.start(request)
+            let placeholder: @Sendable () async throws -> (password: String?, hash: String) = { (nil, "<hash of the generated admin password>") }
+            let result: ProvisionResult
+            if case .swarm = orchestrator {
+                // The same run as start-provider on the swarm, its service/secret/network calls recorded.
+                var provisioner = SwarmProvisioner(client: client, logger: global.logger)
+                provisioner.useLock = false
+                provisioner.bootstrapSecret = placeholder
+                result = try await provisioner.start(request).result
+            } else {
+                var provisioner = Provisioner(client: client, logger: global.logger)
+                provisioner.useLock = false
+                provisioner.bootstrapSecret = placeholder
+                result = try await provisioner.start(request)
+            }
             let recorded = await recorder.recorded()
             try JSONOutput.print(recorded, snakeCase: false)
             // stdout stays one JSON document; the human line goes beside it.
@@ -72,6 +85,11 @@ actor RecordingTransport: DockerTransport {
     func send(_ request: DockerRequest) async throws -> DockerResponse {
         if request.method == "GET" { return try await reads.send(request) }
         let body = try request.body.map { body in
+            // A swarm secret: its name and labels, never its value.
+            if request.path.hasSuffix("/secrets/create"), case .object(var secret) = try JSONDecoder().decode(JSONValue.self, from: body) {
+                secret["Data"] = .string("(set, not shown)")
+                return JSONValue.object(secret)
+            }
             // An archive of secret files: names, modes and owners only, never the contents.
             guard request.contentType == "application/x-tar" else { return try JSONDecoder().decode(JSONValue.self, from: body) }
             let entries = (try? TarArchive.read(Array(body))) ?? []
@@ -88,6 +106,9 @@ actor RecordingTransport: DockerTransport {
             return DockerResponse(status: 201, body: Data(#"{"Id":"\#(name)","Warnings":[]}"#.utf8))
         }
         if request.path.hasSuffix("/networks/create") { return DockerResponse(status: 201, body: Data(#"{"Id":"planned"}"#.utf8)) }
+        if request.path.hasSuffix("/services/create") || request.path.hasSuffix("/secrets/create") {
+            return DockerResponse(status: 201, body: Data(#"{"ID":"planned-\#(log.count)"}"#.utf8))
+        }
         if request.path.hasSuffix("/volumes/create"), let raw = request.body { return DockerResponse(status: 201, body: raw) }
         return DockerResponse(status: 204)
     }

@@ -65,8 +65,25 @@ extension TenantCtl {
 
         public func run() async throws {
             let provider = try validatedProviderID(id)
-            let client = try await global.client()
+            let (client, orchestrator) = try await global.connect()
             let yes = self.yes
+            if case .swarm(let swarm) = orchestrator {
+                let removed = try await SwarmOperations(client: client, logger: global.logger, localNode: swarm.NodeID).remove(provider, purgeData: purgeData) { provider, data in
+                    guard !yes else { return }
+                    Console.current.err("This deletes all data of provider \(provider) (\(data.joined(separator: ", "))). Type the provider id to confirm: ")
+                    guard Console.current.readLine()?.trimmingCharacters(in: .whitespaces) == provider.rawValue else {
+                        throw TenantCtlError("confirmation did not match '\(provider)'; nothing was removed")
+                    }
+                }
+                if json { return try JSONOutput.print(removed) }
+                for name in removed.services { Console.print("removed service \(name)") }
+                for name in removed.networks { Console.print("removed network \(name)") }
+                for name in removed.secrets { Console.print("removed secret \(name)") }
+                for name in removed.volumes { Console.print("removed volume \(name)") }
+                for name in removed.keptVolumes { Console.print("kept volume \(name) (remove it with --purge-data)") }
+                for text in removed.leftBehind { Console.print("left behind: volume \(text)") }
+                return
+            }
             let removed = try await Self.remove(provider, client: client, purgeData: purgeData, grace: grace, logger: global.logger) { provider, data in
                 guard !yes else { return }
                 Console.current.err("This deletes all data of provider \(provider) (\(data.joined(separator: ", "))). Type the provider id to confirm: ")

@@ -38,7 +38,18 @@ extension TenantCtl {
 
         public func run() async throws {
             let provider = try validatedProviderID(id)
-            let client = try await global.client()
+            let (client, orchestrator) = try await global.connect()
+            if case .swarm(let swarm) = orchestrator {
+                let roles = Set(role.map { [$0.role] } ?? [.ingest, .admin])
+                let restarted = try await SwarmOperations(client: client, logger: global.logger, localNode: swarm.NodeID).restart(provider, roles: roles)
+                // Bounded: the replaced tasks must run again (servers are not probed, as on an engine).
+                _ = try await SwarmReadiness(client: client).wait(
+                    provider: provider, gatewayPort: 0, adminPort: 0, previous: restarted.previous, probe: false, timeout: .seconds(Int64(grace) + 60))
+                let outcomes = restarted.names.map { Outcome(name: $0, result: "restarted") }
+                if json { return try JSONOutput.print(["provider": JSONString(provider.rawValue), "services": JSONString(outcomes)]) }
+                for outcome in outcomes { Console.print("\(outcome.name): \(outcome.result)") }
+                return
+            }
             let all = try await providerContainers(client, provider)
             guard !all.isEmpty else { throw TenantCtlError.unknownProvider(provider) }
             let roles = role.map { [$0.role] } ?? [.ingest, .admin]

@@ -1,4 +1,6 @@
 import ArgumentParser
+import DockerClient
+import TenantPlan
 
 extension TenantCtl {
     /// `tenantctl start-provider`.
@@ -27,6 +29,8 @@ extension TenantCtl {
 
         @OptionGroup public var provider: ProviderOptions
         @OptionGroup public var wait: WaitOptions
+        @Option(help: "On a swarm: publish the ports on the node that runs each task (host) or on every node (ingress, needs IPVS).")
+        public var publishMode: PublishMode = .host
         @Flag(help: "Print the result as JSON.") public var json = false
         @OptionGroup public var global: GlobalOptions
 
@@ -34,7 +38,11 @@ extension TenantCtl {
 
         public func run() async throws {
             let request = try provider.request()
-            let client = try await global.client()
+            let (client, orchestrator) = try await global.connect()
+            if case .swarm = orchestrator {
+                try await runOnSwarm(request, client: client)
+                return
+            }
             var result = try await Provisioner(client: client, logger: global.logger).start(request)
             let host = ServerProbe.host(forEngineEndpoint: client.transport.endpoint)
             result.locate(host: host)
@@ -57,6 +65,33 @@ extension TenantCtl {
             }
         }
 
+        /// The swarm run: services instead of containers; `--no-wait` still waits (bounded) for
+        /// the tasks to run, as the engine's run returns once its containers are started.
+        private func runOnSwarm(_ request: ProvisionRequest, client: DockerClient) async throws {
+            var provisioner = SwarmProvisioner(client: client, logger: global.logger)
+            provisioner.publishMode = publishMode
+            let outcome = try await provisioner.start(request)
+            var result = outcome.result
+            if !json { printStarted(result) }
+            var failure: TenantCtlError?
+            do {
+                let host = try await SwarmReadiness(client: client).wait(
+                    provider: request.id, gatewayPort: result.gatewayPort, adminPort: result.adminPort, previous: outcome.previousTasks,
+                    probe: wait.timeout != nil, timeout: .seconds(wait.waitTimeout))
+                if let host { result.locate(host: host) }
+                result.ready = wait.timeout != nil
+            } catch let error as TenantCtlError {
+                failure = error
+                result.ready = false
+            }
+            if json { try JSONOutput.print(result) }
+            if let failure { throw failure }
+            if !json {
+                let state = result.ready == true ? "ready" : "running (servers not probed)"
+                Console.print("provider \(result.provider) is \(state) on the swarm: gateways connect to \(result.gatewayAddress ?? "-"), admin at \(result.adminURL ?? "-")")
+            }
+        }
+
         private func printStarted(_ result: ProvisionResult) {
             if result.changes.isEmpty {
                 Console.print("provider \(result.provider) was already running (gateway port \(result.gatewayPort), admin port \(result.adminPort))")
@@ -73,3 +108,5 @@ extension TenantCtl {
         }
     }
 }
+
+extension PublishMode: ExpressibleByArgument {}

@@ -59,7 +59,20 @@ extension TenantCtl {
 
         public func run() async throws {
             let provider = try validatedProviderID(id)
-            let client = try await global.client()
+            let (client, orchestrator) = try await global.connect()
+            if case .swarm(let swarm) = orchestrator {
+                let operations = SwarmOperations(client: client, logger: global.logger, localNode: swarm.NodeID)
+                guard let listed = try await operations.views(only: provider).first else { throw TenantCtlError.unknownProvider(provider) }
+                let view = await ProviderHealth.probe(listed, host: ServerProbe.host(forEngineEndpoint: client.transport.endpoint))
+                let pinned = view.containers.first?.node
+                return try show(
+                    Status(
+                        provider: view.provider, state: view.state, health: Self.health(view.containers), gatewayPort: view.gatewayPort,
+                        adminPort: view.adminPort, containers: view.containers, network: ProviderNames.network(provider),
+                        volume: view.store == "sqlite" ? "\(ProviderNames.volume(provider))\(pinned.map { " on node \($0)" } ?? "")" : nil,
+                        live: nil, store: view.store, image: view.image, gatewayAddress: view.gatewayAddress, adminURL: view.adminURL,
+                        secretsVolume: nil, secrets: []))
+            }
             let label = "\(Labels.provider)=\(provider)"
             async let summaries = providerContainers(client, provider)
             async let networks = client.listNetworks(labels: [label])
@@ -95,6 +108,10 @@ extension TenantCtl {
                 live: view.containers.contains { $0.state == "running" } ? await LiveFigureReader.read(client, view, summaries: try await summaries) : nil,
                 store: view.store, image: view.image, gatewayAddress: view.gatewayAddress, adminURL: view.adminURL,
                 secretsVolume: secretsVolume, secrets: ProviderInventory.secrets(try await summaries))
+            try show(status)
+        }
+
+        private func show(_ status: Status) throws {
             if json {
                 try JSONOutput.print(status)
                 return
@@ -103,6 +120,7 @@ extension TenantCtl {
             Console.print("  gateways connect to \(status.gatewayAddress ?? "-"), admin at \(status.adminURL ?? "-")")
             for container in status.containers {
                 Console.print("  \(container.role) \(container.name): \(ContainerView.summary(container))")
+                if let node = container.node { Console.print("    node: \(node)") }
                 if let reason = container.reason { Console.print("    reason: \(reason)") }
             }
             Console.print("  network: \(status.network ?? "-"), volume: \(status.volume ?? "-"), secrets volume: \(status.secretsVolume ?? "-")")

@@ -36,7 +36,12 @@ extension TenantCtl {
 
         public func run() async throws {
             let provider = try validatedProviderID(id)
-            let client = try await global.client()
+            let (client, orchestrator) = try await global.connect()
+            if case .swarm(let swarm) = orchestrator {
+                let outcomes = try await SwarmOperations(client: client, logger: global.logger, localNode: swarm.NodeID).stop(provider, grace: grace)
+                    .map { Outcome(name: $0.0, result: $0.1) }
+                return try report(provider, outcomes, services: true)
+            }
             let containers = try await providerContainers(client, provider)
             guard !containers.isEmpty else { throw TenantCtlError.unknownProvider(provider) }
             let grace = self.grace
@@ -55,8 +60,13 @@ extension TenantCtl {
                 }
                 return try await group.reduce(into: []) { $0.append($1) }.sorted { $0.name < $1.name }
             }
+            try report(provider, outcomes, services: false)
+        }
+
+        /// On a swarm the entries are services scaled to 0 (`services` in the JSON).
+        private func report(_ provider: ProviderID, _ outcomes: [Outcome], services: Bool) throws {
             if json {
-                try JSONOutput.print(["provider": JSONString(provider.rawValue), "containers": JSONString(outcomes)])
+                try JSONOutput.print(["provider": JSONString(provider.rawValue), services ? "services" : "containers": JSONString(outcomes)])
             } else {
                 for outcome in outcomes { Console.print("\(outcome.name): \(outcome.result)") }
                 Console.print("provider \(provider) stopped; its data is kept")

@@ -11,8 +11,11 @@ public enum ProviderHealth {
         }
         let gatewayPort = runningPort(.ingest, view.gatewayPort)
         let adminPort = runningPort(.admin, view.adminPort)
-        async let gateway = gatewayPort.asyncMap { await ServerProbe.gateway(host: host, port: $0, timeout: timeout) }
-        async let admin = adminPort.asyncMap { await ServerProbe.admin(host: host, port: $0, timeout: timeout) }
+        // On a swarm each server is reached on the node that runs it.
+        let gatewayHost = view.containers.first { $0.role == Role.ingest.rawValue }?.nodeAddress ?? host
+        let adminHost = view.containers.first { $0.role == Role.admin.rawValue }?.nodeAddress ?? host
+        async let gateway = gatewayPort.asyncMap { await ServerProbe.gateway(host: gatewayHost, port: $0, timeout: timeout) }
+        async let admin = adminPort.asyncMap { await ServerProbe.admin(host: adminHost, port: $0, timeout: timeout) }
         let outcomes = [Role.ingest.rawValue: await gateway, Role.admin.rawValue: await admin].compactMapValues { $0 }
         var view = view
         for index in view.containers.indices {

@@ -30,6 +30,10 @@ public struct ContainerView: Sendable, Codable, Hashable {
     /// Why a container is not running or not healthy (`status` only): its last log line, else
     /// its exit code.
     public var reason: String?
+    /// On a swarm: the node running the service's task (host name), absent on a single engine.
+    public var node: String? = nil
+    /// On a swarm: the address of that node, where the server is probed and reached.
+    public var nodeAddress: String? = nil
 }
 
 /// A secret of a provider as `status` shows it: its name and digest, never its value.

@@ -14,6 +14,13 @@ public struct GlobalOptions: ParsableArguments, Sendable {
     @Flag(name: .long, help: "Log each step to stderr.")
     public var debug = false
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "auto (a swarm manager gets services, any other engine containers), engine or swarm [environment: TENANTCTL_ORCHESTRATOR].",
+            valueName: "MODE"))
+    public var orchestrator: OrchestratorChoice?
+
     public init() {}
 
     public mutating func validate() throws {
@@ -38,7 +45,7 @@ public struct GlobalOptions: ParsableArguments, Sendable {
     }
 
     /// A client with a negotiated API version (one `/version` call).
-    public func client() async throws -> DockerClient {
+    func plainClient() async throws -> DockerClient {
         let transport = try transport()
         do {
             return try await DockerClient.connect(transport: transport, timeout: .seconds(timeout))
