@@ -42,6 +42,11 @@ struct SwarmProvisioner: Sendable {
 
     func start(_ request: ProvisionRequest) async throws -> SwarmProvisionOutcome {
         let id = request.id
+        // The provider's gateway CA lives in its secrets volume, which a swarm provider has
+        // not: refused before anything changes rather than started without TLS.
+        if request.gatewayTLS != nil {
+            throw TenantCtlError("--gateway-tls is not supported on a swarm yet (docs/swarm.md); use --orchestrator engine on one host", exitCode: ExitStatus.usage)
+        }
         let lock = useLock ? try await ProviderLock.acquire() : nil
         defer { lock?.release() }
         let existing = try await services(id)

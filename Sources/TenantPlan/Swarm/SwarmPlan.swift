@@ -157,6 +157,10 @@ public enum SwarmPlanner {
         case .cassandraPassword: code = "cp"
         case .smtpPassword: code = "sm"
         case .settingsKey: code = "sk"
+        case .gatewayTLSCertificate: code = "tc"
+        case .gatewayTLSKey: code = "tk"
+        case .gatewayCACertificate: code = "cc"
+        case .gatewayCAKey: code = "ck"
         }
         return "tc_\(id)_\(code)_\(version.prefix(SecretKind.digestLength))"
     }
