@@ -2,7 +2,7 @@
 # Regenerates docs/command-reference.md from tenantctl's own --help (make docs).
 set -euo pipefail
 TENANTCTL=${1:-.build/debug/tenantctl}
-cmds="start-provider stop restart list status top logs remove plan create-keyspace reset-password backup restore db db:start db:stop db:status doctor diff apply"
+cmds="start-provider stop restart list status top logs remove plan gateway-ca create-keyspace reset-password backup restore db db:start db:stop db:status doctor diff apply"
 {
     echo "# tenantctl command reference"
     echo
@@ -13,7 +13,7 @@ cmds="start-provider stop restart list status top logs remove plan create-keyspa
     echo "| Code | Meaning |"
     echo "|------|---------|"
     echo "| 0 | Success, including \"already in that state\" (start a running provider, stop a stopped one). |"
-cmds="start-provider stop restart list status top logs remove plan create-keyspace reset-password backup restore db db:start db:stop db:status doctor diff apply"
+cmds="start-provider stop restart list status top logs remove plan gateway-ca create-keyspace reset-password backup restore db db:start db:stop db:status doctor diff apply"
     echo "| 69 | The Docker engine cannot be reached (socket missing, daemon down, wrong \`DOCKER_HOST\`). |"
     echo "| 75 | The engine did not answer within \`--timeout\`. |"
     echo "| 76 | The engine's API is older than 1.40. |"
