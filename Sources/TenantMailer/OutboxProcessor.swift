@@ -32,8 +32,9 @@ public struct OutboxProcessor: Service {
     let pending: Gauge
 
     /// A pass with nothing left to send sleeps until the doorbell rings, but never longer
-    /// than this: a safety net for a queue writer that forgot to ring, at no idle cost.
-    public static let idleRecheck: Duration = .seconds(900)
+    /// than this: mails queued by another writer of the store (an operator, another panel on
+    /// a shared keyspace) cannot ring this process's bell, and go out within a minute.
+    public static let idleRecheck: Duration = .seconds(60)
 
     /// Delivers through `transport` from `from`.
     public init(

@@ -221,8 +221,9 @@ struct ProvisioningIntegrationTests {
             #expect(requests.count == 11)
             let upload = try #require(requests.first { $0["method"] as? String == "PUT" })
             let files = try #require(upload["body"] as? [[String: Any]])
-            #expect(files.map { $0["name"] as? String } == ["cassandra-username", "cassandra-password", "smtp-password", "settings-key"])
-            #expect(files.map { $0["content"] as? String } == ["(empty)", "(empty)", "(empty)", "(set, not shown)"])
+            // Every kind is written, empty when unset, so a secret taken away is emptied too.
+            #expect(files.map { $0["name"] as? String } == ["cassandra-username", "cassandra-password", "smtp-password", "gateway-tls-cert", "gateway-tls-key", "settings-key"])
+            #expect(files.map { $0["content"] as? String } == ["(empty)", "(empty)", "(empty)", "(empty)", "(empty)", "(set, not shown)"])
             #expect(files.allSatisfy { $0["mode"] as? String == "0400" && $0["uid"] as? Int == 10001 })
             #expect(requests.contains { ($0["path"] as? String)?.hasSuffix("/containers/create?name=remote_server_\(id)") == true })
         }
