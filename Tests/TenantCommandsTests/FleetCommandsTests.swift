@@ -117,6 +117,25 @@ private func jsonArray(_ text: String) throws -> [[String: Any]] {
         #expect(await tenantctl(["diff", "-f", changed], transport: fake).code == 0)
     }
 
+    /// TLS on the gateway port is a fleet setting like the others: kept by a file that says
+    /// so, and a file that drops it names the change instead of silently turning TLS off.
+    @Test func gatewayTLSIsConvergedAndNamedInTheDiff() async throws {
+        let fake = FakeDockerTransport(images: [image])
+        let secure = try fleetFile(solar(sunco: "    gateway_tls: required"))
+        let first = await tenantctl(["apply", "--no-wait", "-f", secure], transport: fake)
+        #expect(first.code == 0, "\(first.err)")
+        let ingest = try #require(fake.containers.first { $0.name == "remote_server_sunco" })
+        #expect(ingest.config.Labels?["io.tenantctl.gateway-tls"]?.hasPrefix("required generated") == true)
+        #expect(await tenantctl(["diff", "-f", secure], transport: fake).code == 0)
+
+        let plain = await tenantctl(["diff", "-f", try fleetFile(solar()), "--json"], transport: fake)
+        #expect(plain.code == 2)
+        let entries = try jsonArray(plain.out)
+        #expect(entries.map { $0["action"] as? String } == ["unchanged", "update", "unchanged"])
+        let changes = try #require(entries[1]["changes"] as? [String])
+        #expect(changes.contains("gateway_tls: required generated hosts=localhost,127.0.0.1 -> off"), "\(changes)")
+    }
+
     @Test func oneFailingProviderDoesNotStopTheOthers() async throws {
         let fake = FakeDockerTransport(images: [image])
         let path = try fleetFile(solar(sunco: "    image: missing:1"))

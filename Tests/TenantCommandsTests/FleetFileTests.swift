@@ -1,4 +1,6 @@
+import Foundation
 import TenantCtlCassandra
+import TenantPlan
 import Testing
 
 @testable import TenantCommands
@@ -52,6 +54,58 @@ import Testing
         #expect(cassRequest.nanoCPUs == 500_000_000)
     }
 
+    /// Every `start-provider` setting has its key (fleet.md): TLS on the gateway port and the
+    /// mail relay too, so `apply` never turns off what `start-provider` turned on. Secret
+    /// files are named, never inlined, and read relative to the fleet file.
+    @Test func tlsAndMailSettingsAreKeysWithFilesBesideTheFleetFile() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("fleet-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try "relay-password\n".write(to: folder.appendingPathComponent("smtp.pass"), atomically: true, encoding: .utf8)
+        let file = try FleetFile.parse(
+            """
+            fleet: f
+            defaults:
+              smtp_url: smtp://relay.example:587
+              mail_from: alerts@example.com
+              smtp_user: ops
+              smtp_password_file: smtp.pass
+              smtp_require_tls: true
+            providers:
+              secure:
+                gateway_tls: required
+                gateway_tls_host: [gw.example.com, 192.0.2.7]
+              mixed: {gateway_tls: optional, gateway_tls_host: gw.example.com}
+              plain: {gateway_tls: off}
+            """, file: folder.appendingPathComponent("fleet.yaml").path)
+        let secure = try #require(file.providers.first)
+        #expect(secure.options.gatewayTls == "required")
+        #expect(secure.options.gatewayTlsHost == ["gw.example.com", "192.0.2.7"])
+        #expect(secure.options.smtpPasswordFile == folder.appendingPathComponent("smtp.pass").path)
+        #expect(secure.options.smtpRequireTLS)
+        #expect(secure.options.arguments.contains("--gateway-tls"))
+        #expect(!secure.options.arguments.contains("relay-password"))
+        let request = try secure.request(fleet: file.name)
+        #expect(request.gatewayTLS == GatewayTLSPlan(mode: "required", generated: true, hosts: ["gw.example.com", "192.0.2.7"]))
+        #expect(request.smtpRelay?.url == "smtp://relay.example:587")
+        #expect(request.secrets[.smtpPassword] == "relay-password")
+        #expect(file.providers[1].options.gatewayTls == "optional")
+        #expect(file.providers[1].options.gatewayTlsHost == ["gw.example.com"])
+        #expect(file.providers[2].options.gatewayTls == "off")
+        #expect(try file.providers[2].request(fleet: file.name).gatewayTLS == nil)
+    }
+
+    /// The example admins copy stays a valid fleet file.
+    @Test func theExampleFleetFileIsValid() throws {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../examples/fleet.yaml").standardized.path
+        let file = try KeyspaceProvisioners.$cassandraOverride.withValue(TenantCtlCassandra.factory(environment: [:])) {
+            try FleetFile.load(path: path)
+        }
+        #expect(file.name == "solar-eu")
+        #expect(file.providers.map(\.id.rawValue) == ["acme", "sunco", "helios"])
+        #expect(file.providers[1].options.gatewayTls == "required")
+    }
+
     @Test func badReplicationIsRefusedAtItsLine() throws {
         let error = try #require(throws: FleetFileError.self) {
             try KeyspaceProvisioners.$cassandraOverride.withValue(TenantCtlCassandra.factory(environment: [:])) {
@@ -97,6 +151,13 @@ import Testing
         ("- fleet: f\n", 1, "expected a mapping with `fleet:` and `providers:`"),
         ("fleet: f\ndefaults: &d {memory: 1g}\nproviders:\n  a: *d\n", 4, "YAML aliases are not supported"),
         ("fleet: f\nproviders:\n  a: {} # R&D *team*\n", 3, "YAML aliases are not supported"),
+        ("fleet: f\nproviders:\n  a:\n    gateway_tls: on\n", 4, "gateway_tls: expected off, optional or required, got the boolean on"),
+        ("fleet: f\nproviders:\n  a:\n    gateway_tls: always\n", 4, "'always' is not off, optional or required"),
+        ("fleet: f\nproviders:\n  a:\n    gateway_tls_host: example.com\n", 3, "--gateway-tls-host need --gateway-tls optional or required"),
+        ("fleet: f\nproviders:\n  a:\n    gateway_tls: required\n    gateway_tls_cert_file: /nonexistent/cert.pem\n", 5, "gateway_tls_cert_file: cannot read /nonexistent/cert.pem"),
+        ("fleet: f\nproviders:\n  a:\n    smtp_user: ops\n", 3, "--smtp-user, --smtp-password-file, --mail-from and --smtp-require-tls need --smtp-url"),
+        ("fleet: f\nproviders:\n  a:\n    smtp_require_tls: yes please\n", 4, "smtp_require_tls: expected true or false"),
+        ("fleet: f\nproviders:\n  a:\n    smtp_password: hunter2\n", 4, "unknown key 'smtp_password'"),
     ])
     func refusalNamesFileAndLine(yaml: String, line: Int, message: String) throws {
         let error = try #require(throws: FleetFileError.self) { try FleetFile.parse(yaml, file: "fleet.yaml") }

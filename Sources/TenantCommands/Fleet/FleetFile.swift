@@ -80,6 +80,16 @@ extension FleetFile {
         case memory
         case cpus
         case subnetPool = "subnet_pool"
+        case cassandraPasswordFile = "cassandra_password_file"
+        case smtpURL = "smtp_url"
+        case smtpUser = "smtp_user"
+        case smtpPasswordFile = "smtp_password_file"
+        case mailFrom = "mail_from"
+        case smtpRequireTLS = "smtp_require_tls"
+        case gatewayTLS = "gateway_tls"
+        case gatewayTLSCertFile = "gateway_tls_cert_file"
+        case gatewayTLSKeyFile = "gateway_tls_key_file"
+        case gatewayTLSHost = "gateway_tls_host"
     }
 
     /// The top-level keys.
@@ -117,7 +127,18 @@ private struct FleetFileParser {
     /// argument tree: per provider it was most of the time a 100-provider file took).
     let defaultOptions = try? ProviderOptions.parse(["placeholder"])
 
-    init(file: String) { self.file = file }
+    /// The folder relative file settings are read from: the fleet file's.
+    let folder: URL
+
+    init(file: String) {
+        self.file = file
+        folder = URL(fileURLWithPath: file).deletingLastPathComponent()
+    }
+
+    /// `path` as given if absolute, else relative to the fleet file's folder.
+    func resolve(_ path: String) -> String {
+        path.hasPrefix("/") ? path : folder.appendingPathComponent(path).path
+    }
 
     mutating func problem(_ line: Int, _ message: String) { problems.append(.init(line: line, message: message)) }
 
@@ -239,8 +260,19 @@ private struct FleetFileParser {
         switch key {
         case .gatewayPort, .adminPort:
             return value.tagName == .int && value.int != nil ? nil : "expected an integer port (1 to 65535), got \(describe(value))"
-        case .image, .store, .replication, .subnetPool:
+        case .image, .store, .replication, .subnetPool, .cassandraPasswordFile, .smtpURL, .smtpUser, .smtpPasswordFile, .mailFrom,
+            .gatewayTLSCertFile, .gatewayTLSKeyFile:
             return value.tagName == .str && value.scalar != nil ? nil : "expected a string, got \(describe(value))"
+        case .smtpRequireTLS:
+            return value.tagName == .bool && value.bool != nil ? nil : "expected true or false, got \(describe(value))"
+        case .gatewayTLS:
+            // YAML 1.1 reads a bare `off` as the boolean false: take it as meant.
+            if value.tagName == .bool, value.bool == false { return nil }
+            return value.tagName == .str && value.scalar != nil ? nil : "expected off, optional or required, got \(describe(value))"
+        case .gatewayTLSHost:
+            if value.tagName == .str, value.scalar != nil { return nil }
+            if case .sequence(let items) = value, !items.isEmpty, items.allSatisfy({ $0.scalar != nil && $0.tagName == .str }) { return nil }
+            return "expected a host name or address, or a list of them, got \(describe(value))"
         case .memory, .cpus:
             return [.str, .int, .float].contains(value.tagName) && value.scalar != nil ? nil : "expected a number or a string, got \(describe(value))"
         case .cassandra:
@@ -289,6 +321,34 @@ private struct FleetFileParser {
                 options.subnets.subnetPool = text
                 single.subnets.subnetPool = text
                 do { try single.subnets.validate() } catch { problem(entry.line, "providers.\(id).subnet_pool: \(Self.text(of: error))") }
+                continue
+            case .cassandraPasswordFile, .smtpPasswordFile, .gatewayTLSCertFile, .gatewayTLSKeyFile:
+                // Secrets come from files, never from the fleet file itself (fleet.md); a
+                // relative path is the fleet file's neighbour (as in Compose), so cron can
+                // run `apply` from any folder.
+                let path = resolve(text)
+                if !FileManager.default.isReadableFile(atPath: path) { problem(entry.line, "providers.\(id).\(key.rawValue): cannot read \(path)") }
+                switch key {
+                case .cassandraPasswordFile: options.cassandraPasswordFile = path
+                case .smtpPasswordFile: options.smtpPasswordFile = path
+                case .gatewayTLSCertFile: options.gatewayTlsCertFile = path
+                default: options.gatewayTlsKeyFile = path
+                }
+                continue  // how they combine is checked below, with the other settings
+            case .smtpURL: options.smtpURL = text; continue
+            case .smtpUser: options.smtpUser = text; continue
+            case .mailFrom: options.mailFrom = text; continue
+            case .smtpRequireTLS: options.smtpRequireTLS = entry.node.bool ?? false; continue
+            case .gatewayTLS:
+                let mode = entry.node.tagName == .bool ? "off" : text
+                guard ["off", "optional", "required"].contains(mode) else {
+                    problem(entry.line, "providers.\(id).gateway_tls: '\(mode)' is not off, optional or required")
+                    continue
+                }
+                options.gatewayTls = mode
+                continue
+            case .gatewayTLSHost:
+                options.gatewayTlsHost = entry.node.sequence.map { $0.compactMap(\.scalar?.string) } ?? [text]
                 continue
             }
             do { try single.validate() } catch { problem(entry.line, "providers.\(id).\(key.rawValue): \(Self.text(of: error))") }
@@ -399,6 +459,16 @@ extension ProviderOptions {
         for point in cassandra { arguments += ["--cassandra", point] }
         arguments += ["--memory", memory, "--cpus", cpus]
         if let pool = subnets.subnetPool { arguments += ["--subnet-pool", pool] }
+        if let cassandraPasswordFile { arguments += ["--cassandra-password-file", cassandraPasswordFile] }
+        if let smtpURL { arguments += ["--smtp-url", smtpURL] }
+        if let smtpUser { arguments += ["--smtp-user", smtpUser] }
+        if let smtpPasswordFile { arguments += ["--smtp-password-file", smtpPasswordFile] }
+        if let mailFrom { arguments += ["--mail-from", mailFrom] }
+        if smtpRequireTLS { arguments.append("--smtp-require-tls") }
+        if gatewayTls != "off" { arguments += ["--gateway-tls", gatewayTls] }
+        if let gatewayTlsCertFile { arguments += ["--gateway-tls-cert-file", gatewayTlsCertFile] }
+        if let gatewayTlsKeyFile { arguments += ["--gateway-tls-key-file", gatewayTlsKeyFile] }
+        for host in gatewayTlsHost { arguments += ["--gateway-tls-host", host] }
         return arguments
     }
 }

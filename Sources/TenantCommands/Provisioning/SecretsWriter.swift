@@ -52,7 +52,10 @@ struct SecretsWriter: Sendable {
                         logger.info("generated the gateway CA", metadata: ["tenant.id": "\(id)"])
                     }
                     let server = try authority.issueServer(hosts: tls.hosts)
-                    values[.gatewayTLSCertificate] = server.certificate + authority.pem.certificate
+                    // A chain is PEM blocks one per line: swift-certificates' PEM has no final newline,
+                    // and "-----END CERTIFICATE----------BEGIN" is not a chain tenant-ingest can read.
+                    values[.gatewayTLSCertificate] = [server.certificate, authority.pem.certificate]
+                        .map { $0.hasSuffix("\n") ? $0 : $0 + "\n" }.joined()
                     values[.gatewayTLSKey] = server.privateKey
                 }
                 try await client.putArchive(
