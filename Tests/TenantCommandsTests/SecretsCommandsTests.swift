@@ -32,7 +32,12 @@ import Testing
         let ca = try #require(files["gateway-ca-cert"]).content
         #expect(String(decoding: ca, as: UTF8.self).hasPrefix("-----BEGIN CERTIFICATE-----"))
         #expect(String(decoding: try #require(files["gateway-ca-key"]).content, as: UTF8.self).contains("PRIVATE KEY"))
-        #expect(String(decoding: try #require(files["gateway-tls-cert"]).content, as: UTF8.self).contains("BEGIN CERTIFICATE"))
+        // The chain is the server certificate then the CA, each block on lines of its own (a
+        // block glued to the previous END line is unreadable to tenant-ingest).
+        let chain = String(decoding: try #require(files["gateway-tls-cert"]).content, as: UTF8.self).split(separator: "\n")
+        #expect(chain.filter { $0 == "-----BEGIN CERTIFICATE-----" }.count == 2)
+        #expect(chain.filter { $0 == "-----END CERTIFICATE-----" }.count == 2)
+        #expect(chain.allSatisfy { !$0.contains("-----") || $0 == "-----BEGIN CERTIFICATE-----" || $0 == "-----END CERTIFICATE-----" })
         #expect(String(decoding: try #require(files["gateway-tls-key"]).content, as: UTF8.self).contains("PRIVATE KEY"))
         let ingest = try #require(fake.containers.first { $0.name == "remote_server_sec_t" }?.config)
         #expect(ingest.Env?.contains("TENANT_TLS=required") == true)
