@@ -70,6 +70,15 @@ final class LoopbackServer: @unchecked Sendable {
         #expect(await ServerProbe.gateway(host: "127.0.0.1", port: server.port) == .ready)
     }
 
+    /// `--gateway-tls required`: tenant-ingest answers the plain probe with a TLS alert and
+    /// closes (these are the bytes it sent on the real image: fatal, decode_error).
+    @Test func aTLSRequiredServerAnsweringWithAnAlertIsReady() async throws {
+        let tls = try LoopbackServer(terminator: [0x0a]) { _ in [0x15, 0x03, 0x01, 0x00, 0x02, 0x02, 0x46] }
+        #expect(await ServerProbe.gateway(host: "127.0.0.1", port: tls.port) == .ready)
+        let other = try LoopbackServer(terminator: [0x0a]) { _ in [0x16, 0x03, 0x01, 0x00, 0x02, 0x02, 0x46] }
+        #expect(await ServerProbe.gateway(host: "127.0.0.1", port: other.port, timeout: .milliseconds(500)) != .ready)
+    }
+
     @Test func aSilentServerIsNotReadyWithinTheTimeout() async throws {
         let silent = try LoopbackServer(terminator: [0x0a]) { _ in nil }
         let started = ContinuousClock.now

@@ -31,6 +31,11 @@ public enum ServerProbe {
     /// one reply line (`<nack ...`, or `<ack ...` from a lenient server).
     public static func gateway(host: String, port: Int, timeout: Duration = .seconds(2)) async -> Outcome {
         await exchange(host: host, port: port, timeout: timeout, request: gatewayProbeRequest) { reply in
+            // `--gateway-tls required`: the plain probe meets the TLS layer, which answers with
+            // an alert record (type 21, version 3.x) and closes. That proves the server loaded
+            // its certificate and accepts connections; the exchange inside TLS is the same
+            // framer a plain probe reaches on the other modes.
+            if reply.count >= 2, reply[0] == 0x15, reply[1] == 0x03 { return .ready }
             guard let line = reply.split(separator: 0x0a, omittingEmptySubsequences: false).first, reply.contains(0x0a) else { return nil }
             let text = String(decoding: line, as: UTF8.self)
             if text.hasPrefix("<nack ") || text.hasPrefix("<ack ") { return .ready }
