@@ -10,23 +10,6 @@ private let environment = ProcessInfo.processInfo.environment
 private let enabled = environment["TENANTCTL_INTEGRATION"] == "1"
 private let image = environment["TENANTCTL_E2E_IMAGE"] ?? "tenantctl:0.1.0"
 
-@discardableResult
-private func run(_ path: String, _ arguments: [String], timeout: Duration = .seconds(300)) async throws -> ProgramResult {
-    let result = try await runProgram(path, arguments, timeout: timeout)
-    if result.timedOut { Issue.record("\(path) \(arguments.joined(separator: " ")) timed out") }
-    return result
-}
-
-private func tenantctlOK(_ arguments: [String]) async throws -> String {
-    let result = try await run(builtProduct("tenantctl"), arguments)
-    try #require(result.code == 0, "tenantctl \(arguments.joined(separator: " ")) exited \(result.code): \(result.err)")
-    return result.out
-}
-
-private func jsonObject(_ text: String) throws -> [String: Any] {
-    try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any], "not a JSON object: \(text)")
-}
-
 @Suite(.serialized, .enabled(if: enabled, "needs the Docker engine and the image: set TENANTCTL_INTEGRATION=1"))
 struct GatewayTLSEndToEndTests {
     private let directory: URL

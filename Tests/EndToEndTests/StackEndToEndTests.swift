@@ -21,32 +21,10 @@ typealias RunResult = ProgramResult
 /// Binaries built with the tests.
 private func binary(_ name: String) -> String { builtProduct(name) }
 
-/// Runs a program to completion, capturing its output; a timeout is a test failure.
-@discardableResult
-private func run(_ path: String, _ arguments: [String], timeout: Duration = .seconds(300)) async throws -> RunResult {
-    let result = try await runProgram(path, arguments, timeout: timeout)
-    if result.timedOut { Issue.record("\(path) \(arguments.joined(separator: " ")) timed out") }
-    return result
-}
-
-private func tenantctl(_ arguments: [String]) async throws -> RunResult {
-    try await run(binary("tenantctl"), arguments)
-}
-
-/// tenantctl that must succeed; returns its stdout.
-private func tenantctlOK(_ arguments: [String]) async throws -> String {
-    let result = try await tenantctl(arguments)
-    try #require(result.code == 0, "tenantctl \(arguments.joined(separator: " ")) exited \(result.code): \(result.err)")
-    return result.out
-}
-
 private func docker(_ arguments: [String]) async throws -> RunResult {
     try await run("/usr/bin/docker", arguments)
 }
 
-private func jsonObject(_ text: String) throws -> [String: Any] {
-    try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any], "not a JSON object: \(text)")
-}
 
 private func jsonArray(_ text: String) throws -> [[String: Any]] {
     try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [[String: Any]], "not a JSON array: \(text)")
