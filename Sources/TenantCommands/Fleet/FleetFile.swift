@@ -340,13 +340,9 @@ private struct FleetFileParser {
             case .mailFrom: options.mailFrom = text; continue
             case .smtpRequireTLS: options.smtpRequireTLS = entry.node.bool ?? false; continue
             case .gatewayTLS:
-                let mode = entry.node.tagName == .bool ? "off" : text
-                guard ["off", "optional", "required"].contains(mode) else {
-                    problem(entry.line, "providers.\(id).gateway_tls: '\(mode)' is not off, optional or required")
-                    continue
-                }
-                options.gatewayTls = mode
-                continue
+                // The modes are start-provider's rule, checked by `validate()` below.
+                single.gatewayTls = entry.node.tagName == .bool ? "off" : text
+                options.gatewayTls = single.gatewayTls
             case .gatewayTLSHost:
                 options.gatewayTlsHost = entry.node.sequence.map { $0.compactMap(\.scalar?.string) } ?? [text]
                 continue
