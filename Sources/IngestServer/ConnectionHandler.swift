@@ -147,11 +147,12 @@ final class IngestConnectionHandler: ChannelDuplexHandler {
                 reply: .nack(gateway: invalid.gateway, seq: invalid.seq, code: "invalid", reason: invalid.reason)))
         case .report(let report):
             if let policy = authenticator.cachedPolicy(), !policy.disabled.contains(report.gateway) {
-                // With a client certificate only the gateways it was checked for pass; else
-                // a gateway that needs no lookup, or whose key this connection had accepted.
+                // Only gateways this connection already checked pass without the store: with a
+                // client certificate those it was checked for, else those whose key (or no key)
+                // was accepted and that have not since been registered for a certificate.
                 let known = identity != nil
                     ? certifiedGateways.contains(report.gateway)
-                    : !policy.needsLookup(report.gateway) || acceptedKeys[report.gateway] == (report.key ?? "")
+                    : acceptedKeys[report.gateway] == (report.key ?? "") && !policy.certificateOnly.contains(report.gateway)
                 if known { return accept(report, policy: policy) }
             }
             // Needs the database or a hash check: hold this and every later request.

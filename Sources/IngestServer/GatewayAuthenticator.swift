@@ -7,8 +7,10 @@ import TenantStorage
 /// Decides whether a report's gateway may store. The provider's ``IngestPolicy`` (key
 /// policy, limits, disabled and certificate-only gateways) is cached for a few seconds and
 /// refreshed only while reports arrive, so settings changes apply without a restart and an
-/// idle server never reads the store. Key checks (yescrypt, ~60 ms) run on one serial queue,
-/// off the event loops, and each connection caches the keys it has seen accepted.
+/// idle server never reads the store. A connection's first report for a gateway also reads
+/// that gateway's registration (one indexed lookup per connection and gateway); key checks
+/// (yescrypt, ~60 ms) run on one serial queue, off the event loops, and each connection
+/// caches what it has seen accepted.
 ///
 /// ``check(gateway:key:certifiedGateway:)`` is the one access decision: a TLS layer that
 /// verified a client certificate passes the gateway id it names as `certifiedGateway`.
@@ -80,7 +82,9 @@ final class GatewayAuthenticator: Sendable {
             if policy.disabled.contains(gateway) { return .refused("gateway disabled") }
             let wantsCertificate = policy.certificateOnly.contains(gateway)
             if policy.keysRequired && !certified && !wantsCertificate && (key ?? "").isEmpty { return .refused("gateway key required") }
-            guard policy.needsLookup(gateway) else { return .allowed }
+            // The registration itself, read now rather than from the cached policy: a gateway
+            // registered, disabled or set to expect a certificate a moment ago is treated so on
+            // its next connection, not up to a policy lifetime later.
             let access = try await store.gatewayAccess(gateway)
             if access.disabled { return .refused("gateway disabled") }
             if case .unknownGateway = access.key {

@@ -46,12 +46,6 @@ public struct IngestPolicy: Sendable, Hashable {
         self.disabled = disabled
         self.certificateOnly = certificateOnly
     }
-
-    /// Whether a report from `gateway` can be accepted without a store lookup (once its key,
-    /// if any, was accepted on the connection).
-    public func needsLookup(_ gateway: String) -> Bool {
-        keysRequired || limits.maxGateways != nil || disabled.contains(gateway) || certificateOnly.contains(gateway)
-    }
 }
 
 /// A gateway's registration as the access check needs it.

@@ -73,12 +73,8 @@ struct GatewayTLSEndToEndTests {
         #expect(!plain.out.contains("<ack"), "a plain report on a TLS-only port is not acknowledged: \(plain.out)")
         #expect(try await provider.storedReadings(prefix: "p-gw-") == 0)
 
-        // A known defect, run and reported as such (and flagged once it passes): a gateway
-        // registered for a client certificate is accepted without one until ingest re-reads its
-        // access policy (up to 5 s after the registration), and this test connects at once.
-        await withKnownIssue("a certificate-only registration reaches ingest up to 5 s late") {
-            try await mutualTLS(provider, admin, caFile: caFile)
-        }
+        // Registered for a client certificate, then connecting at once: refused without one.
+        try await mutualTLS(provider, admin, caFile: caFile)
 
         // `optional`: the same port takes TLS and plain; the container is recreated, the CA kept.
         _ = try await tenantctlOK(["start-provider", id, "--image", image, "--gateway-tls", "optional"])

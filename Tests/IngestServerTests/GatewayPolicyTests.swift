@@ -130,6 +130,32 @@ import Testing
         try await server.stop()
     }
 
+    @Test func aRegistrationAppliesToTheGatewaysNextConnectionAtOnce() async throws {
+        // The policy is cached for an hour here: only the per-connection lookup can see changes.
+        let configuration = IngestConfiguration(host: "127.0.0.1", port: 0, keyPolicyTTL: .seconds(3600), refusalFlushDelay: .milliseconds(20))
+        let server = try await RunningServer.start(configuration: configuration)
+        let port = server.port
+        let admin = SQLiteAdminStore(database: server.database)
+        func send(_ report: String) async throws -> String? {
+            try await blocking {
+                let client = try LineClient(port: port)
+                client.send(report)
+                return client.line()
+            }
+        }
+        // An open provider: first contact is enough, and the policy is now cached.
+        #expect(try await send(Self.report("gw-open", seq: 1, readings: 1))?.hasPrefix("<ack") == true)
+
+        #expect(try await admin.register(GatewayRegistration(id: "gw-cert", credential: .certificate), maxGateways: nil, at: 0) == .registered)
+        #expect(try await send(Self.report("gw-cert", seq: 1, readings: 1))
+            == "<nack gateway=\"gw-cert\" seq=\"1\" code=\"unauthorized\" reason=\"client certificate required\"/>")
+        #expect(try await admin.setDisabled(gateway: "gw-open", true))
+        #expect(try await send(Self.report("gw-open", seq: 2, readings: 1, minute: 1))
+            == "<nack gateway=\"gw-open\" seq=\"2\" code=\"unauthorized\" reason=\"gateway disabled\"/>")
+        #expect(try await server.count("SELECT count(*) FROM readings") == 1)
+        try await server.stop()
+    }
+
     @Test func aVerifiedCertificateAuthenticatesInsteadOfAKey() async throws {
         let database = try SQLiteDatabase(path: try temporaryDirectory().appendingPathComponent("cert.db").path)
         let admin = SQLiteAdminStore(database: database)
