@@ -96,6 +96,9 @@ struct AdminServices: Sendable {
     let secrets: SettingsSecrets
     /// Rung when mail is queued or the mail server changes: wakes the outbox.
     let outboxDoorbell = Doorbell()
+    /// Name checks and the saves they guard (customers, staff accounts). One panel process
+    /// runs per provider, so this is every writer of those names.
+    let nameChanges = OneAtATime()
 
     init(configuration: AdminConfiguration, store: any AdminStore, readings: any ReadingStore, logger: Logger) {
         self.configuration = configuration

@@ -64,6 +64,40 @@ import TextFormat
         }
     }
 
+    @Test func parallelSavesOfOneNewNameCreateOneCustomerAndOneStaffAccount() async throws {
+        let harness = try Harness(now: Self.now)
+        try await harness.app().test(.router) { client in
+            var browser = Browser()
+            try await browser.signIn(client)
+            let signedIn = browser
+            // The same new name 12 times at once, in different cases: the check and the write
+            // of one save must not interleave with another's.
+            let customers = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                for i in 0..<12 {
+                    group.addTask {
+                        var browser = signedIn
+                        return try await browser.post(client, "/customers", [("name", i % 2 == 0 ? "Rush Farm" : "RUSH farm")]).status
+                    }
+                }
+                return try await group.reduce(into: [HTTPResponse.Status]()) { $0.append($1) }
+            }
+            #expect(customers.filter { $0 == .seeOther }.count == 1 && customers.filter { $0 == .unprocessableContent }.count == 11, "\(customers)")
+            #expect(try await harness.db.store.customers().filter { $0.name.lowercased() == "rush farm" }.count == 1)
+
+            let staff = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                for i in 0..<6 {
+                    group.addTask {
+                        var browser = signedIn
+                        return try await browser.post(client, "/staff", [("name", i % 2 == 0 ? "carol" : "Carol"), ("password", "long-enough-pw")]).status
+                    }
+                }
+                return try await group.reduce(into: [HTTPResponse.Status]()) { $0.append($1) }
+            }
+            #expect(staff.filter { $0 == .seeOther }.count == 1, "\(staff)")
+            #expect(try await harness.db.store.staffAccounts().filter { $0.name.lowercased() == "carol" }.count == 1)
+        }
+    }
+
     @Test func needsAttentionHasOneRowPerGatewayWorstFirst() async throws {
         let harness = try Harness(now: Self.now)
         let store = harness.db.store

@@ -101,8 +101,7 @@ struct APIController {
                 throw AdminError.badRequest("body must be a JSON object {\"name\": ..., \"email\": ..., \"address\": ..., \"recipients\": [...]}")
             }
             let draft = try CustomersController.draft(name: input.name, email: input.email, address: input.address, recipients: input.recipients ?? [])
-            try await CustomersController.refuseDuplicate(draft.name, except: nil, store: services.store)
-            let customer = try await services.store.createCustomer(draft, at: services.nowMillis)
+            let customer = try await CustomersController.create(draft, services: services)
             services.logger.info("customer created via API", metadata: ["customer.id": "\(customer.id)", "staff": "\(context.staff ?? "")"])
             return try JSONResponse.encode(CustomerJSON(customer), status: .created)
         }

@@ -13,9 +13,7 @@ struct CustomersController {
         }
         router.post("/customers") { _, context in
             try await FormPost.handle(context) {
-                let draft = try Self.draft(context.form)
-                try await refuseDuplicate(draft.name, except: nil)
-                let customer = try await services.store.createCustomer(draft, at: services.nowMillis)
+                let customer = try await Self.create(try Self.draft(context.form), services: services)
                 services.logger.info("customer created", metadata: ["customer.id": "\(customer.id)"])
                 return HTML.redirect("/customers/\(customer.id)?ok=Customer+created")
             } rerender: { state in
@@ -28,9 +26,7 @@ struct CustomersController {
         router.post("/customers/:id") { _, context in
             let customer = try await load(context)
             return try await FormPost.handle(context) {
-                let draft = try Self.draft(context.form)
-                try await refuseDuplicate(draft.name, except: customer.id)
-                guard try await services.store.updateCustomer(id: customer.id, draft) else { throw AdminError.notFound("no customer \(customer.id)") }
+                try await Self.update(customer.id, try Self.draft(context.form), services: services)
                 return HTML.redirect("/customers/\(customer.id)?ok=Saved")
             } rerender: { state in
                 try await customerPage(customer, context, flash: HTML(), edit: state)
@@ -72,13 +68,26 @@ struct CustomersController {
         return customer
     }
 
-    /// Two customers whose names differ only in case or surrounding spaces would be told
-    /// apart by nobody reading a report list: refused with 409.
-    func refuseDuplicate(_ name: String, except id: Int64?) async throws {
-        try await Self.refuseDuplicate(name, except: id, store: services.store)
+    /// A new customer (panel and JSON API), unless its name is taken.
+    static func create(_ draft: CustomerDraft, services: AdminServices) async throws -> Customer {
+        try await services.nameChanges.run {
+            try await refuseDuplicate(draft.name, except: nil, store: services.store)
+            return try await services.store.createCustomer(draft, at: services.nowMillis)
+        }
     }
 
-    static func refuseDuplicate(_ name: String, except id: Int64?, store: any CustomerStore) async throws {
+    /// Saves customer `id`, unless its new name is another customer's.
+    static func update(_ id: Int64, _ draft: CustomerDraft, services: AdminServices) async throws {
+        try await services.nameChanges.run {
+            try await refuseDuplicate(draft.name, except: id, store: services.store)
+            guard try await services.store.updateCustomer(id: id, draft) else { throw AdminError.notFound("no customer \(id)") }
+        }
+    }
+
+    /// Two customers whose names differ only in case or surrounding spaces would be told
+    /// apart by nobody reading a report list: refused with 409. Call it inside
+    /// `services.nameChanges` with the save it guards.
+    private static func refuseDuplicate(_ name: String, except id: Int64?, store: any CustomerStore) async throws {
         let key = name.trimmed.lowercased()
         if let other = try await store.customers().first(where: { $0.id != id && $0.name.trimmed.lowercased() == key }) {
             throw AdminError(.conflict, "a customer named '\(other.name)' exists already", field: "name")

@@ -18,14 +18,16 @@ struct StaffController {
                 }
                 let password = context.form["password"] ?? ""
                 guard password.count >= 10 else { throw AdminError.badRequest("the password needs at least 10 characters", field: "password") }
-                // Sign-in limits count names case-insensitively, and people read "Bob" and
-                // "bob" as one person: a name that differs only by case is taken.
-                if let other = try await services.store.staffAccounts().first(where: { $0.name.lowercased() == name.lowercased() }) {
-                    throw AdminError(.conflict, "a staff account named '\(other.name)' exists already", field: "name")
-                }
                 let hash = try await services.passwords.hash(password)
-                guard try await services.store.createStaff(name: name, passwordHash: hash, at: services.nowMillis) else {
-                    throw AdminError(.conflict, "a staff account named '\(name)' exists already", field: "name")
+                try await services.nameChanges.run {
+                    // Sign-in limits count names case-insensitively, and people read "Bob" and
+                    // "bob" as one person: a name that differs only by case is taken.
+                    if let other = try await services.store.staffAccounts().first(where: { $0.name.lowercased() == name.lowercased() }) {
+                        throw AdminError(.conflict, "a staff account named '\(other.name)' exists already", field: "name")
+                    }
+                    guard try await services.store.createStaff(name: name, passwordHash: hash, at: services.nowMillis) else {
+                        throw AdminError(.conflict, "a staff account named '\(name)' exists already", field: "name")
+                    }
                 }
                 services.logger.info("staff account added", metadata: ["staff": "\(name)", "by": "\(context.staff ?? "")"])
                 return HTML.redirect("/staff?ok=Account+added")
