@@ -148,8 +148,9 @@ import AdminTestSupport
             #expect(page.text.contains("id=\"energy-bars\""))
             // Bad input on pages: clear 4xx, never 500.
             for (uri, status) in [("/gateways/nope", HTTPResponse.Status.notFound), ("/customers/abc", .badRequest), ("/customers/999", .notFound),
-                                  ("/gateways/gw-1?range=year", .badRequest), ("/gateways/gw-1?end=2026-02-30", .badRequest),
-                                  // The report form is shown again, as typed, with the message at the field.
+                                  // The report form and the chart's range picker are shown again, as typed, with the message at the field.
+                                  ("/gateways/gw-1?range=year", .unprocessableContent), ("/gateways/gw-1?end=2026-02-30", .unprocessableContent),
+                                  ("/gateways/gw-1?from=2026-11-30&to=2026-11-01", .unprocessableContent), ("/gateways/gw-1?from=someday", .unprocessableContent),
                                   ("/reports?gateway=gw-1&from=yesterday", .unprocessableContent), ("/reports?customer=x", .unprocessableContent),
                                   ("/reports?gateway=gw-1&from=2026-11-29&to=2026-11-01", .unprocessableContent),
                                   ("/gateways?state=sideways", .unprocessableContent), ("/gateways?page=0", .unprocessableContent), ("/no/such/page", .notFound)] {
@@ -158,6 +159,10 @@ import AdminTestSupport
                 // Signed-in error pages keep the navigation.
                 if uri != "/no/such/page" { #expect(response.text.contains("<nav"), "\(uri)") }
             }
+            let picked = try await browser.get(client, "/gateways/gw-1?from=2026-11-30&to=2026-11-01")
+            #expect(picked.text.contains("value=\"2026-11-30\"") && picked.text.contains("value=\"2026-11-01\" aria-invalid=\"true\""))
+            #expect(picked.text.contains("id=\"error-to\"") && picked.text.contains("<svg"), "the last 24 hours are drawn below the refused range")
+            #expect(try await browser.get(client, "/gateways/gw-1/chart.svg?range=year").status == .badRequest, "the chart image has no form to show")
             let csv = try await browser.get(client, "/reports?gateway=gw-1&from=2026-11-28&to=2026-11-29&format=csv")
             #expect(csv.headers[.contentType]?.hasPrefix("text/csv") == true)
             let lines = csv.text.split(separator: "\r\n")

@@ -210,7 +210,16 @@ struct GatewaysController {
         let settings = try await services.settings()
         let zone = settings.timeZone
         let query = try request.query
-        let chart = try await chart(gateway: gateway.id, query: query, zone: zone)
+        // A range that cannot be drawn: the last 24 hours, and the picker again as typed with
+        // the message at its field (422), as every other form does.
+        let chart: Chart
+        var picker = FormState.fresh
+        do {
+            chart = try await self.chart(gateway: gateway.id, query: query, zone: zone)
+        } catch let error as AdminError where error.isInputProblem {
+            chart = try await self.chart(gateway: gateway.id, query: FormData(), zone: zone)
+            picker = FormState(values: query, error: error)
+        }
         let now = services.nowMillis
         let sensors = try await services.store.latestReadings(gateway: gateway.id, since: now - 86_400_000)
         // Whole local days up to the one the chart ends in.
@@ -219,7 +228,9 @@ struct GatewaysController {
         let days = try await services.reports.daily(gateway: gateway.id, from: barsFrom, to: barsTo, zone: zone)
         let bars = SVGChart.responsive { SVGChart.energyBars(days, zone: zone, title: "Energy per day of \(gateway.id)", size: $0) }
         let customers = try await services.store.customers()
-        return Pages.page("Gateway \(gateway.id)", context: context, active: "Gateways",
-                          Views.gateway(gateway, customers: customers, sensors: sensors, chart: chart, bars: bars, settings: settings, now: now, context: context, flash: Pages.flash(query), assign: assign))
+        var response = Pages.page("Gateway \(gateway.id)", context: context, active: "Gateways",
+                          Views.gateway(gateway, customers: customers, sensors: sensors, chart: chart, bars: bars, settings: settings, now: now, context: context, flash: Pages.flash(query), assign: assign, picker: picker))
+        if picker.error != nil { response.status = .unprocessableContent }
+        return response
     }
 }

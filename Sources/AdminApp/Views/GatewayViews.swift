@@ -50,7 +50,7 @@ extension Views {
 
     static func gateway(
         _ g: GatewayInfo, customers: [Customer], sensors: [Reading], chart: GatewaysController.Chart, bars: HTML,
-        settings: AdminSettings, now: Int64, context: AdminRequestContext, flash: HTML, assign: FormState = .fresh
+        settings: AdminSettings, now: Int64, context: AdminRequestContext, flash: HTML, assign: FormState = .fresh, picker: FormState = .fresh
     ) -> HTML {
         let zone = settings.timeZone
         let online = now - g.lastSeen <= settings.offlineThresholdMillis
@@ -64,7 +64,7 @@ extension Views {
             html += "<tr><td>\(r.sensor)</td><td>\(TimeFormat.stamp(r.at, in: zone, seconds: true))</td><td class=\"num\">\(Units.power(r.power))</td><td class=\"num\">\(r.energy.map(Units.energy) ?? "–")</td><td class=\"num\">\(Units.optional(r.voltage, "V"))</td><td class=\"num\">\(Units.optional(r.current, "A", digits: 2))</td><td class=\"num\">\(Units.optional(r.temperature, "°C"))</td></tr>"
         }
         if sensors.isEmpty { html += "<tr><td colspan=\"7\" class=\"muted\">No readings in the last 24 hours.</td></tr>" }
-        html += "</table></div><h2>Power</h2>" + chartNavigation(g.id, chart: chart, zone: zone)
+        html += "</table></div><h2>Power</h2>" + chartNavigation(g.id, chart: chart, zone: zone, picker: picker)
         html += "<div class=\"chart\" id=\"power-chart\">\(SVGChart.responsive { chart.svg(zone: zone, size: $0) })</div>"
         html += "<h2>Energy per day</h2><div class=\"chart\" id=\"energy-bars\">\(bars)</div>"
         let chosen = assign.value("customer", g.customerID.map(String.init) ?? "none")
@@ -80,8 +80,9 @@ extension Views {
         return html
     }
 
-    /// Range tabs, earlier/later links and a date range picker (a plain GET form).
-    static func chartNavigation(_ id: String, chart: GatewaysController.Chart, zone: TimeZoneRules) -> HTML {
+    /// Range tabs, earlier/later links and a date range picker (a plain GET form; after a
+    /// refused range, `picker` holds the dates as typed and the message).
+    static func chartNavigation(_ id: String, chart: GatewaysController.Chart, zone: TimeZoneRules, picker: FormState = .fresh) -> HTML {
         var html: HTML = "<p class=\"tabs\" id=\"chart-ranges\">"
         for range in GatewaysController.Range.allCases where range != .custom {
             let end: HTML = range == .last24h ? "" : "&amp;end=\(chart.endDay)"
@@ -101,8 +102,12 @@ extension Views {
             if chart.range != .last24h { html += " <a href=\"/gateways/\(id)?range=\(step.rawValue)&amp;end=\(laterEnd)\">later →</a>" }
             html += "</p>"
         }
-        html += "<form method=\"get\" action=\"/gateways/\(id)\" class=\"row\" id=\"chart-range-picker\"><label>From <input type=\"date\" name=\"from\" value=\"\(TimeFormat.day(chart.from, in: zone))\"></label>"
-        html += "<label>To <input type=\"date\" name=\"to\" value=\"\(TimeFormat.day(chart.to - 1, in: zone))\"></label><button>Show</button></form>"
+        html += picker.general(fields: ["from", "to"])
+        html += "<form method=\"get\" action=\"/gateways/\(id)\" class=\"row\" id=\"chart-range-picker\">"
+        for (name, label, day) in [("from", "From", chart.from), ("to", "To", chart.to - 1)] {
+            html += "<label>\(label) <input type=\"date\" name=\"\(name)\" value=\"\(picker.value(name, TimeFormat.day(day, in: zone)))\"\(picker.invalid(name))>\(picker.problem(name))</label>"
+        }
+        html += "<button>Show</button></form>"
         return html
     }
 
