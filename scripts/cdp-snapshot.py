@@ -10,7 +10,7 @@ STEP is one of
   NAME=PATH                         load PATH
   submit:NAME=PATH|FORM_ID|FIELDS   load PATH, set the fields (urlencoded) of form#FORM_ID, submit it
   burst:NAME=USER|N                 N wrong-password sign-ins for USER at once (fetch from the page);
-                                    writes OUT_DIR/NAME.json: {"statuses": {"401": 5, "429": 55}, "ms": ...}
+                                    writes OUT_DIR/NAME.json: {"statuses": {"401": 5, "429": 55}, "resent": 0, "ms": ...}
 Each loaded page is saved as OUT_DIR/NAME.html and OUT_DIR/NAME.png (at 1280 px wide); with
 --widths, the layout is measured in the browser at each width (OUT_DIR/NAME.layout.json:
 {"390": {"scrollWidth": ..., "clientWidth": ..., "overflowing": [...], "chartFontPx": ...}, ...})
@@ -100,11 +100,23 @@ try:
     class CallError(Exception):
         pass
 
+    # Network events seen while waiting for answers (after Network.enable): request id ->
+    # "METHOD URL", and the loads that failed below HTTP with Chromium's reason.
+    requests = {}
+    failed_loads = []
+
     def call(method, **params):
         counter[0] += 1
         send({"id": counter[0], "method": method, "params": params})
         while True:
             msg = recv()
+            event = msg.get("method")
+            if event == "Network.requestWillBeSent":
+                request = msg["params"]["request"]
+                requests[msg["params"]["requestId"]] = "%s %s" % (request["method"], request["url"])
+            elif event == "Network.loadingFailed":
+                failure = msg["params"]
+                failed_loads.append("%s: %s" % (requests.get(failure["requestId"], failure["requestId"]), failure.get("errorText")))
             if msg.get("id") == counter[0]:
                 if "error" in msg:
                     raise CallError("%s: %s" % (method, msg["error"]))
@@ -222,21 +234,35 @@ try:
             script = """(async () => {
               const csrf = document.querySelector('input[name=csrf]').value;
               const start = performance.now();
-              // A POST that fails at the network level (a kept-alive connection closed as it
-              // was reused; the browser never resends a POST) is sent once more: the limit is
-              // the server's business, the connection is not. A lost answer still shows up as a
-              // wrong count, so this cannot hide a limiter that lets too many through.
+              // A POST that fails below HTTP (no answer at all) is sent again, up to three
+              // times after a short pause: the limit is the server's business, the connection
+              // is not. A post the server counted but whose answer was lost still shows up as
+              // a wrong count, so resending cannot hide a limiter that lets too many through.
+              let resent = 0;
               const once = (i) => fetch('/login', {
                 method: 'POST', redirect: 'manual', credentials: 'same-origin',
                 body: new URLSearchParams({csrf: csrf, username: %s, password: 'wrong-password-' + i})});
-              const answers = await Promise.all(Array.from({length: %d}, (_, i) => once(i).catch(() => once(i))));
+              const post = async (i) => {
+                for (let attempt = 1; ; attempt++) {
+                  try { return await once(i); } catch (error) {
+                    if (attempt > 3) throw error;
+                    resent++;
+                    await new Promise(r => setTimeout(r, 250 * attempt));
+                  }
+                }
+              };
+              const answers = await Promise.all(Array.from({length: %d}, (_, i) => post(i)));
               const statuses = {};
               for (const a of answers) statuses[a.status] = (statuses[a.status] || 0) + 1;
-              return JSON.stringify({statuses: statuses, ms: Math.round(performance.now() - start)});
+              return JSON.stringify({statuses: statuses, resent: resent, ms: Math.round(performance.now() - start)});
             })()""" % (json.dumps(account), int(count))
+            call("Network.enable")
             result = call("Runtime.evaluate", expression=script, awaitPromise=True, returnByValue=True)
+            call("Network.disable")
+            if failed_loads:
+                print("burst: %d posts failed below HTTP:\n  %s" % (len(failed_loads), "\n  ".join(failed_loads)), file=sys.stderr)
             if "exceptionDetails" in result:
-                sys.exit("burst failed: %s" % result["exceptionDetails"])
+                sys.exit("burst failed: %s; loads that failed: %s" % (result["exceptionDetails"], failed_loads))
             with open(os.path.join(outdir, name + ".json"), "w") as f:
                 f.write(result["result"]["value"])
 finally:
