@@ -292,6 +292,8 @@ struct StackEndToEndTests {
         // The kill lands once the load is being stored, not after a guessed time.
         try await waitUntil("the first k-gw- readings are stored", timeout: .seconds(60)) { try await providerA.storedReadings(prefix: "k-gw-") > 0 }
         let pid = try await docker(["inspect", "-f", "{{.State.Pid}}", "remote_server_\(a)"]).out.trimmingCharacters(in: .whitespacesAndNewlines)
+        // A container that is not running reports pid 0, and `kill 0` means this process group.
+        try #require((Int(pid) ?? 0) > 1, "remote_server_\(a) runs with a pid: '\(pid)'")
         let crashed = try await run("/bin/kill", ["-KILL", pid])
         #expect(crashed.code == 0, "kill -9 \(pid): \(crashed.err)")
         let summary = try await load
