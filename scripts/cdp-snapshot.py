@@ -128,11 +128,11 @@ try:
             raise CallError(str(result["exceptionDetails"]))
         return result["result"].get("value")
 
-    def wait_for(pathname):
+    def wait_for(pathname, *others):
         deadline = time.time() + 30
         while time.time() < deadline:
             try:
-                if evaluate("document.readyState + ' ' + location.pathname") == "complete " + pathname:
+                if evaluate("document.readyState + ' ' + location.pathname") in ["complete " + p for p in (pathname,) + others]:
                     return
             except CallError:
                 pass
@@ -200,15 +200,68 @@ try:
             time.sleep(0.1)
         sys.exit("the form's answer did not load")
 
+    # Chromium aborts every load in flight when a network interface comes or goes
+    # (net::ERR_NETWORK_CHANGED), and on a test machine the Docker engine adds and removes
+    # bridges and veths for other tests all the time. A step whose page, stylesheet or form
+    # answer was aborted so is done again (so submit steps must be ones that change nothing:
+    # refused forms, confirmation pages); each such redo is reported on stderr.
+    NETWORK_CHANGED = "net::ERR_NETWORK_CHANGED"
+
+    def load(path, *or_paths):
+        result = call("Page.navigate", url=base + path)
+        error = result.get("errorText")
+        if error:
+            failed_loads.append("GET %s: %s" % (path, error))
+            if error != NETWORK_CHANGED:
+                sys.exit("loading %s failed: %s" % (path, error))
+            return False
+        wait_for(path.split("?")[0].split("#")[0], *or_paths)
+        return True
+
+    def submit(form_id, values):
+        evaluate("window.__cdpOld = true; const f = document.getElementById(%s); const v = %s;"
+                 "for (const k in v) { f.elements[k].value = v[k]; } f.submit(); true" % (json.dumps(form_id), json.dumps(values)))
+        wait_for_new_document()
+
+    def until_the_network_holds(what, step):
+        for _ in range(10):
+            mark = len(failed_loads)
+            step()
+            aborted = [f for f in failed_loads[mark:] if NETWORK_CHANGED in f]
+            try:
+                error_page = evaluate("location.protocol") == "chrome-error:"
+            except CallError:
+                error_page = True
+            if not aborted and not error_page:
+                return
+            if error_page and not aborted:
+                sys.exit("%s: Chromium shows an error page; loads that failed: %s" % (what, failed_loads[mark:]))
+            print("%s: done again, Chromium aborted %s" % (what, aborted), file=sys.stderr)
+            time.sleep(0.3)
+        sys.exit("%s: the network kept changing" % what)
+
     call("Page.enable")
+    call("Network.enable")
     call("Emulation.setDeviceMetricsOverride", width=1280, height=900, deviceScaleFactor=1, mobile=False)
-    call("Page.navigate", url=base + "/login")
-    wait_for("/login")
+    until_the_network_holds("login page", lambda: load("/login"))
     if widths:
         snapshot("login")
-    evaluate("document.querySelector('input[name=username]').value = %s;"
-             "document.querySelector('input[name=password]').value = %s;"
-             "document.querySelector('form[action=\"/login\"]').submit(); true" % (json.dumps(user), json.dumps(password)))
+
+    def sign_in():
+        evaluate("document.querySelector('input[name=username]').value = %s;"
+                 "document.querySelector('input[name=password]').value = %s;"
+                 "window.__cdpOld = true; document.querySelector('form[action=\"/login\"]').submit(); true" % (json.dumps(user), json.dumps(password)))
+        wait_for_new_document()
+
+    def sign_in_step():
+        if evaluate("location.pathname") == "/login":
+            sign_in()
+        # A sign-in whose answer was aborted may have signed in all the same: /login then
+        # sends the browser home.
+        elif load("/login", "/") and evaluate("location.pathname") == "/login":
+            sign_in()
+
+    until_the_network_holds("sign-in", sign_in_step)
     wait_for("/")
     for step in steps:
         kind, rest = ("page", step)
@@ -217,27 +270,24 @@ try:
                 kind, rest = prefix, step[len(prefix) + 1:]
         name, spec = rest.split("=", 1)
         if kind == "page":
-            call("Page.navigate", url=base + spec)
-            wait_for(spec.split("?")[0].split("#")[0])
+            until_the_network_holds(name, lambda: load(spec))
             snapshot(name)
         elif kind == "submit":
             path, form_id, fields = spec.split("|", 2)
-            call("Page.navigate", url=base + path)
-            wait_for(path.split("?")[0].split("#")[0])
             values = dict(urllib.parse.parse_qsl(fields, keep_blank_values=True))
-            evaluate("window.__cdpOld = true; const f = document.getElementById(%s); const v = %s;"
-                     "for (const k in v) { f.elements[k].value = v[k]; } f.submit(); true" % (json.dumps(form_id), json.dumps(values)))
-            wait_for_new_document()
+            until_the_network_holds(name, lambda: load(path) and submit(form_id, values))
             snapshot(name)
         elif kind == "burst":
             account, count = spec.split("|")
             script = """(async () => {
               const csrf = document.querySelector('input[name=csrf]').value;
               const start = performance.now();
-              // A POST that fails below HTTP (no answer at all) is sent again, up to three
-              // times after a short pause: the limit is the server's business, the connection
-              // is not. A post the server counted but whose answer was lost still shows up as
-              // a wrong count, so resending cannot hide a limiter that lets too many through.
+              // A POST that fails below HTTP (no answer at all: Chromium aborts requests in
+              // flight when an interface comes or goes, see NETWORK_CHANGED) is sent again
+              // after a pause, up to nine times: the limit is the server's business, the
+              // network is not. A post the server counted but whose answer was lost still
+              // shows up as a wrong count, so resending cannot hide a limiter that lets too
+              // many through.
               let resent = 0;
               const once = (i) => fetch('/login', {
                 method: 'POST', redirect: 'manual', credentials: 'same-origin',
@@ -245,9 +295,9 @@ try:
               const post = async (i) => {
                 for (let attempt = 1; ; attempt++) {
                   try { return await once(i); } catch (error) {
-                    if (attempt > 3) throw error;
+                    if (attempt >= 10) throw error;
                     resent++;
-                    await new Promise(r => setTimeout(r, 250 * attempt));
+                    await new Promise(r => setTimeout(r, 250 * Math.min(attempt, 4)));
                   }
                 }
               };
@@ -256,13 +306,13 @@ try:
               for (const a of answers) statuses[a.status] = (statuses[a.status] || 0) + 1;
               return JSON.stringify({statuses: statuses, resent: resent, ms: Math.round(performance.now() - start)});
             })()""" % (json.dumps(account), int(count))
-            call("Network.enable")
+            mark = len(failed_loads)
             result = call("Runtime.evaluate", expression=script, awaitPromise=True, returnByValue=True)
-            call("Network.disable")
-            if failed_loads:
-                print("burst: %d posts failed below HTTP:\n  %s" % (len(failed_loads), "\n  ".join(failed_loads)), file=sys.stderr)
+            failed = failed_loads[mark:]
+            if failed:
+                print("burst: %d posts failed below HTTP and were sent again: %s" % (len(failed), sorted(set(f.split(": ", 1)[1] for f in failed))), file=sys.stderr)
             if "exceptionDetails" in result:
-                sys.exit("burst failed: %s; loads that failed: %s" % (result["exceptionDetails"], failed_loads))
+                sys.exit("burst failed: %s; loads that failed: %s" % (result["exceptionDetails"], failed))
             with open(os.path.join(outdir, name + ".json"), "w") as f:
                 f.write(result["result"]["value"])
 finally:
