@@ -369,6 +369,7 @@ targets += [
         dependencies: [
             "CQLClient", "CQLProtocol", "CQLTestSupport",
             .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ],

@@ -51,10 +51,13 @@ public final class FakeCQLServer: Sendable {
         self.state = Mutex((0, []))
     }
 
-    /// Listens on `host`:`port` (loopback by default; 0: any free port) and answers with `script`.
-    public static func start(host: String = "127.0.0.1", port: Int = 0, script: @escaping Script) async throws -> FakeCQLServer {
+    /// Listens on `host`:`port` (loopback by default; 0: any free port) and answers with `script`
+    /// on `group`'s event loops.
+    public static func start(
+        host: String = "127.0.0.1", port: Int = 0, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, script: @escaping Script
+    ) async throws -> FakeCQLServer {
         let box = StateBox()
-        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
                 let number = box.nextConnection()

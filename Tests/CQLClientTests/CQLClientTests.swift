@@ -3,12 +3,17 @@ import CQLProtocol
 import CQLTestSupport
 import Logging
 import NIOCore
+import NIOPosix
 import Synchronization
 import Testing
 
 /// The client end to end over loopback against ``FakeCQLServer`` (a scripted fake, not Cassandra).
 @Suite struct CQLClientTests {
     static let logger = Logger(label: "test.cql")
+    /// The fake servers and clients of this suite run on a thread of their own: these tests
+    /// time replies in seconds, and the shared event loops carry every other suite's servers
+    /// too, which under a full parallel run kept replies waiting for over 2 s.
+    static let loop = MultiThreadedEventLoopGroup(numberOfThreads: 1)
     static let column = CQLColumnSpec(keyspace: "p1", table: "t", name: "n", type: .bigint)
 
     static func client(_ ports: [Int], credentials: CQLCredentials? = nil, configure: (inout CQLClientConfiguration) -> Void = { _ in }) -> CQLClient {
@@ -17,7 +22,7 @@ import Testing
         configuration.requestTimeout = .seconds(2)
         configuration.connectTimeout = .seconds(2)
         configure(&configuration)
-        return CQLClient(configuration: configuration, logger: logger)
+        return CQLClient(configuration: configuration, eventLoopGroup: loop, logger: logger)
     }
 
     static func rows(_ values: [Int64], pagingState: [UInt8]? = nil) -> CQLResponse {
@@ -25,7 +30,7 @@ import Testing
     }
 
     @Test func authenticatesWithSASLPlain() async throws {
-        let server = try await FakeCQLServer.start { request, _ in
+        let server = try await FakeCQLServer.start(group: Self.loop) { request, _ in
             switch request {
             case .startup: return .respond(.authenticate("org.apache.cassandra.auth.PasswordAuthenticator"))
             case .authResponse(let token):
@@ -61,7 +66,7 @@ import Testing
     }
 
     @Test func authenticatesAgainstDSEsUnifiedAuthenticator() async throws {
-        let server = try await FakeCQLServer.start { request, _ in
+        let server = try await FakeCQLServer.start(group: Self.loop) { request, _ in
             switch request {
             case .startup: return .respond(.authenticate("com.datastax.bdp.cassandra.auth.DseAuthenticator"))
             case .authResponse(let token) where token == Array("PLAIN".utf8): return .respond(.authChallenge(Array("PLAIN-START".utf8)))
@@ -77,7 +82,7 @@ import Testing
     }
 
     @Test func optionsReturnsSupported() async throws {
-        let server = try await FakeCQLServer.start { request, _ in FakeCQLServer.handshake(request) ?? .silence }
+        let server = try await FakeCQLServer.start(group: Self.loop) { request, _ in FakeCQLServer.handshake(request) ?? .silence }
         defer { Task { await server.stop() } }
         let client = Self.client([server.port])
         #expect(try await client.options()["CQL_VERSION"] == ["3.4.7"])
@@ -87,7 +92,7 @@ import Testing
     @Test func reprepareWhenTheNodeForgotTheStatement() async throws {
         // The node "restarts" after the first EXECUTE: it answers UNPREPARED until prepared again.
         let forgotten = Mutex(false)
-        let server = try await FakeCQLServer.start { request, _ in
+        let server = try await FakeCQLServer.start(group: Self.loop) { request, _ in
             if let reply = FakeCQLServer.handshake(request) { return reply }
             switch request {
             case .prepare:
@@ -120,7 +125,7 @@ import Testing
     }
 
     @Test func pagesUntilTheServerStops() async throws {
-        let server = try await FakeCQLServer.start { request, _ in
+        let server = try await FakeCQLServer.start(group: Self.loop) { request, _ in
             if let reply = FakeCQLServer.handshake(request) { return reply }
             switch request {
             case .prepare: return .respond(.result(.prepared(CQLPrepared(id: [1], bindMarkers: [], resultColumns: [Self.column]))))
@@ -145,7 +150,7 @@ import Testing
     }
 
     @Test(.timeLimit(.minutes(1))) func timesOutAndKeepsTheConnectionUsable() async throws {
-        let server = try await FakeCQLServer.start { request, _ in
+        let server = try await FakeCQLServer.start(group: Self.loop) { request, _ in
             if let reply = FakeCQLServer.handshake(request) { return reply }
             guard case .query(let text, _) = request else { return .silence }
             switch text {
@@ -180,7 +185,7 @@ import Testing
     @Test func serverErrorsAreTypedWithTheirDetail() async throws {
         let error = CQLServerError(code: .writeTimeout, message: "Operation timed out - received only 1 responses.",
                                    detail: .writeTimeout(consistency: .localQuorum, received: 1, blockFor: 2, writeType: "UNLOGGED_BATCH"))
-        let server = try await FakeCQLServer.start { request, _ in
+        let server = try await FakeCQLServer.start(group: Self.loop) { request, _ in
             FakeCQLServer.handshake(request) ?? .respond(.error(error))
         }
         defer { Task { await server.stop() } }
@@ -190,7 +195,7 @@ import Testing
     }
 
     @Test func reconnectsAfterTheServerDropsTheConnection() async throws {
-        let server = try await FakeCQLServer.start { request, connection in
+        let server = try await FakeCQLServer.start(group: Self.loop) { request, connection in
             if let reply = FakeCQLServer.handshake(request) { return reply }
             // The first connection dies on its first query; later ones answer.
             return connection == 1 ? .close : .respond(Self.rows([Int64(connection)]))
@@ -209,10 +214,10 @@ import Testing
 
     @Test func skipsADeadContactPointAndBacksOff() async throws {
         // A port with nothing listening: bind a server, note its port, stop it.
-        let gone = try await FakeCQLServer.start { _, _ in .silence }
+        let gone = try await FakeCQLServer.start(group: Self.loop) { _, _ in .silence }
         let deadPort = gone.port
         await gone.stop()
-        let server = try await FakeCQLServer.start { request, _ in FakeCQLServer.handshake(request) ?? .respond(Self.rows([9])) }
+        let server = try await FakeCQLServer.start(group: Self.loop) { request, _ in FakeCQLServer.handshake(request) ?? .respond(Self.rows([9])) }
         defer { Task { await server.stop() } }
         let client = Self.client([deadPort, server.port]) { $0.reconnectBaseDelay = .seconds(60) }
         for _ in 0..<4 {
@@ -236,7 +241,7 @@ import Testing
     }
 
     @Test func limitsRequestsInFlightPerConnection() async throws {
-        let server = try await FakeCQLServer.start { request, _ in
+        let server = try await FakeCQLServer.start(group: Self.loop) { request, _ in
             FakeCQLServer.handshake(request) ?? .respondAfter(.milliseconds(300), Self.rows([1]))
         }
         defer { Task { await server.stop() } }
