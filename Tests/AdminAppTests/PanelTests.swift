@@ -214,6 +214,10 @@ import TextFormat
             let byPower = try await browser.get(client, "/gateways?sort=power&order=desc").text
             let firstRow = try #require(byPower.split(separator: "<tr><td><a href=\"/gateways/").dropFirst().first)
             #expect(firstRow.hasPrefix("gw-119") && firstRow.contains("1190 W"))
+            // Those figures are the dashboard's, shared and stamped: the list says how old they are.
+            #expect(byPower.contains("id=\"figures-at\"") && !first.text.contains("id=\"figures-at\""))
+            let byEnergy = try await browser.get(client, "/gateways?sort=energy&order=asc&state=online").text
+            #expect(byEnergy.contains("90 of 120 gateways") && byEnergy.contains("id=\"figures-at\""))
             #expect(try await browser.get(client, "/gateways?refresh=off").text.contains("http-equiv=\"refresh\"") == false)
             #expect(try await browser.get(client, "/gateways?sort=colour").status == .unprocessableContent)
         }

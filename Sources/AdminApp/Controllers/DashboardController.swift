@@ -47,10 +47,13 @@ struct DashboardController {
         }
     }
 
-    /// The figures summed over every gateway's readings: the costly part of the page.
+    /// Every gateway's latest total power (online ones) and today's energy: the costly part
+    /// of the page, also what the gateways list sorts by.
     struct Figures: Sendable {
-        var currentPower = 0.0
-        var todayEnergy = 0.0
+        var power: [String: Double] = [:]
+        var energy: [String: Double] = [:]
+        var currentPower: Double { power.values.reduce(0, +) }
+        var todayEnergy: Double { energy.values.reduce(0, +) }
     }
 
     func register(on router: some RouterMethods<AdminRequestContext>) {
@@ -74,9 +77,19 @@ struct DashboardController {
         // Two batched reads instead of a few queries per gateway, on two reader connections at once.
         async let latest = services.store.latestReadings(gateways: online.map(\.id), since: now - offlineThreshold)
         async let energy = services.store.energy(gateways: gateways.filter { $0.lastSeen >= dayStart }.map(\.id), from: dayStart, to: now + 3_600_000)
-        return Figures(
-            currentPower: try await latest.values.joined().reduce(0) { $0 + $1.power },
-            todayEnergy: try await energy.values.reduce(0, +))
+        return Figures(power: try await latest.mapValues { $0.reduce(0) { $0 + $1.power } }, energy: try await energy)
+    }
+
+    /// The figures as every request shares them: computed at most once per few seconds, by
+    /// whichever request needs them first, and shown with the time they were computed at.
+    static func sharedFigures(
+        services: AdminServices, gateways: [GatewayInfo], settings: AdminSettings, now: EpochMillis
+    ) async throws -> RefreshingValue<FiguresKey, Figures>.Stamped {
+        let dayStart = TimeFormat.startOfDay(now, in: settings.timeZone)
+        let key = FiguresKey(zone: settings.timeZone.identifier, offlineThreshold: settings.offlineThresholdMillis, day: dayStart)
+        return try await services.dashboardFigures.get(key: key, now: now) { [services] in
+            try await figures(services: services, gateways: gateways, now: now, dayStart: dayStart, offlineThreshold: settings.offlineThresholdMillis)
+        }
     }
 
     func summarize() async throws -> Summary {
@@ -89,12 +102,9 @@ struct DashboardController {
         let alerts = try await services.store.alertStates()
         let today = TimeFormat.day(now, in: zone)
         var summary = Summary()
-        // Power and energy over all gateways cost a few hundred small queries with a few
-        // hundred gateways; they are shared by every request for a few seconds.
-        let key = FiguresKey(zone: zone.identifier, offlineThreshold: settings.offlineThresholdMillis, day: dayStart)
-        let figures = try await services.dashboardFigures.get(key: key, now: now) { [services] in
-            try await Self.figures(services: services, gateways: gateways, now: now, dayStart: dayStart, offlineThreshold: settings.offlineThresholdMillis)
-        }
+        // Power and energy over all gateways cost two large reads; every request shares them
+        // for a few seconds.
+        let figures = try await Self.sharedFigures(services: services, gateways: gateways, settings: settings, now: now)
         summary.currentPower = figures.value.currentPower
         summary.todayEnergy = figures.value.todayEnergy
         summary.figuresAt = TimeFormat.stamp(figures.at, in: zone, seconds: true)

@@ -3,7 +3,8 @@ import TenantStorage
 import TenantTime
 
 /// The gateways list: search, filter by state, sort, paging, and each listed gateway's
-/// latest power and today's energy (read only for the rows shown, unless sorting needs them).
+/// latest power and today's energy (read for the rows shown; sorting by them uses the
+/// dashboard's shared figures).
 struct GatewayList: Sendable {
     enum State: String, CaseIterable, Sendable { case all, online, offline, unassigned }
     enum Sort: String, CaseIterable, Sendable {
@@ -77,6 +78,8 @@ struct GatewayList: Sendable {
         var matching: Int
         var total: Int
         var pages: Int
+        /// When sorted by power or energy: the time the shared figures shown were computed.
+        var figuresAt: EpochMillis?
     }
 
     let services: AdminServices
@@ -103,8 +106,19 @@ struct GatewayList: Sendable {
             return Row(gateway: g, customer: customer, online: online)
         }
         let matching = rows.count
-        // Power and energy are read for the page only, unless the order depends on them.
-        if query.sort == .power || query.sort == .energy { try await fill(&rows, now: now, settings: settings) }
+        // Power and energy are read for the page only, unless the order depends on them: then
+        // every gateway's are needed, and they are the dashboard's shared figures (a few
+        // seconds old at most) rather than a read of every gateway per request.
+        var figuresAt: EpochMillis?
+        if query.sort == .power || query.sort == .energy {
+            let figures = try await DashboardController.sharedFigures(services: services, gateways: gateways, settings: settings, now: now)
+            figuresAt = figures.at
+            for index in rows.indices {
+                let id = rows[index].gateway.id
+                rows[index].power = rows[index].online ? figures.value.power[id] ?? 0 : nil
+                rows[index].energy = figures.value.energy[id] ?? 0
+            }
+        }
         // Every key ends with the (unique) gateway id: a total order, reversible as it is.
         func less(_ a: Row, _ b: Row) -> Bool {
             switch query.sort {
@@ -121,7 +135,7 @@ struct GatewayList: Sendable {
         let start = min((query.page - 1) * Query.pageSize, matching)
         var shown = Array(rows[start..<min(start + Query.pageSize, matching)])
         if query.sort != .power && query.sort != .energy { try await fill(&shown, now: now, settings: settings) }
-        return Result(rows: shown, matching: matching, total: gateways.count, pages: pages)
+        return Result(rows: shown, matching: matching, total: gateways.count, pages: pages, figuresAt: figuresAt)
     }
 
     /// Latest total power (online gateways) and today's energy, in two batched reads.

@@ -37,6 +37,9 @@ extension Views {
             html += "<tr><td colspan=\"8\" class=\"muted\">\(result.total == 0 ? "No gateway has reported yet." : "No gateway matches.")</td></tr>"
         }
         html += "</table></div>"
+        if let at = result.figuresAt {
+            html += "<p class=\"muted\" id=\"figures-at\">Power and energy as of \(TimeFormat.stamp(at, in: settings.timeZone, seconds: true)), shared with the dashboard.</p>"
+        }
         html += "<p><a href=\"/gateways/new\" id=\"register-link\">Register a gateway</a> before it first connects.</p>"
         if result.pages > 1 {
             html += "<p class=\"pager\" id=\"pager\">"
