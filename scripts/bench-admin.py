@@ -119,7 +119,7 @@ try:
         ("gateway page, day range (raw 1-minute points)",) + measure("/gateways/gw-year?range=day", requests // 2),
         ("gateway page, default last 24 h (per-sensor lines, hover values)",) + measure("/gateways/gw-year", requests // 2),
         ("gateways list `/gateways` (first page of 50)",) + measure("/gateways", requests // 2),
-        ("gateways list sorted by power (reads every gateway)",) + measure("/gateways?sort=power&order=desc", requests // 4),
+        ("gateways list sorted by power (the dashboard's shared figures)",) + measure("/gateways?sort=power&order=desc", requests // 4),
         ("energy report CSV, one year",) + measure("/reports?gateway=gw-year&from=%s&to=%s&format=csv" % (
             time.strftime("%Y-%m-%d", time.gmtime(year_start / 1000 + 86400)), time.strftime("%Y-%m-%d", time.gmtime(now / 1000 - 86400))), 100),
     ]
