@@ -32,17 +32,24 @@ final class RefusalRecorder: Sendable {
     }
 
     func record(_ kind: GatewayRefusal.Kind, gateway: String, reason: String, at: EpochMillis) {
+        add([GatewayRefusal(kind: kind, gateway: gateway, reason: reason, attempts: 1, lastAttempt: at)])
+    }
+
+    /// Adds refusals to what is pending and makes sure a flush is coming.
+    private func add(_ refusals: [GatewayRefusal]) {
         let schedule = state.withLockedValue { state -> Bool in
-            let key = Key(kind: kind, gateway: gateway)
-            if var refusal = state.pending[key] {
-                refusal.attempts += 1
-                refusal.reason = reason
-                refusal.lastAttempt = max(refusal.lastAttempt, at)
-                state.pending[key] = refusal
-            } else if state.pending.count < maxPending {
-                state.pending[key] = GatewayRefusal(kind: kind, gateway: gateway, reason: reason, attempts: 1, lastAttempt: at)
-            } else {
-                state.dropped += 1
+            for new in refusals {
+                let key = Key(kind: new.kind, gateway: new.gateway)
+                if var refusal = state.pending[key] {
+                    refusal.attempts += new.attempts
+                    if new.lastAttempt >= refusal.lastAttempt { refusal.reason = new.reason }
+                    refusal.lastAttempt = max(refusal.lastAttempt, new.lastAttempt)
+                    state.pending[key] = refusal
+                } else if state.pending.count < maxPending {
+                    state.pending[key] = new
+                } else {
+                    state.dropped += 1
+                }
             }
             guard !state.flushScheduled else { return false }
             state.flushScheduled = true
@@ -73,7 +80,10 @@ final class RefusalRecorder: Sendable {
         do {
             try await store.recordRefusals(refusals)
         } catch {
-            logger.warning("cannot record refused gateways", metadata: ["error": "\(error)"])
+            // Kept for the next write a flush delay later: a store that is busy for a moment
+            // loses no refusal, and one that keeps failing costs one attempt per delay.
+            logger.warning("cannot record refused gateways, retrying", metadata: ["error": "\(error)"])
+            add(refusals)
         }
     }
 }

@@ -202,10 +202,19 @@ final class SeqCounter: @unchecked Sendable {
 final class RecordingAuthStore: GatewayAuthStore, @unchecked Sendable {
     private let lock = NSLock()
     private var written: [[GatewayRefusal]] = []
+    /// Writes that fail before one succeeds (a busy store).
+    private var failures: Int
+    init(failing failures: Int = 0) { self.failures = failures }
     var writes: [[GatewayRefusal]] { lock.withLock { written } }
     func gatewayKeysRequired() async throws -> Bool { false }
     func gatewayKey(_ gateway: String) async throws -> GatewayKeyRecord { .unknownGateway }
-    func recordRefusals(_ refusals: [GatewayRefusal]) async throws { lock.withLock { written.append(refusals) } }
+    func recordRefusals(_ refusals: [GatewayRefusal]) async throws {
+        struct Busy: Error {}
+        try lock.withLock {
+            if failures > 0 { failures -= 1; throw Busy() }
+            written.append(refusals)
+        }
+    }
 }
 
 @Suite struct RefusalRecorderTests {
@@ -223,5 +232,16 @@ final class RecordingAuthStore: GatewayAuthStore, @unchecked Sendable {
         // Nothing pending: a flush writes nothing.
         await recorder.flush()
         #expect(store.writes.count == 1)
+    }
+
+    @Test func aFailedWriteIsTriedAgainWithWhatCameMeanwhile() async throws {
+        let store = RecordingAuthStore(failing: 1)
+        let recorder = RefusalRecorder(store: store, flushDelay: .milliseconds(20), logger: Logger(label: "test"))
+        recorder.record(.refused, gateway: "gw-a", reason: "client certificate required", at: 1)
+        try await waitUntil("the second write carries the refusal") { !store.writes.isEmpty }
+        recorder.record(.refused, gateway: "gw-a", reason: "client certificate required", at: 2)
+        try await waitUntil("the next refusal is written too") { store.writes.count == 2 }
+        #expect(store.writes[0].map(\.gateway) == ["gw-a"] && store.writes[0].first?.attempts == 1, "nothing lost or counted twice")
+        #expect(store.writes[1].first?.attempts == 1 && store.writes[1].first?.lastAttempt == 2)
     }
 }
