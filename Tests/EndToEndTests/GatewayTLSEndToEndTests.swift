@@ -122,9 +122,13 @@ struct GatewayTLSEndToEndTests {
             prefix: "m-gw-", gateways: 1, reports: 10, extra: ["--tls", "--tls-ca-file", caFile, "--tls-cert-file", cert, "--tls-key-file", key])
         #expect(withCertificate["acks"] as? Int == 10 && withCertificate["unacknowledged"] as? Int == 0, "\(withCertificate)")
         #expect(try await admin.readingCount(gateway) == 10 * 3)
-        let refusals = try await admin.api("/api/v1/refusals")
-        let refused = try #require((refusals.body as? [String: Any])?["refused"] as? [[String: Any]], "\(refusals.body)")
-        #expect(refused.contains { $0["gateway"] as? String == gateway && $0["reason"] as? String == "client certificate required" }, "\(refused)")
+        // Ingest writes refusals in batches a second apart (and again after a failed write):
+        // waited for, not assumed written by now.
+        try await waitUntil("the certificate refusal of \(gateway) is recorded", timeout: .seconds(30)) {
+            let refusals = try await admin.api("/api/v1/refusals")
+            let refused = (refusals.body as? [String: Any])?["refused"] as? [[String: Any]] ?? []
+            return refused.contains { $0["gateway"] as? String == gateway && $0["reason"] as? String == "client certificate required" }
+        }
     }
 
     private func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
