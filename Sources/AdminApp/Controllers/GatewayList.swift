@@ -113,11 +113,7 @@ struct GatewayList: Sendable {
         if query.sort == .power || query.sort == .energy {
             let figures = try await DashboardController.sharedFigures(services: services, gateways: gateways, settings: settings, now: now)
             figuresAt = figures.at
-            for index in rows.indices {
-                let id = rows[index].gateway.id
-                rows[index].power = rows[index].online ? figures.value.power[id] ?? 0 : nil
-                rows[index].energy = figures.value.energy[id] ?? 0
-            }
+            Self.show(figures.value, in: &rows)
         }
         // Every key ends with the (unique) gateway id: a total order, reversible as it is.
         func less(_ a: Row, _ b: Row) -> Bool {
@@ -138,19 +134,21 @@ struct GatewayList: Sendable {
         return Result(rows: shown, matching: matching, total: gateways.count, pages: pages, figuresAt: figuresAt)
     }
 
-    /// Latest total power (online gateways) and today's energy, in two batched reads.
+    /// Latest total power (online gateways) and today's energy of these rows only: the
+    /// dashboard's two batched reads, fresh, for the page's gateways.
     private func fill(_ rows: inout [Row], now: EpochMillis, settings: AdminSettings) async throws {
         guard !rows.isEmpty else { return }
-        let dayStart = TimeFormat.startOfDay(now, in: settings.timeZone)
-        let online = rows.filter(\.online).map(\.gateway.id)
-        let today = rows.filter { $0.gateway.lastSeen >= dayStart }.map(\.gateway.id)
-        async let latest = services.store.latestReadings(gateways: online, since: now - settings.offlineThresholdMillis)
-        async let energy = services.store.energy(gateways: today, from: dayStart, to: now + 3_600_000)
-        let (powers, energies) = try await (latest, energy)
+        let figures = try await DashboardController.figures(
+            services: services, gateways: rows.map(\.gateway), now: now, dayStart: TimeFormat.startOfDay(now, in: settings.timeZone),
+            offlineThreshold: settings.offlineThresholdMillis)
+        Self.show(figures, in: &rows)
+    }
+
+    private static func show(_ figures: DashboardController.Figures, in rows: inout [Row]) {
         for index in rows.indices {
             let id = rows[index].gateway.id
-            rows[index].power = rows[index].online ? (powers[id] ?? []).reduce(0) { $0 + $1.power } : nil
-            rows[index].energy = energies[id] ?? 0
+            rows[index].power = rows[index].online ? figures.power[id] ?? 0 : nil
+            rows[index].energy = figures.energy[id] ?? 0
         }
     }
 }
