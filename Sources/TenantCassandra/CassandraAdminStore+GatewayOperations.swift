@@ -114,7 +114,24 @@ extension CassandraAdminStore: GatewayOperationsStore {
                     }
                 }
             }
-            return StoreStatistics(sizeBytes: nil, oldestReading: oldest)
+            return StoreStatistics(sizeBytes: try await estimatedSize(), sizeIsEstimate: true, oldestReading: oldest)
         }
+    }
+
+    /// The keyspace's size on disk, one copy, from what Cassandra itself estimates: each node
+    /// records every table's mean partition size and partition count over its primary token
+    /// ranges in `system.size_estimates` (refreshed every 5 minutes), so the node asked holds
+    /// about one node's share, times the nodes of the cluster. nil before the first estimate.
+    func estimatedSize() async throws -> Int64? {
+        let estimates = try await client.prepare("SELECT mean_partition_size, partitions_count FROM system.size_estimates WHERE keyspace_name = ?")
+        let rows = try await client.executeAll(estimates, [.text(keyspace.rawValue)], consistency: .one).rows
+        guard !rows.isEmpty else { return nil }
+        // In floating point: a node's figures cannot overflow the sum.
+        let share = rows.reduce(0.0) { sum, row in
+            guard row.count == 2, let mean = row[0].int64, let count = row[1].int64, mean > 0, count > 0 else { return sum }
+            return sum + Double(mean) * Double(count)
+        }
+        guard case .rows(let peers) = try await client.query("SELECT peer FROM system.peers", consistency: .one) else { return nil }
+        return Int64(Swift.min(share * Double(peers.rows.count + 1), 1e18))
     }
 }

@@ -114,14 +114,22 @@ extension CassandraAdminStore: PowerRollupStore {
     private func rollUp(gateway: String, from: EpochMillis, to: EpochMillis, newest: EpochMillis) async throws -> Int {
         var written = 0
         var chunkStart = from
-        let insert = try await insertStatement()
+        // With a rollup retention set, each hour expires that long after it began, as
+        // SQLite's purge deletes it (see ``Retention``).
+        let keep = try await readingStore.retention.limits { try await settingsStore.setting($0) }.rollupRetentionMillis
+        let insert = try await insertStatement(ttl: keep != nil)
+        let now = EpochMillis((Date().timeIntervalSince1970 * 1000).rounded(.down))
         while chunkStart < to {
             let chunkEnd = Swift.min(to, chunkStart + 31 * 24 * RollupRules.hourMillis)
+            // Hours already past their retention are not written only to expire at once.
             let hours = try await computeHours(gateway: gateway, from: chunkStart, to: chunkEnd, newest: newest)
+                .filter { hour in keep.map { hour.hour > now - $0 } ?? true }
             // One partition (the gateway's rollups): unlogged batches are atomic within it.
             // Hours only gain readings, so overwriting them leaves no stale row behind.
             for chunk in try hours.map({ h -> (CQLPreparedStatement, [CQLValue]) in
-                (insert, [.text("rollup"), .text(gateway), .text(Self.numericKey(h.hour)), .text(try Self.encode(h))])
+                var values: [CQLValue] = [.text("rollup"), .text(gateway), .text(Self.numericKey(h.hour)), .text(try Self.encode(h))]
+                if let keep { values.append(.int(Retention.ttl(keep: keep, at: h.hour, now: now))) }
+                return (insert, values)
             }).chunked(100) {
                 try await client.batch(.unlogged, chunk, consistency: consistency)
             }

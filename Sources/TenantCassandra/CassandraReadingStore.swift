@@ -58,8 +58,8 @@ public struct CassandraReadingStore: ReadingStore {
     public let options: CassandraStoreOptions
     /// Each gateway's newest reading time and the marker timestamps (see ``LateReadings``).
     let lateReadings = LateReadingTracker()
-    /// The `retention_days` setting, cached (see ``ReadingRetention``).
-    let retention = ReadingRetention()
+    /// The retention settings, cached (see ``Retention``).
+    let retention = Retention()
 
     private var ks: String { CassandraSchema.quoted(keyspace.rawValue) }
 
@@ -216,11 +216,11 @@ public struct CassandraReadingStore: ReadingStore {
     private func writeReadings(_ reports: [GatewayReport], fresh: [[Reading]]) async throws {
         guard fresh.contains(where: { !$0.isEmpty }) else { return }
         // With a retention set, each reading expires that long after it was measured.
-        let retentionDays = try await retention.days { try await settingsStore.setting(ProviderLimits.Key.retentionDays) }
+        let keep = try await retention.limits { try await settingsStore.setting($0) }.retentionMillis
         let insert = try await client.prepare(
             """
             INSERT INTO \(ks).readings (gateway, sensor, day, at, power, energy, voltage, current, temperature)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)\(retentionDays == nil ? "" : " USING TTL ?")
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)\(keep == nil ? "" : " USING TTL ?")
             """)
         let now = EpochMillis((Date().timeIntervalSince1970 * 1000).rounded(.down))
         func values(_ gateway: String, _ reading: Reading) -> [CQLValue] {
@@ -231,7 +231,7 @@ public struct CassandraReadingStore: ReadingStore {
                 .double(reading.power), optional(reading.energy), optional(reading.voltage), optional(reading.current),
                 optional(reading.temperature),
             ]
-            if let retentionDays { values.append(.int(ReadingRetention.ttl(days: retentionDays, at: reading.at, now: now))) }
+            if let keep { values.append(.int(Retention.ttl(keep: keep, at: reading.at, now: now))) }
             return values
         }
         switch options.reportBatching {

@@ -86,13 +86,17 @@ public protocol GatewayOperationsStore: Sendable {
 
 /// How big a store is and how far back it reaches.
 public struct StoreStatistics: Sendable, Hashable {
-    /// Bytes on disk (SQLite: database plus WAL), nil when the store cannot tell cheaply.
+    /// Bytes on disk (SQLite: database plus WAL; Cassandra: one copy, estimated), nil when
+    /// the store cannot tell.
     public var sizeBytes: Int64?
+    /// Whether `sizeBytes` is the store's estimate rather than a count.
+    public var sizeIsEstimate: Bool
     /// The oldest raw reading kept, nil when there is none (or it is unknown).
     public var oldestReading: EpochMillis?
 
-    public init(sizeBytes: Int64?, oldestReading: EpochMillis?) {
+    public init(sizeBytes: Int64?, sizeIsEstimate: Bool = false, oldestReading: EpochMillis?) {
         self.sizeBytes = sizeBytes
+        self.sizeIsEstimate = sizeIsEstimate
         self.oldestReading = oldestReading
     }
 }

@@ -178,7 +178,7 @@ import AdminTestSupport
             #expect(put.status == .ok)
             let limits = try json(put)
             #expect(limits["max_gateways"] as? Int == 10 && limits["readings_per_second"] as? Double == 2.5 && limits["readings_burst"] is NSNull)
-            #expect(limits["retention_days"] as? Int == 30 && limits["rollup_retention_days"] is NSNull && (limits["store_size_bytes"] as? Int ?? 0) > 0)
+            #expect(limits["retention_days"] as? Int == 30 && limits["rollup_retention_days"] is NSNull && (limits["store_size_bytes"] as? Int ?? 0) > 0 && limits["store_size_estimated"] as? Bool == false)
             #expect(ProviderLimits(stored: try await harness.db.store.settings()) == ProviderLimits(maxGateways: 10, readingsPerSecond: 2.5, retentionDays: 30))
             let bad = try await client.execute(uri: "/api/v1/limits", method: .put, headers: headers, body: ByteBuffer(string: #"{"max_gateways":-5}"#))
             #expect(bad.status == .badRequest)

@@ -39,6 +39,10 @@ final class FakeStoreNode: Sendable {
         /// The `admin` table: partitions of rows ordered by key (kept sorted on read).
         var admin: [AdminPartition: [String: AdminCell]] = [:]
         var prepared: [[UInt8]: String] = [:]
+        /// `system.size_estimates` by keyspace: (mean partition size, partitions) per range and table.
+        var sizeEstimates: [String: [(mean: Int64, partitions: Int64)]] = [:]
+        /// Other nodes of the cluster, as `system.peers` lists them.
+        var peers: [[UInt8]] = []
         /// Fail this many reading batches (after `batchesBeforeFailure` succeeded) with a write timeout.
         var failReadingBatches = 0
         var batchesBeforeFailure = 0
@@ -168,6 +172,11 @@ final class FakeStoreNode: Sendable {
         }
         if text.hasPrefix("SELECT schema_version FROM system.local") { return Self.rows([("schema_version", .uuid)], [[.uuid(Array(repeating: 1, count: 16))]]) }
         if text.hasPrefix("SELECT schema_version FROM system.peers") { return Self.rows([("schema_version", .uuid)], []) }
+        if text.hasPrefix("SELECT mean_partition_size, partitions_count FROM system.size_estimates WHERE keyspace_name = ?") {
+            let estimates = tables.withLock { $0.sizeEstimates[self.text(values[0])] ?? [] }
+            return Self.rows([("mean_partition_size", .bigint), ("partitions_count", .bigint)], estimates.map { [.bigint($0.mean), .bigint($0.partitions)] })
+        }
+        if text.hasPrefix("SELECT peer FROM system.peers") { return Self.rows([("peer", .inet)], tables.withLock { $0.peers }.map { [.blob($0)] }) }
         if text.hasPrefix("SELECT release_version FROM system.local") { return Self.rows([("release_version", .varchar)], [[.text("4.1.7")]]) }
         if text.contains(".admin ") { return runAdmin(text, values, parameters) }
         if text.contains(".gateways SET customer_id = ?, site = ?") {

@@ -105,6 +105,63 @@ import Testing
         await store.close()
     }
 
+    @Test func rollupsGetTheTTLLeftOfTheirRetentionAndExpiredHoursAreNotWritten() async throws {
+        let node = try await FakeStoreNode.start()
+        defer { Task { await node.stop() } }
+        let url = try StoreURL(parsing: "cassandra://127.0.0.1:\(node.server.port)/p1")
+        let store = try await CassandraStore.openReadingStore(url, logger: Self.logger)
+        let hour = RollupRules.hourMillis
+        let wall = EpochMillis(Date().timeIntervalSince1970 * 1000)
+        let now = wall / hour * hour
+        // Raw readings 1 day, rollups 2 days; readings from 60 h ago to now, one every 10 minutes.
+        try await store.settingsStore.setSettings(ProviderLimits(retentionDays: 1, rollupRetentionDays: 2).stored)
+        let readings = stride(from: now - 60 * hour, to: now, by: 600_000).map { Reading(sensor: "s", at: $0, power: 100) }
+        _ = try await store.commit([GatewayReport(gateway: "g", readings: readings, receivedAt: now)])
+        let admin = CassandraAdminStore(client: store.client, keyspace: store.keyspace, rollupGrace: 0)
+        _ = try await admin.refreshRollup(gateway: "g")
+        let cells = node.tables.withLock { $0.admin[.init(kind: "rollup", part: "g")] ?? [:] }
+        let ttls = Dictionary(uniqueKeysWithValues: cells.map { (EpochMillis($0.key)!, $0.value.ttl) })
+        // Hours that began more than 2 days ago are past their retention: not written at all.
+        #expect(ttls.keys.min() == now - 47 * hour, "\(ttls.keys.sorted().map { ($0 - now) / hour })")
+        let twoDays: Int32 = 2 * 86_400
+        for (start, ttl) in ttls {
+            let expected = twoDays - Int32((wall - start) / 1000)
+            let got = try #require(ttl, "hour \(start) has a TTL")
+            // Within a minute: the store reads its own clock a little after the test's.
+            #expect(got <= expected && got > expected - 60, "hour \((start - now) / hour): \(got) s, expected \(expected) s")
+        }
+        // Forever again: later hours are written without a TTL (after the cached minute, here a fresh store).
+        try await store.settingsStore.setSettings(ProviderLimits().stored)
+        _ = try await store.commit([GatewayReport(gateway: "g", readings: [Reading(sensor: "s", at: now + hour, power: 1), Reading(sensor: "s", at: now + 2 * hour, power: 1)], receivedAt: now)])
+        let fresh = CassandraAdminStore(client: store.client, keyspace: store.keyspace, rollupGrace: 0)
+        _ = try await fresh.refreshRollup(gateway: "g")
+        let latest = node.tables.withLock { $0.admin[.init(kind: "rollup", part: "g")] ?? [:] }.first { EpochMillis($0.key) == now + hour }
+        #expect(latest != nil && latest?.value.ttl == nil)
+        await store.close()
+    }
+
+    @Test func theStoreSizeIsCassandrasEstimateForOneCopy() async throws {
+        let node = try await FakeStoreNode.start()
+        defer { Task { await node.stop() } }
+        let url = try StoreURL(parsing: "cassandra://127.0.0.1:\(node.server.port)/p1")
+        let store = try await CassandraStore.openReadingStore(url, logger: Self.logger)
+        let admin = CassandraAdminStore(client: store.client, keyspace: store.keyspace)
+        // Before Cassandra's first estimate: unknown, not zero.
+        #expect(try await admin.storeStatistics().sizeBytes == nil)
+        node.tables.withLock {
+            $0.sizeEstimates["p1"] = [(mean: 1_000, partitions: 30), (mean: 250, partitions: 4), (mean: 0, partitions: 0)]
+            $0.sizeEstimates["p2"] = [(mean: 1 << 40, partitions: 1 << 20)]
+            $0.peers = [[127, 0, 0, 2], [127, 0, 0, 3]]
+        }
+        let statistics = try await admin.storeStatistics()
+        // This node's share (31,000 bytes) times the three nodes; the other keyspace does not count.
+        #expect(statistics.sizeBytes == 93_000 && statistics.sizeIsEstimate)
+        // Absurd figures from a node saturate instead of trapping.
+        node.tables.withLock { $0.sizeEstimates["p1"] = [(mean: .max, partitions: .max)] }
+        #expect(try await admin.storeStatistics().sizeBytes == 1_000_000_000_000_000_000)
+        await store.close()
+    }
+
     @Test func thePolicyComesFromSettingsAndTheFlaggedGateways() async throws {
         let node = try await FakeStoreNode.start()
         defer { Task { await node.stop() } }

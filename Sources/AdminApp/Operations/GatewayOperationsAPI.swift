@@ -58,11 +58,12 @@ struct GatewayOperationsAPI {
         var retention_days: Int?
         var rollup_retention_days: Int?
         var store_size_bytes: Int64?
+        var store_size_estimated: Bool?
         var oldest_reading: String?
 
         func encode(to encoder: any Encoder) throws {
             enum Keys: String, CodingKey {
-                case max_gateways, readings_per_second, readings_burst, retention_days, rollup_retention_days, store_size_bytes, oldest_reading
+                case max_gateways, readings_per_second, readings_burst, retention_days, rollup_retention_days, store_size_bytes, store_size_estimated, oldest_reading
             }
             var c = encoder.container(keyedBy: Keys.self)
             // Always present, null when unset: a script can tell "no limit" from a missing field.
@@ -72,6 +73,7 @@ struct GatewayOperationsAPI {
             try c.encode(retention_days, forKey: .retention_days)
             try c.encode(rollup_retention_days, forKey: .rollup_retention_days)
             try c.encode(store_size_bytes, forKey: .store_size_bytes)
+            try c.encode(store_size_estimated, forKey: .store_size_estimated)
             try c.encode(oldest_reading, forKey: .oldest_reading)
         }
     }
@@ -121,7 +123,8 @@ struct GatewayOperationsAPI {
         let statistics = try await services.store.storeStatistics()
         return try JSONResponse.encode(LimitsJSON(
             max_gateways: l.maxGateways, readings_per_second: l.readingsPerSecond, readings_burst: l.readingsBurst, retention_days: l.retentionDays,
-            rollup_retention_days: l.rollupRetentionDays, store_size_bytes: statistics.sizeBytes, oldest_reading: statistics.oldestReading.map(TimeFormat.rfc3339)))
+            rollup_retention_days: l.rollupRetentionDays, store_size_bytes: statistics.sizeBytes,
+            store_size_estimated: statistics.sizeIsEstimate, oldest_reading: statistics.oldestReading.map(TimeFormat.rfc3339)))
     }
 
     static func body<T: Decodable>(_ request: Request, example: String) async throws -> T {

@@ -81,8 +81,9 @@ extension Views {
             return value == value.rounded() ? String(Int64(value)) : String(value)
         }
         let size = statistics.sizeBytes.map { bytes -> String in
-            bytes >= 1 << 30 ? "\(bytes / (1 << 20)) MiB" : bytes >= 1 << 20 ? "\((bytes * 10 / (1 << 20)) / 10) MiB" : "\(bytes / 1024) KiB"
-        } ?? "not known here (see the cluster's table statistics)"
+            let figure = bytes >= 1 << 30 ? "\(bytes / (1 << 20)) MiB" : bytes >= 1 << 20 ? "\((bytes * 10 / (1 << 20)) / 10) MiB" : "\(bytes / 1024) KiB"
+            return statistics.sizeIsEstimate ? "about \(figure) (one copy, as the database estimates it)" : figure
+        } ?? "not estimated yet (the database estimates sizes every few minutes)"
         let oldest = statistics.oldestReading.map { TimeFormat.local($0, in: zone) } ?? "none"
         var html: HTML = flash + """
             <p id="store-statistics">Store size: <strong id="store-size">\(size)</strong> · oldest reading kept:
