@@ -206,14 +206,15 @@ func buildRouter(_ services: AdminServices) -> Router<AdminRequestContext> {
     router.add(middleware: SecurityHeadersMiddleware())
     router.add(middleware: ErrorMiddleware(logger: services.logger))
 
-    OpenController(services: services).register(on: router, tokenRequired: router.group().add(middleware: APITokenMiddleware(services: services)))
+    OpenController(services: services).register(
+        on: router, tokenRequired: router.group().add(middleware: APITokenMiddleware(services: services)).add(middleware: AccessMiddleware(services: services)))
 
-    let api = router.group("api/v1").add(middleware: APITokenMiddleware(services: services))
+    let api = router.group("api/v1").add(middleware: APITokenMiddleware(services: services)).add(middleware: AccessMiddleware(services: services))
     GatewayOperationsAPI(services: services).register(on: api)
     APIController(services: services).register(on: api)
 
     let pages = router.group().add(middleware: CSRFMiddleware(services: services)).add(middleware: SessionMiddleware(services: services))
-        .add(middleware: PageErrorMiddleware())
+        .add(middleware: PageErrorMiddleware()).add(middleware: AccessMiddleware(services: services))
     AuthController(services: services).register(on: router.group().add(middleware: CSRFMiddleware(services: services)), signedIn: pages)
     DashboardController(services: services).register(on: pages)
     CustomersController(services: services).register(on: pages)

@@ -48,6 +48,10 @@ extension CassandraAdminStore: CustomerStore {
             for gateway in try await gateways() where gateway.customerID == id {
                 _ = try await client.execute(unassign, [.null, .text(gateway.id)], consistency: consistency)
             }
+            // The customer's own logins go with it: a later customer may get the same id.
+            for account in try await staffAccounts() where account.role == .customer(id) {
+                _ = try await deleteStaff(name: account.name)
+            }
             try await remove("customer", Self.single, Self.numericKey(id))
             return true
         }

@@ -10,8 +10,13 @@ extension CassandraAdminStore: StaffStore {
         var passwordHash: String
         var createdAt: EpochMillis
         var apiTokenHash: String?
-        var account: StaffAccount {
-            StaffAccount(name: name, passwordHash: passwordHash, createdAt: createdAt, hasAPIToken: apiTokenHash != nil)
+        /// Absent in records written before roles: those accounts are admins.
+        var role: String?
+        var customerID: Int64?
+        /// nil for a role this version does not know: such an account signs no one in.
+        var account: StaffAccount? {
+            guard let role = StaffRole(name: role ?? "admin", customerID: customerID) else { return nil }
+            return StaffAccount(name: name, passwordHash: passwordHash, createdAt: createdAt, hasAPIToken: apiTokenHash != nil, role: role)
         }
     }
 
@@ -34,10 +39,11 @@ extension CassandraAdminStore: StaffStore {
         try await wrap("staff read") { try await staffRecord(name)?.account }
     }
 
-    public func createStaff(name: String, passwordHash: String, at: EpochMillis) async throws -> Bool {
+    public func createStaff(name: String, passwordHash: String, role: StaffRole, at: EpochMillis) async throws -> Bool {
         try await wrap("staff write") {
             guard try await staffRecord(name) == nil else { return false }
-            try await put("staff", Self.single, name, try Self.encode(StaffRecord(name: name, passwordHash: passwordHash, createdAt: at)))
+            let record = StaffRecord(name: name, passwordHash: passwordHash, createdAt: at, role: role.name, customerID: role.customerID)
+            try await put("staff", Self.single, name, try Self.encode(record))
             return true
         }
     }

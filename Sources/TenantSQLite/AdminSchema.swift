@@ -1,6 +1,6 @@
 /// The admin panel's tables, appended to ``Schema/migrations`` (versions 2...9 are the
 /// admin area's; version 3 adds the late-reading markers of the hourly rollup, 4 gateway
-/// registration, disabling and refusal records). Append new
+/// registration, disabling and refusal records, 5 staff roles). Append new
 /// migrations; never edit one that has shipped.
 public enum AdminSchema {
     /// The admin area's migrations, oldest first.
@@ -85,6 +85,12 @@ public enum AdminSchema {
                 PRIMARY KEY (kind, gateway)
             ) WITHOUT ROWID;
             CREATE INDEX gateway_refusals_by_time ON gateway_refusals(kind, last_attempt);
+            """),
+        // Roles: read-only staff and customer logins. Existing accounts stay admins.
+        Migration(version: 5, sql: """
+            ALTER TABLE staff ADD COLUMN role TEXT NOT NULL DEFAULT 'admin';
+            ALTER TABLE staff ADD COLUMN customer_id INTEGER;
+            CREATE INDEX staff_by_customer ON staff(customer_id) WHERE customer_id IS NOT NULL;
             """),
     ]
 }

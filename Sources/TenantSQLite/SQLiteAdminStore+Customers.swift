@@ -46,6 +46,9 @@ extension SQLiteAdminStore: CustomerStore {
                 // Explicit, not only ON DELETE SET NULL: gateways is WITHOUT ROWID and the
                 // intent should not depend on the foreign_keys pragma.
                 try db.run("UPDATE gateways SET customer_id = NULL WHERE customer_id = ?", [.integer(id)])
+                // The customer's own logins go with it: a later customer may get the same id.
+                try db.run("DELETE FROM sessions WHERE staff IN (SELECT name FROM staff WHERE customer_id = ?)", [.integer(id)])
+                try db.run("DELETE FROM staff WHERE customer_id = ?", [.integer(id)])
                 return try db.run("DELETE FROM customers WHERE id = ?", [.integer(id)]) > 0
             }
         }

@@ -1,27 +1,29 @@
 import TenantStorage
 
 extension SQLiteAdminStore: StaffStore {
-    private static let staffColumns = "name, password_hash, created_at, api_token_hash IS NOT NULL"
+    private static let staffColumns = "name, password_hash, created_at, api_token_hash IS NOT NULL, role, customer_id"
 
-    private static func staff(_ row: SQLiteRow) -> StaffAccount {
-        StaffAccount(name: row.string(0) ?? "", passwordHash: row.string(1) ?? "", createdAt: row.int64(2) ?? 0, hasAPIToken: row.int(3) == 1)
+    /// nil for a row whose role this version does not know: such an account signs no one in.
+    private static func staff(_ row: SQLiteRow) -> StaffAccount? {
+        guard let role = StaffRole(name: row.string(4) ?? "", customerID: row.int64(5)) else { return nil }
+        return StaffAccount(name: row.string(0) ?? "", passwordHash: row.string(1) ?? "", createdAt: row.int64(2) ?? 0, hasAPIToken: row.int(3) == 1, role: role)
     }
 
     public func staffAccounts() async throws -> [StaffAccount] {
-        try await database.read { db in try db.query("SELECT \(Self.staffColumns) FROM staff ORDER BY name").map(Self.staff) }
+        try await database.read { db in try db.query("SELECT \(Self.staffColumns) FROM staff ORDER BY name").compactMap(Self.staff) }
     }
 
     public func staffAccount(name: String) async throws -> StaffAccount? {
         try await database.read { db in
-            try db.query("SELECT \(Self.staffColumns) FROM staff WHERE name = ?", [.text(name)]).first.map(Self.staff)
+            try db.query("SELECT \(Self.staffColumns) FROM staff WHERE name = ?", [.text(name)]).first.flatMap(Self.staff)
         }
     }
 
-    public func createStaff(name: String, passwordHash: String, at: EpochMillis) async throws -> Bool {
+    public func createStaff(name: String, passwordHash: String, role: StaffRole, at: EpochMillis) async throws -> Bool {
         try await database.write { db in
             try db.run(
-                "INSERT OR IGNORE INTO staff (name, password_hash, created_at) VALUES (?, ?, ?)",
-                [.text(name), .text(passwordHash), .integer(at)]) > 0
+                "INSERT OR IGNORE INTO staff (name, password_hash, created_at, role, customer_id) VALUES (?, ?, ?, ?, ?)",
+                [.text(name), .text(passwordHash), .integer(at), .text(role.name), role.customerID.map(SQLiteValue.integer) ?? .null]) > 0
         }
     }
 
@@ -48,7 +50,7 @@ extension SQLiteAdminStore: StaffStore {
 
     public func staffAccount(apiTokenHash hash: String) async throws -> StaffAccount? {
         try await database.read { db in
-            try db.query("SELECT \(Self.staffColumns) FROM staff WHERE api_token_hash = ?", [.text(hash)]).first.map(Self.staff)
+            try db.query("SELECT \(Self.staffColumns) FROM staff WHERE api_token_hash = ?", [.text(hash)]).first.flatMap(Self.staff)
         }
     }
 

@@ -75,12 +75,48 @@ public struct StaffAccount: Sendable, Hashable {
     public var createdAt: EpochMillis
     /// Whether the account has an API token.
     public var hasAPIToken: Bool
+    /// What the account may see and change.
+    public var role: StaffRole
 
-    public init(name: String, passwordHash: String, createdAt: EpochMillis, hasAPIToken: Bool) {
+    public init(name: String, passwordHash: String, createdAt: EpochMillis, hasAPIToken: Bool, role: StaffRole = .admin) {
         self.name = name
         self.passwordHash = passwordHash
         self.createdAt = createdAt
         self.hasAPIToken = hasAPIToken
+        self.role = role
+    }
+}
+
+/// What a panel login may do. Stored as a name (`admin`, `viewer`, `customer`) and, for
+/// customer logins, the customer's id.
+public enum StaffRole: Sendable, Hashable {
+    /// The provider's staff who run it: everything.
+    case admin
+    /// Staff who watch: every page and API read, no change but their own password.
+    case viewer
+    /// One customer's own login: that customer's sites, gateways and reports, nothing else.
+    case customer(Int64)
+
+    /// The stored name.
+    public var name: String {
+        switch self {
+        case .admin: "admin"
+        case .viewer: "viewer"
+        case .customer: "customer"
+        }
+    }
+
+    public var customerID: Int64? { if case .customer(let id) = self { id } else { nil } }
+
+    /// The role stored as `name` (and `customerID` for customer logins); nil for anything else,
+    /// which signs no one in rather than guessing.
+    public init?(name: String, customerID: Int64?) {
+        switch (name, customerID) {
+        case ("admin", _): self = .admin
+        case ("viewer", _): self = .viewer
+        case ("customer", let id?): self = .customer(id)
+        default: return nil
+        }
     }
 }
 

@@ -38,7 +38,7 @@ public protocol StaffStore: Sendable {
     func staffAccounts() async throws -> [StaffAccount]
     func staffAccount(name: String) async throws -> StaffAccount?
     /// False when the name is taken.
-    func createStaff(name: String, passwordHash: String, at: EpochMillis) async throws -> Bool
+    func createStaff(name: String, passwordHash: String, role: StaffRole, at: EpochMillis) async throws -> Bool
     /// Removes the account with its sessions. False when it did not exist.
     func deleteStaff(name: String) async throws -> Bool
     func setPassword(name: String, passwordHash: String) async throws -> Bool
@@ -101,4 +101,11 @@ public protocol AlertStateStore: Sendable {
 /// a year of readings fills every connection's page cache), so an idle app stays small.
 public protocol MemoryReleasing: Sendable {
     func releaseMemory() async
+}
+
+extension StaffStore {
+    /// An admin account (the first account, and what accounts were before roles).
+    public func createStaff(name: String, passwordHash: String, at: EpochMillis) async throws -> Bool {
+        try await createStaff(name: name, passwordHash: passwordHash, role: .admin, at: at)
+    }
 }

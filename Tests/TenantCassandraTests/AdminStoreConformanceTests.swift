@@ -207,6 +207,27 @@ enum AdminBackend: String, CaseIterable, Sendable, CustomTestStringConvertible {
         }
     }
 
+    @Test(arguments: AdminBackend.local) func rolesAreKeptAndACustomersLoginsGoWithIt(_ backend: AdminBackend) async throws {
+        try await backend.with { opened in
+            let store = opened.admin
+            let farm = try await store.createCustomer(CustomerDraft(name: "Farm"), at: 1)
+            let mill = try await store.createCustomer(CustomerDraft(name: "Mill"), at: 1)
+            #expect(try await store.createStaff(name: "ann", passwordHash: "$y$a", at: 1))
+            #expect(try await store.createStaff(name: "vic", passwordHash: "$y$v", role: .viewer, at: 1))
+            #expect(try await store.createStaff(name: "fay", passwordHash: "$y$f", role: .customer(farm.id), at: 1))
+            #expect(try await store.createStaff(name: "max", passwordHash: "$y$m", role: .customer(mill.id), at: 1))
+            #expect(try await store.staffAccounts().map(\.role) == [.admin, .customer(farm.id), .customer(mill.id), .viewer])
+            #expect(try await store.setAPITokenHash(name: "vic", hash: "tv"))
+            #expect(try await store.staffAccount(apiTokenHash: "tv")?.role == .viewer)
+            try await store.createSession(StaffSession(idHash: "sf", staff: "fay", createdAt: 10, expiresAt: 3_600_010))
+            // A later customer may get the deleted one's id: its logins must not survive it.
+            #expect(try await store.deleteCustomer(id: farm.id))
+            #expect(try await store.staffAccount(name: "fay") == nil)
+            #expect(try await store.session(idHash: "sf", now: 50) == nil)
+            #expect(try await store.staffAccounts().map(\.name) == ["ann", "max", "vic"])
+        }
+    }
+
     @Test(arguments: AdminBackend.local) func outboxIsKeyedAndRetries(_ backend: AdminBackend) async throws {
         try await backend.with { opened in
             let store = opened.admin
@@ -476,6 +497,7 @@ struct AdminStoreClusterConformanceTests {
     @Test func customersAndGateways() async throws { try await AdminStoreConformanceTests().customersAndGateways(.cassandraCluster) }
     @Test func latestReadingPerSensor() async throws { try await AdminStoreConformanceTests().latestReadingPerSensor(.cassandraCluster) }
     @Test func staffSessionsAndTokens() async throws { try await AdminStoreConformanceTests().staffSessionsAndTokens(.cassandraCluster) }
+    @Test func rolesAreKeptAndACustomersLoginsGoWithIt() async throws { try await AdminStoreConformanceTests().rolesAreKeptAndACustomersLoginsGoWithIt(.cassandraCluster) }
     @Test func outboxIsKeyedAndRetries() async throws { try await AdminStoreConformanceTests().outboxIsKeyedAndRetries(.cassandraCluster) }
     @Test func settingsAndAlertStates() async throws { try await AdminStoreConformanceTests().settingsAndAlertStates(.cassandraCluster) }
     @Test func rollupsMatchTheRawReadings() async throws { try await AdminStoreConformanceTests().rollupsMatchTheRawReadings(.cassandraCluster) }

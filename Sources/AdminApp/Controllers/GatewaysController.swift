@@ -202,7 +202,7 @@ struct GatewaysController {
         }
         let result = try await GatewayList(services: services).list(query, settings: settings)
         return Pages.page("Gateways", context: context, active: "Gateways", refresh: Pages.refreshSeconds(form),
-                          flash + Views.gatewayFilter(query, form: FormState(values: form)) + Views.gateways(result, query: query, now: services.nowMillis, settings: settings))
+                          flash + Views.gatewayFilter(query, form: FormState(values: form)) + Views.gateways(result, query: query, now: services.nowMillis, settings: settings, context: context))
     }
 
     func page(_ request: Request, _ context: AdminRequestContext, id: String? = nil, assign: FormState = .fresh) async throws -> Response {

@@ -18,6 +18,7 @@ struct StaffController {
                 }
                 let password = context.form["password"] ?? ""
                 guard password.count >= 10 else { throw AdminError.badRequest("the password needs at least 10 characters", field: "password") }
+                let role = try await role(context.form)
                 let hash = try await services.passwords.hash(password)
                 try await services.nameChanges.run {
                     // Sign-in limits count names case-insensitively, and people read "Bob" and
@@ -25,11 +26,11 @@ struct StaffController {
                     if let other = try await services.store.staffAccounts().first(where: { $0.name.lowercased() == name.lowercased() }) {
                         throw AdminError(.conflict, "a staff account named '\(other.name)' exists already", field: "name")
                     }
-                    guard try await services.store.createStaff(name: name, passwordHash: hash, at: services.nowMillis) else {
+                    guard try await services.store.createStaff(name: name, passwordHash: hash, role: role, at: services.nowMillis) else {
                         throw AdminError(.conflict, "a staff account named '\(name)' exists already", field: "name")
                     }
                 }
-                services.logger.info("staff account added", metadata: ["staff": "\(name)", "by": "\(context.staff ?? "")"])
+                services.logger.info("staff account added", metadata: ["staff": "\(name)", "role": "\(role.name)", "by": "\(context.staff ?? "")"])
                 return HTML.redirect("/staff?ok=Account+added")
             } rerender: { state in
                 try await page(context, flash: HTML(), form: state)
@@ -51,8 +52,26 @@ struct StaffController {
         }
     }
 
+    /// The role the form asks for; a customer login names an existing customer.
+    func role(_ form: FormData) async throws -> StaffRole {
+        switch form.text("role") ?? "admin" {
+        case "admin": return .admin
+        case "viewer": return .viewer
+        case "customer":
+            guard let text = form.text("customer"), let id = Int64(text) else {
+                throw AdminError.badRequest("a customer login needs its customer", field: "customer")
+            }
+            guard try await services.store.customer(id: id) != nil else { throw AdminError(.notFound, "no customer \(id)", field: "customer") }
+            return .customer(id)
+        case let other:
+            throw AdminError.badRequest("role '\(other)' is not admin, viewer or customer", field: "role")
+        }
+    }
+
     func page(_ context: AdminRequestContext, flash: HTML, form: FormState) async throws -> Response {
-        Pages.page("Staff", context: context, active: "Staff", Views.staff(try await services.store.staffAccounts(), context: context, flash: flash, form: form))
+        let customers = try await services.store.customers()
+        return Pages.page("Staff", context: context, active: "Staff",
+                          Views.staff(try await services.store.staffAccounts(), customers: customers, context: context, flash: flash, form: form))
     }
 }
 

@@ -111,8 +111,13 @@ struct SessionMiddleware: RouterMiddleware {
         var context = context
         if let id = request.cookies[Self.cookieName]?.value, id.count == 64 {
             let hash = SHA256.hex(id)
-            if let session = try await services.store.session(idHash: hash, now: services.nowMillis) {
+            // The account's role is read with every request: a role change or removal
+            // applies at once, not at the next sign-in.
+            if let session = try await services.store.session(idHash: hash, now: services.nowMillis),
+                let account = try await services.store.staffAccount(name: session.staff)
+            {
                 context.staff = session.staff
+                context.role = account.role
                 context.sessionHash = hash
             }
         }
@@ -142,6 +147,7 @@ struct APITokenMiddleware: RouterMiddleware {
         }
         var context = context
         context.staff = account.name
+        context.role = account.role
         return try await next(request, context)
     }
 }
@@ -174,5 +180,33 @@ struct MetricsCountingMiddleware: RouterMiddleware {
         metrics.request(
             route: route, status: status,
             nanoseconds: elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
+    }
+}
+
+/// Applies ``AccessPolicy`` to a signed-in request (after the session or token is known).
+struct AccessMiddleware: RouterMiddleware {
+    typealias Context = AdminRequestContext
+    let services: AdminServices
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard let role = context.role else { throw AdminError(.forbidden, "not signed in") }
+        let isAPI = request.uri.path.hasPrefix("/api/")
+        // Customer logins are for the panel; the API is the provider's staff's.
+        if isAPI, case .customer = role { return JSONResponse.error(.forbidden, "customer logins have no API access") }
+        func refuse(_ message: String) -> Response {
+            isAPI ? JSONResponse.error(.forbidden, message) : Pages.error(AdminError(.forbidden, message), context: context)
+        }
+        switch AccessPolicy.decide(request.method, path: request.uri.path, query: try request.query, role: role) {
+        case .allow:
+            return try await next(request, context)
+        case .deny(let message):
+            return refuse(message)
+        case .redirect(let target):
+            return Response(status: .seeOther, headers: [.location: target])
+        case .allowIfGatewayOf(let customer, let gateway):
+            // The same answer for someone else's gateway and for none: ids are not probed.
+            guard try await services.store.gateway(id: gateway)?.customerID == customer else { return refuse("this page is not part of your account") }
+            return try await next(request, context)
+        }
     }
 }

@@ -88,7 +88,7 @@ extension Views {
         var html: HTML = flash + """
             <p id="store-statistics">Store size: <strong id="store-size">\(size)</strong> · oldest reading kept:
             <strong id="oldest-reading">\(oldest)</strong> · gateways: <strong>\(gateways)</strong></p>
-            <form method="post" action="/limits" class="stack" id="limits">
+            <form method="post" action="/limits" class="stack" id="limits"><fieldset\(Pages.readOnly(context))>
               \(Pages.csrfField(context))
               <label>Maximum gateways <span>registration and first contact are refused beyond it; empty or 0: no limit</span>
                 <input name="max_gateways" type="number" min="0" value="\(l.maxGateways.map(String.init) ?? "")"></label>
@@ -101,7 +101,7 @@ extension Views {
               <label>Keep hourly rollups (days) <span>charts and reports of older months use them; at least as long as raw readings; empty or 0: forever</span>
                 <input name="rollup_retention_days" type="number" min="0" value="\(l.rollupRetentionDays.map(String.init) ?? "")"></label>
               <button>Save limits</button>
-            </form>
+            </fieldset></form>
             """
         if !limited.isEmpty { html += rateLimited(limited, zone: zone, now: now) }
         return html

@@ -19,7 +19,7 @@ enum Views {
         if let newToken {
             tokenPart = "<p>Your new API token (shown only now; store it safely):</p><p class=\"secret\" id=\"api-token\">\(newToken)</p>"
         }
-        return """
+        let password: HTML = """
             \(flash)
             <h2>Change password</h2>
             \(form.general(fields: ["current", "new", "confirm"]))
@@ -30,6 +30,10 @@ enum Views {
               <label>Repeat new password <input name="confirm" type="password" autocomplete="new-password" required\(form.invalid("confirm"))>\(form.problem("confirm"))</label>
               <button type="submit">Change password</button>
             </form>
+            """
+        // Customer logins have no API access (see ``AccessPolicy``).
+        if context.role?.customerID != nil { return password }
+        return password + """
             <h2>API token</h2>
             <p class="muted">For scripts: <code>Authorization: Bearer TOKEN</code> on <code>/api/v1/…</code>. \(hasToken ? "You have a token; creating a new one replaces it." as HTML : "You have no token yet.")</p>
             \(tokenPart)

@@ -21,7 +21,8 @@ extension Views {
             html += "<tr><td><a href=\"/customers/\(c.id)\">\(c.name)</a></td><td>\(c.email ?? "")</td><td class=\"num\">\(own.count)</td><td>\(sites)</td></tr>"
         }
         if customers.isEmpty { html += "<tr><td colspan=\"4\" class=\"muted\">No customers yet.</td></tr>" }
-        html += "</table></div><h2 id=\"new-customer\">New customer</h2><form method=\"post\" action=\"/customers\" class=\"stack\" id=\"customer-form\">\(Pages.csrfField(context))\(customerFields(nil, form: form))<button>Create customer</button></form>"
+        html += "</table></div>"
+        html += Pages.changing(context, "<h2 id=\"new-customer\">New customer</h2><form method=\"post\" action=\"/customers\" class=\"stack\" id=\"customer-form\">\(Pages.csrfField(context))\(customerFields(nil, form: form))<button>Create customer</button></form>")
         return html
     }
 
@@ -39,7 +40,7 @@ extension Views {
         if own.isEmpty { html += "<tr><td colspan=\"4\" class=\"muted\">No gateways assigned.</td></tr>" }
         html += "</table></div>"
         let unassigned = gateways.filter { $0.customerID == nil }
-        if !unassigned.isEmpty {
+        if !unassigned.isEmpty && context.canChange {
             let chosen = assign.value("gateway", "")
             html += "<h2>Assign a gateway</h2>" + assign.general(fields: ["gateway", "site"])
             html += "<form method=\"post\" class=\"row\" id=\"assign-form\" action=\"/gateways/assign\">\(Pages.csrfField(context))<input type=\"hidden\" name=\"customer\" value=\"\(c.id)\"><input type=\"hidden\" name=\"return\" value=\"customer\">"
@@ -47,6 +48,7 @@ extension Views {
             html += assign.input("site", "Site", stored: "", attributes: " maxlength=\"200\"") + "<button>Assign</button></form>"
         }
         html += "<p><a href=\"/reports?customer=\(c.id)\">Power report for this customer</a></p>"
+        guard context.canChange else { return html }
         html += "<h2 id=\"edit\">Edit</h2><form method=\"post\" action=\"/customers/\(c.id)\" class=\"stack\" id=\"customer-form\">\(Pages.csrfField(context))\(customerFields(c, form: edit))<button>Save</button></form>"
         html += "<h2>Delete</h2><form method=\"post\" action=\"/customers/\(c.id)/delete\" id=\"delete-customer\">\(Pages.csrfField(context))<p class=\"muted\">Its gateways become unassigned; readings are kept. You are asked to confirm.</p><button class=\"danger\">Delete customer…</button></form>"
         return html

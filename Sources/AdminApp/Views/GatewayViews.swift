@@ -15,7 +15,7 @@ extension Views {
         return html
     }
 
-    static func gateways(_ result: GatewayList.Result, query: GatewayList.Query, now: Int64, settings: AdminSettings) -> HTML {
+    static func gateways(_ result: GatewayList.Result, query: GatewayList.Query, now: Int64, settings: AdminSettings, context: AdminRequestContext) -> HTML {
         var html: HTML = "<p class=\"muted\" id=\"gateway-count\">\(result.matching) of \(result.total) gateways. This page reloads every \(Pages.refreshInterval) s (<a href=\"\(query.link(page: query.page))&amp;refresh=off\">stop</a>). Click a column to sort.</p>"
         html += "<div class=\"scroll\"><table id=\"gateways\"><tr>"
         for sort in GatewayList.Sort.allCases {
@@ -40,7 +40,7 @@ extension Views {
         if let at = result.figuresAt {
             html += "<p class=\"muted\" id=\"figures-at\">Power and energy as of \(TimeFormat.stamp(at, in: settings.timeZone, seconds: true)), shared with the dashboard.</p>"
         }
-        html += "<p><a href=\"/gateways/new\" id=\"register-link\">Register a gateway</a> before it first connects.</p>"
+        html += Pages.changing(context, "<p><a href=\"/gateways/new\" id=\"register-link\">Register a gateway</a> before it first connects.</p>")
         if result.pages > 1 {
             html += "<p class=\"pager\" id=\"pager\">"
             if query.page > 1 { html += "<a href=\"\(query.link(page: query.page - 1))\" rel=\"prev\">← previous</a>" }
@@ -70,6 +70,14 @@ extension Views {
         html += "</table></div><h2>Power</h2>" + chartNavigation(g.id, chart: chart, zone: zone, picker: picker)
         html += "<div class=\"chart\" id=\"power-chart\">\(SVGChart.responsive { chart.svg(zone: zone, size: $0) })</div>"
         html += "<h2>Energy per day</h2><div class=\"chart\" id=\"energy-bars\">\(bars)</div>"
+        if context.canChange { html += gatewayForms(g, customers: customers, settings: settings, context: context, assign: assign) }
+        html += "<p><a href=\"/reports?gateway=\(g.id)\">Power report for this gateway</a> · <a href=\"/gateways/\(g.id)/chart.svg?\(chart.query)\">chart as SVG</a></p>"
+        return html
+    }
+
+    /// What admins change on a gateway's page: assignment, key, disabling and deletion.
+    static func gatewayForms(_ g: GatewayInfo, customers: [Customer], settings: AdminSettings, context: AdminRequestContext, assign: FormState) -> HTML {
+        var html = HTML()
         let chosen = assign.value("customer", g.customerID.map(String.init) ?? "none")
         html += "<h2 id=\"assignment\">Assignment</h2>" + assign.general(fields: ["customer", "site"])
         html += "<form method=\"post\" action=\"/gateways/\(g.id)/assign\" class=\"row\" id=\"gateway-assign-form\">\(Pages.csrfField(context))<label>Customer <select name=\"customer\"\(assign.invalid("customer"))><option value=\"none\">– unassigned –</option>"
@@ -79,7 +87,6 @@ extension Views {
         html += "<form method=\"post\" action=\"/gateways/\(g.id)/key\" class=\"inline\">\(Pages.csrfField(context))<button name=\"action\" value=\"generate\">\(g.hasKey ? "Replace key" : "Generate key")</button></form> "
         if g.hasKey { html += "<form method=\"post\" action=\"/gateways/\(g.id)/key\" class=\"inline\" id=\"remove-key\">\(Pages.csrfField(context))<input type=\"hidden\" name=\"action\" value=\"remove\"><button class=\"danger\">Remove key…</button></form>" }
         html += gatewayControls(g, context: context)
-        html += "<p><a href=\"/reports?gateway=\(g.id)\">Power report for this gateway</a> · <a href=\"/gateways/\(g.id)/chart.svg?\(chart.query)\">chart as SVG</a></p>"
         return html
     }
 

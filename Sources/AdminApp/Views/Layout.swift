@@ -1,4 +1,5 @@
 import Hummingbird
+import TenantStorage
 
 /// The page frame shared by every screen, and the error page.
 enum Pages {
@@ -17,7 +18,7 @@ enum Pages {
     static func page(_ title: String, context: AdminRequestContext, active: String = "", status: HTTPResponse.Status = .ok, refresh: Int? = nil, _ body: HTML) -> Response {
         var nav = HTML()
         if let staff = context.staff {
-            let items = [("/", "Dashboard"), ("/customers", "Customers"), ("/gateways", "Gateways"), ("/reports", "Reports"), ("/settings", "Settings"), ("/limits", "Limits"), ("/staff", "Staff")]
+            let items = navigation(context.role)
             nav = "<nav><a class=\"brand\" href=\"/\">tenantctl</a>"
                 + items.map { item -> HTML in "<a href=\"\(item.0)\"\(item.1 == active ? " class=\"active\"" as HTML : "")>\(item.1)</a>" }.joined()
                 + "<span class=\"spacer\"></span><a href=\"/account\">\(staff)</a>"
@@ -32,6 +33,23 @@ enum Pages {
             </main></body></html>
             """
         return HTML.response(html, status: status)
+    }
+
+    /// The pages a role reaches (see ``AccessPolicy``).
+    static func navigation(_ role: StaffRole?) -> [(String, String)] {
+        if let customer = role?.customerID { return [("/customers/\(customer)", "My sites"), ("/reports?customer=\(customer)", "Reports")] }
+        return [("/", "Dashboard"), ("/customers", "Customers"), ("/gateways", "Gateways"), ("/reports", "Reports"), ("/settings", "Settings"), ("/limits", "Limits"), ("/staff", "Staff")]
+    }
+
+    /// `form` where the signed-in account may send it (admins), nothing elsewhere: pages
+    /// offer no change a viewer or customer login would only be refused.
+    static func changing(_ context: AdminRequestContext, _ form: HTML) -> HTML {
+        context.canChange ? form : HTML()
+    }
+
+    /// ` disabled` for a fieldset of settings a viewer may read but not change.
+    static func readOnly(_ context: AdminRequestContext) -> HTML {
+        context.canChange ? HTML() : " disabled"
     }
 
     static func error(_ error: AdminError, context: AdminRequestContext) -> Response {
@@ -82,6 +100,8 @@ enum Stylesheet {
         label { display:grid; gap:.2rem; font-weight:600; min-width:0; } label span { font-weight:400; color:var(--muted); font-size:.9em; }
         input, select, textarea { font:inherit; padding:.35rem .5rem; border:1px solid var(--line); border-radius:5px; max-width:100%; min-width:0; }
         form.stack input:not([type=checkbox]), form.stack select, form.stack textarea { width:100%; }
+        form.stack > fieldset { display:grid; gap:.6rem; border:0; margin:0; padding:0; min-width:0; }
+        fieldset[disabled] button { display:none; }
         button { font:inherit; padding:.4rem .9rem; border:0; border-radius:5px; background:var(--accent); color:#fff; cursor:pointer; }
         button.danger { background:var(--bad); } button.link { background:none; padding:0; } a.button { display:inline-block; padding:.4rem .9rem; border:1px solid var(--line); border-radius:5px; background:#fff; }
         .row { display:flex; gap:.6rem; flex-wrap:wrap; align-items:end; margin-bottom:.6rem; }

@@ -17,7 +17,7 @@ extension Views {
             <h2 id="mail-server">Mail server</h2>
             <p class="muted" id="mail-server-state">\(current)</p>
             \(form.general(fields: mailFieldNames))
-            <form method="post" action="/settings/mail" class="stack" id="mail-server-form">
+            <form method="post" action="/settings/mail" class="stack" id="mail-server-form"><fieldset\(Pages.readOnly(context))>
               \(Pages.csrfField(context))
               \(form.input("smtp_url", "Server", hint: "smtp://host:587 (STARTTLS when the server offers it) or smtps://host:465; empty: the platform's server", stored: m.url, attributes: " placeholder=\"smtp://mail.example.com:587\""))
               \(form.input("mail_from", "Sender address", stored: m.from, attributes: " type=\"email\""))
@@ -27,13 +27,14 @@ extension Views {
               <label><span>Stored password</span><input name="clear_password" type="checkbox" value="1"> remove it</label>
               <label><span>Encryption</span><input name="smtp_require_tls" type="checkbox" value="true"\(requireTLS ? " checked" : "")> refuse to send over smtp:// without STARTTLS</label>
               <button>Save mail server</button>
-            </form>
+            </fieldset></form>
             """
     }
 
     /// "Send test mail": one mail now, through the server the outbox uses.
     static func testMail(context: AdminRequestContext, form: FormState = .fresh) -> HTML {
-        """
+        guard context.canChange else { return HTML() }
+        return """
         <h2 id="test-mail">Send a test mail</h2>
         <form method="post" action="/settings/test-mail" class="stack" id="test-mail-form">
           \(Pages.csrfField(context))
@@ -57,7 +58,7 @@ extension Views {
         let frequencies = AdminSettings.ReportFrequency.allCases.map { option -> HTML in "<option\(option.rawValue == frequency ? " selected" : "")>\(option.rawValue)</option>" }.joined()
         let keys = form.value("gateway_keys_required", s.gatewayKeysRequired ? "true" : "false") == "true"
         return flash + form.general(fields: settingsFieldNames) + """
-            <form method="post" action="/settings" class="stack" id="settings-form">
+            <form method="post" action="/settings" class="stack" id="settings-form"><fieldset\(Pages.readOnly(context))>
               \(Pages.csrfField(context))
               \(form.input("offline_threshold_minutes", "Offline threshold (minutes)", hint: "a gateway without a report for this long is offline", stored: String(s.offlineThresholdMinutes), attributes: " type=\"number\" min=\"1\" max=\"10080\""))
               \(form.input("low_production_percent", "Low-production alert (%)", hint: "alert when a daylight hour yields less than this share of the gateway's best hour of the last 14 days; 0 turns it off", stored: String(s.lowProductionPercent), attributes: " type=\"number\" min=\"0\" max=\"100\""))
@@ -69,7 +70,7 @@ extension Views {
                 <option value="false"\(keys ? "" : " selected")>not required</option>
                 <option value="true"\(keys ? " selected" : "")>required: gateways without a valid key are refused</option></select></label>
               <button>Save settings</button>
-            </form>
+            </fieldset></form>
             """
     }
 }
