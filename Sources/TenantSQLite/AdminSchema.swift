@@ -1,6 +1,6 @@
 /// The admin panel's tables, appended to ``Schema/migrations`` (versions 2...9 are the
 /// admin area's; version 3 adds the late-reading markers of the hourly rollup, 4 gateway
-/// registration, disabling and refusal records, 5 staff roles). Append new
+/// registration, disabling and refusal records, 5 staff roles, 6 per-sensor hourly means). Append new
 /// migrations; never edit one that has shipped.
 public enum AdminSchema {
     /// The admin area's migrations, oldest first.
@@ -91,6 +91,11 @@ public enum AdminSchema {
             ALTER TABLE staff ADD COLUMN role TEXT NOT NULL DEFAULT 'admin';
             ALTER TABLE staff ADD COLUMN customer_id INTEGER;
             CREATE INDEX staff_by_customer ON staff(customer_id) WHERE customer_id IS NOT NULL;
+            """),
+        // Per-sensor hourly means (JSON object sensor → W) for charts longer than two days.
+        // Hours rolled up before stay without them: their raw readings may be gone.
+        Migration(version: 6, sql: """
+            ALTER TABLE power_hourly ADD COLUMN sensor_means TEXT;
             """),
     ]
 }

@@ -1,3 +1,4 @@
+import FoundationEssentials
 import TenantStorage
 
 extension SQLiteAdminStore: PowerRollupStore {
@@ -39,12 +40,12 @@ extension SQLiteAdminStore: PowerRollupStore {
         var buckets: [HourBucket] = []
         if from < through {
             buckets = try db.query(
-                "SELECT hour, samples, power_sum, power_max, power_wh, counter_wh FROM power_hourly WHERE gateway = ? AND hour >= ? AND hour < ? ORDER BY hour",
+                "SELECT hour, samples, power_sum, power_max, power_wh, counter_wh, sensor_means FROM power_hourly WHERE gateway = ? AND hour >= ? AND hour < ? ORDER BY hour",
                 [.text(gateway), .integer(from), .integer(min(to, through))]
             ).map { row in
                 HourAggregate(
                     hour: row.int64(0) ?? 0, samples: row.int(1) ?? 0, sum: row.double(2) ?? 0, max: row.double(3) ?? 0,
-                    powerWh: row.double(4) ?? 0, counterWh: row.double(5)
+                    powerWh: row.double(4) ?? 0, counterWh: row.double(5), sensorMeans: row.string(6).flatMap(Self.decodeSensorMeans)
                 ).bucket
             }
         }
@@ -154,9 +155,21 @@ extension SQLiteAdminStore: PowerRollupStore {
     private static func insert(_ hours: [HourAggregate], gateway: String, in db: SQLiteConnection) throws {
         for h in hours {
             try db.run(
-                "INSERT OR REPLACE INTO power_hourly (gateway, hour, samples, power_sum, power_max, power_wh, counter_wh) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [.text(gateway), .integer(h.hour), .integer(Int64(h.samples)), .real(h.sum), .real(h.max), .real(h.powerWh), .real(h.counterWh)])
+                "INSERT OR REPLACE INTO power_hourly (gateway, hour, samples, power_sum, power_max, power_wh, counter_wh, sensor_means) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [.text(gateway), .integer(h.hour), .integer(Int64(h.samples)), .real(h.sum), .real(h.max), .real(h.powerWh), .real(h.counterWh),
+                 .text(try h.sensorMeans.map(encodeSensorMeans))])
         }
+    }
+
+    private static func encodeSensorMeans(_ means: [String: Double]) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return String(decoding: try encoder.encode(means), as: UTF8.self)
+    }
+
+    /// nil for a value this version cannot read: the hour still has its total.
+    private static func decodeSensorMeans(_ text: String) -> [String: Double]? {
+        try? JSONDecoder().decode([String: Double].self, from: Data(text.utf8))
     }
 
     public func powerSeries(gateway: String, from: EpochMillis, to: EpochMillis) async throws -> [(at: EpochMillis, power: Double)] {

@@ -201,13 +201,16 @@ public struct HourBucket: Sendable, Hashable {
     /// Energy in the hour, Wh: from the sensors' energy counters when they report them,
     /// otherwise power integrated over time.
     public var energy: Double
+    /// Each sensor's mean power in the hour, W (empty for hours rolled up before rollups kept it).
+    public var sensorMeans: [String: Double]
 
-    public init(hour: EpochMillis, samples: Int, meanPower: Double, peakPower: Double, energy: Double) {
+    public init(hour: EpochMillis, samples: Int, meanPower: Double, peakPower: Double, energy: Double, sensorMeans: [String: Double] = [:]) {
         self.hour = hour
         self.samples = samples
         self.meanPower = meanPower
         self.peakPower = peakPower
         self.energy = energy
+        self.sensorMeans = sensorMeans
     }
 }
 

@@ -14,19 +14,25 @@ public struct HourAggregate: Codable, Sendable, Equatable {
     public var powerWh: Double
     /// Energy from the sensors' counters, Wh; nil when no sensor reported one.
     public var counterWh: Double?
+    /// Each sensor's mean power over its readings in the hour, W, for per-sensor chart lines;
+    /// nil in hours rolled up before rollups kept it.
+    public var sensorMeans: [String: Double]?
 
-    public init(hour: EpochMillis, samples: Int, sum: Double, max: Double, powerWh: Double, counterWh: Double?) {
+    public init(hour: EpochMillis, samples: Int, sum: Double, max: Double, powerWh: Double, counterWh: Double?, sensorMeans: [String: Double]? = nil) {
         self.hour = hour
         self.samples = samples
         self.sum = sum
         self.max = max
         self.powerWh = powerWh
         self.counterWh = counterWh
+        self.sensorMeans = sensorMeans
     }
 
     /// What charts and reports read: counters win over integrated power.
     public var bucket: HourBucket {
-        HourBucket(hour: hour, samples: samples, meanPower: samples > 0 ? sum / Double(samples) : 0, peakPower: max, energy: counterWh ?? powerWh)
+        HourBucket(
+            hour: hour, samples: samples, meanPower: samples > 0 ? sum / Double(samples) : 0, peakPower: max, energy: counterWh ?? powerWh,
+            sensorMeans: sensorMeans ?? [:])
     }
 }
 
@@ -64,6 +70,13 @@ public struct HourlyAggregator: Sendable {
     private var hours: [EpochMillis: HourAggregate] = [:]
     private var instant: (at: EpochMillis, total: Double)?
     private var lastCounter: [String: Double] = [:]
+    private var sensorPower: [EpochMillis: [String: SensorSum]] = [:]
+
+    private struct SensorSum: Sendable {
+        var sum = 0.0
+        var count = 0
+        mutating func add(_ power: Double) { (sum, count) = (sum + power, count + 1) }
+    }
 
     public init(from: EpochMillis, to: EpochMillis, laterExists: Bool) {
         (self.from, self.to, self.laterExists) = (from, to, laterExists)
@@ -81,6 +94,10 @@ public struct HourlyAggregator: Sendable {
             lastCounter[reading.sensor] = energy
         }
         guard reading.at >= from, reading.at < to + RollupRules.stepCap else { return }
+        if reading.at < to {
+            let hour = RollupRules.floorHour(reading.at)
+            sensorPower[hour, default: [:]][reading.sensor, default: SensorSum()].add(reading.power)
+        }
         if let current = instant, current.at == reading.at {
             instant = (current.at, current.total + reading.power)
         } else {
@@ -96,6 +113,7 @@ public struct HourlyAggregator: Sendable {
         return hours.values.filter { $0.samples > 0 }.map { hour in
             var hour = hour
             hour.powerWh /= Double(RollupRules.hourMillis)  // W·ms summed, divided once per hour
+            hour.sensorMeans = sensorPower[hour.hour]?.mapValues { $0.sum / Double($0.count) }
             return hour
         }.sorted { $0.hour < $1.hour }
     }

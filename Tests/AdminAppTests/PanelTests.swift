@@ -156,6 +156,8 @@ import TextFormat
             #expect(page.contains("id=\"chart-range-picker\"") && page.contains("name=\"from\" value=\"2026-11-28\""))
             let custom = try await browser.get(client, "/gateways/gw-1?from=2026-11-20&to=2026-11-28")
             #expect(custom.status == .ok && custom.text.contains("2026-11-20 to 2026-11-28 (hourly means)"))
+            // Longer ranges draw each sensor's hourly means too.
+            #expect(custom.text.components(separatedBy: "class=\"sensor-line\"").count - 1 == 4 && custom.text.contains("<title>inv-2</title>"))
             // An empty day: the axis still reads distinct values.
             let empty = try await browser.get(client, "/gateways/gw-1?range=day&end=2026-11-01").text
             let powerChart = try #require(empty.split(separator: "id=\"power-chart\"").last?.split(separator: "id=\"energy-bars\"").first.map(String.init))

@@ -312,6 +312,7 @@ enum AdminBackend: String, CaseIterable, Sendable, CustomTestStringConvertible {
             #expect(try await store.refreshRollup(gateway: "unknown") == 0)
             let after = try await store.hourly(gateway: "g", from: Self.t0, to: end)
             #expect(after == before, "rolled-up hours read back as computed")
+            #expect(after.allSatisfy { !$0.sensorMeans.isEmpty }, "with each sensor's means")
             #expect(try await store.hourly(gateway: "g", from: Self.t0 + 3_600_000 + 5, to: Self.t0 + 3 * 3_600_000).map(\.hour)
                 == [Self.t0 + 3_600_000, Self.t0 + 2 * 3_600_000], "bounds round down to hours")
             let energy = try await store.energy(gateways: ["g", "unknown"], from: Self.t0, to: end)

@@ -13,17 +13,20 @@ import Testing
         Reading(sensor: "a", at: 1_260_000, power: 10, energy: 1005),
     ]
 
+    /// Each sensor's mean over its own readings of the hour: a (100, 200, 10 W), b (50 W).
+    static let means: [String: Double] = ["a": 310.0 / 3, "b": 50]
+
     @Test func stepsAreCappedAndTheLastStepDependsOnLaterReadings() {
         // 100 W × 1 min + 250 W × 10 min (20 min capped) + 10 W × 1 min (newest of all) = 43.5 Wh.
         #expect(RollupRules.hours(Self.readings, from: 0, to: 3_600_000, laterExists: false)
-            == [HourAggregate(hour: 0, samples: 3, sum: 360, max: 250, powerWh: 43.5, counterWh: 10)])
+            == [HourAggregate(hour: 0, samples: 3, sum: 360, max: 250, powerWh: 43.5, counterWh: 10, sensorMeans: Self.means)])
         // With later readings the last instant counts a full capped step: 10 W × 10 min more = 45 Wh.
         #expect(RollupRules.hours(Self.readings, from: 0, to: 3_600_000, laterExists: true)
-            == [HourAggregate(hour: 0, samples: 3, sum: 360, max: 250, powerWh: 45, counterWh: 10)])
+            == [HourAggregate(hour: 0, samples: 3, sum: 360, max: 250, powerWh: 45, counterWh: 10, sensorMeans: Self.means)])
         // A reading just past the range ends the step but is no hour of it.
         let next = Self.readings + [Reading(sensor: "a", at: 3_600_000, power: 999, energy: 2000)]
         #expect(RollupRules.hours(next, from: 0, to: 3_600_000, laterExists: false)
-            == [HourAggregate(hour: 0, samples: 3, sum: 360, max: 250, powerWh: 45, counterWh: 10)])
+            == [HourAggregate(hour: 0, samples: 3, sum: 360, max: 250, powerWh: 45, counterWh: 10, sensorMeans: Self.means)])
     }
 
     @Test func theWindowCoversTheCountersHourBeforeAndTheLastStepAfter() {

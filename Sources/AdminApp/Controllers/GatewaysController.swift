@@ -118,7 +118,7 @@ struct GatewaysController {
 
     /// The chart for `?range=24h|day|week|month&end=YYYY-MM-DD` or `?from=YYYY-MM-DD&to=YYYY-MM-DD`
     /// (default: the last 24 hours). Up to two days show every reading, one line per sensor
-    /// plus the total; longer ranges show hourly means of the total.
+    /// plus the total; longer ranges show the hourly means of each sensor and of the total.
     func chart(gateway: String, query: FormData, zone: TimeZoneRules) async throws -> Chart {
         let now = services.nowMillis
         let range: Range
@@ -171,7 +171,14 @@ struct GatewaysController {
         }
         let hours = try await services.store.hourly(gateway: gateway, from: from, to: to)
         let points = hours.map { (at: $0.hour + 1_800_000, power: $0.meanPower) }
-        return Chart(range: range, endDay: TimeFormat.day(endStart, in: zone), fromDay: TimeFormat.day(from, in: zone), from: from, to: to, title: title + " (hourly means)", total: points, sensors: [], gapMillis: 2 * 3_600_000)
+        var bySensor: [String: [(at: EpochMillis, power: Double)]] = [:]
+        for hour in hours {
+            for (sensor, mean) in hour.sensorMeans { bySensor[sensor, default: []].append((hour.hour + 1_800_000, mean)) }
+        }
+        let sensors = bySensor.keys.sorted().map { SVGChart.Series(name: $0, points: bySensor[$0]!) }
+        return Chart(
+            range: range, endDay: TimeFormat.day(endStart, in: zone), fromDay: TimeFormat.day(from, in: zone), from: from, to: to,
+            title: title + " (hourly means)", total: points, sensors: sensors, gapMillis: 2 * 3_600_000)
     }
 
     /// A refused assignment from the customer page shows that page again, else the gateway's.
