@@ -33,10 +33,13 @@ build: setup
 
 ## Every test: unit tests, the integration tests against the real engine and the
 ## end-to-end tests against the real image.
-## The swarm suite runs against a second dockerd (scripts/swarm-engine.sh) in its own network
-## namespace, stopped afterwards; its data root is kept, so the next run reuses the loaded images.
+## The swarm suite and the second-engine suite run against a second dockerd of another Docker
+## version (Debian 13's 26.1, API 1.45; the main engine is Debian 12's 20.10, API 1.41):
+## scripts/swarm-engine.sh runs it in its own network namespace, stopped afterwards; its data
+## root is kept, so the next run reuses the loaded images.
 test: setup base-image test-fixtures image
-	@eval "$$(scripts/swarm-engine.sh up)" && export TENANTCTL_SWARM_HOST TENANTCTL_SWARM_NODE_ADDR && \
+	@eval "$$(DOCKERD=$$(scripts/docker-second-engine.sh) scripts/swarm-engine.sh up)" && \
+	  export TENANTCTL_SWARM_HOST TENANTCTL_SWARM_NODE_ADDR TENANTCTL_SECOND_ENGINE_HOST && \
 	  TENANTCTL_INTEGRATION=1 $(SWIFT) test; status=$$?; scripts/swarm-engine.sh down; exit $$status
 	scripts/fuzz-gateway-protocol.sh 60
 
@@ -134,7 +137,8 @@ swarm-up:
 swarm-down:
 	@scripts/swarm-engine.sh down
 
-## The swarm suite and the plan's unit tests against that swarm (left running for the next run).
+## The swarm suite and the plan's unit tests against that swarm (left running for the next run;
+## the host's dockerd unless DOCKERD=/path/to/dockerd: scripts/docker-second-engine.sh prints one).
 test-swarm: test-fixtures
 	@eval "$$(scripts/swarm-engine.sh up)" && export TENANTCTL_SWARM_HOST TENANTCTL_SWARM_NODE_ADDR && \
 	  TENANTCTL_INTEGRATION=1 $(SWIFT) test --filter 'SwarmIntegrationTests|SwarmPlanTests|SwarmDetectionTests'

@@ -7,15 +7,22 @@
 #                                  # so the next `up` reuses the loaded images and is fast)
 # IMAGES="a b" picks the images copied in (default: tenantctl:0.1.0 and the test listener,
 # each only if the main engine has it). Never pulls: the namespace's resolver is 127.0.0.1.
+# DOCKERD picks the engine binary (default: the host's); the docker-proxy and docker-init
+# shipped beside it are used, so another Docker version runs as a whole (scripts/docker-second-engine.sh).
 set -euo pipefail
 N="${SWARM_NODE:-1}"
+DOCKERD="${DOCKERD:-$(command -v dockerd)}"
+ENGINE_SBIN="$(dirname "$DOCKERD")"
+PROXY="$ENGINE_SBIN/docker-proxy"; [ -x "$PROXY" ] || PROXY=/usr/sbin/docker-proxy
+ENGINE_MAJOR="$("$DOCKERD" --version | sed -n 's/^Docker version \([0-9]*\)\..*/\1/p')"
 NS="tenantctl-swarm$N"
 HOST_IF="tcsw${N}h"; NS_IF="tcsw${N}n"
 # 10.209.N.0/24 for the veth link; 10.210/16 and 10.211/16 inside the engine: none clash with
 # the main engine's 172.17/16, its default pools (172.18+/192.168) or the provider pool 10.200/16.
 HOST_ADDR="10.209.$N.1"; NS_ADDR="10.209.$N.2"
 RUN="/run/tcsw$N"                      # short: containerd's socket path lives under it
-DATA="/var/lib/tenantctl-swarm$N"
+# One data root per engine version: a newer engine migrates it, an older one cannot read it back.
+DATA="/var/lib/tenantctl-swarm$N-v${ENGINE_MAJOR:-0}"
 SOCK="$RUN/docker.sock"
 IMAGES="${IMAGES:-tenantctl:0.1.0 tenantctl-test-listener:latest}"
 log() { printf '==> swarm%s: %s\n' "$N" "$*" >&2; }
@@ -39,6 +46,9 @@ down() {
   if ! ip netns list | grep -q '^tenantctl-swarm' && mountpoint -q /run/tenantctl-cgroup; then
     umount -R /run/tenantctl-cgroup || true
   fi
+  if ! ip netns list | grep -q '^tenantctl-swarm'; then
+    iptables -D DOCKER-USER -d 10.209.0.0/16 -j DROP 2>/dev/null || true
+  fi
   log "down"
 }
 
@@ -60,8 +70,12 @@ up() {
     ip netns exec "$NS" ip link set lo up
     ip netns exec "$NS" ip route add default via "$HOST_ADDR" 2>/dev/null || true
   fi
+  # Containers of the main engine never reach the test namespaces (this engine's TCP API
+  # above all): DOCKER-USER is the main engine's chain for forwarded container traffic.
+  if iptables -L DOCKER-USER >/dev/null 2>&1 && ! iptables -C DOCKER-USER -d 10.209.0.0/16 -j DROP 2>/dev/null; then
+    iptables -I DOCKER-USER -d 10.209.0.0/16 -j DROP
+  fi
   if ! answers; then
-    log "starting dockerd"
     local driver=""
     if [ -f /var/lib/tenantctl-dockerd-driver ]; then driver="--storage-driver=$(cat /var/lib/tenantctl-dockerd-driver)"; fi
     # `ip netns exec` gives the command its own mount namespace with a fresh /sys, without
@@ -78,9 +92,10 @@ up() {
       fi
       cgroups="mount --rbind /run/tenantctl-cgroup /sys/fs/cgroup"
     fi
-    nohup ip netns exec "$NS" sh -c "$cgroups && exec dockerd \
-      -H unix://$SOCK --data-root $DATA --exec-root $RUN/exec --pidfile $RUN/docker.pid \
-      --userland-proxy-path /usr/sbin/docker-proxy --bip 10.210.$N.1/24 \
+    log "starting $("$DOCKERD" --version)"
+    nohup ip netns exec "$NS" sh -c "$cgroups && PATH=$ENGINE_SBIN:$(dirname "$ENGINE_SBIN")/bin:\$PATH exec $DOCKERD \
+      -H unix://$SOCK -H tcp://$NS_ADDR:2375 --tls=false --data-root $DATA --exec-root $RUN/exec --pidfile $RUN/docker.pid \
+      --userland-proxy-path $PROXY --bip 10.210.$N.1/24 \
       --default-address-pool base=10.211.0.0/16,size=24 $driver" >"$RUN/dockerd.log" 2>&1 &
     for _ in $(seq 1 150); do answers && break; sleep 0.2; done
     answers || { log "dockerd did not start; see $RUN/dockerd.log"; tail -20 "$RUN/dockerd.log" >&2; exit 1; }
@@ -104,6 +119,9 @@ up() {
   log "ready at $NS_ADDR"
   echo "TENANTCTL_SWARM_HOST=unix://$SOCK"
   echo "TENANTCTL_SWARM_NODE_ADDR=$NS_ADDR"
+  # The same engine over TCP, on the veth only this host reaches: what a remote engine looks
+  # like to tenantctl (probes go to that address, not to loopback).
+  echo "TENANTCTL_SECOND_ENGINE_HOST=tcp://$NS_ADDR:2375"
 }
 
 case "${1:-up}" in
