@@ -42,7 +42,14 @@ struct SecondEngineIntegrationTests {
 
     @Test func aProviderRunsIsReadyAndGoesOnTheNewerEngine() async throws {
         let id = "v2_" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
-        defer { Task { _ = await second(["remove", id, "--purge-data", "--yes"]) } }
+        do { try await cycle(id) } catch {
+            _ = await second(["remove", id, "--purge-data", "--yes"])
+            throw error
+        }
+    }
+
+    /// Start until ready, rerun, list, stop and remove with its data.
+    private func cycle(_ id: String) async throws {
         // Waits until both servers answer, at the engine's address (not loopback).
         let start = await second(["start-provider", id, "--image", image, "--json"])
         #expect(start.code == 0, "\(start.err)")

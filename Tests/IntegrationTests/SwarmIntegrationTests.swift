@@ -216,6 +216,62 @@ struct SwarmIntegrationTests {
         }
     }
 
+    /// A fleet file on the swarm: `diff` names what `apply` then does, per provider, with the
+    /// changed settings; a second `apply` changes nothing; `--prune` removes an unlisted one.
+    @Test func diffAndApplyConvergeAFleetOfServices() async throws {
+        let (a, b) = (swarmID(), swarmID())
+        let fleet = "fl-sw-" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("\(fleet).yaml").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        func file(_ providers: [(String, String)]) throws {
+            let text = "fleet: \(fleet)\ndefaults:\n  image: \(image)\n  memory: 64m\nproviders:\n"
+                + providers.map { "  \($0.0): {\($0.1)}\n" }.joined()
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+        }
+        func cleanUp() async { for id in [a, b] { _ = await swarm(["remove", id, "--purge-data", "--yes"]) } }
+        do { try await converge() } catch {
+            await cleanUp()
+            throw error
+        }
+        await cleanUp()
+
+        func converge() async throws {
+        try file([(a, ""), (b, "")])
+        let before = await swarm(["diff", "-f", path])
+        #expect(before.code == 2 && before.out.contains("create    \(a)") && before.out.contains("create    \(b)"), "\(before.out)\(before.err)")
+        let applied = await swarm(["apply", "-f", path, "--no-wait", "--json"])
+        #expect(applied.code == 0, "\(applied.err)")
+        let results = try #require(try JSONSerialization.jsonObject(with: Data(applied.out.utf8)) as? [[String: Any]])
+        #expect(results.map { $0["action"] as? String } == ["create", "create"], "\(applied.out)")
+        let ports = results.compactMap { $0["gateway_port"] as? Int } + results.compactMap { $0["admin_port"] as? Int }
+        #expect(Set(ports).count == 4, "every port chosen once across the batch: \(ports)")
+        let engine = try await client()
+        for id in [a, b] {
+            let service = try await engine.inspectService(id: "admin_panel_\(id)")
+            #expect(service.Spec.Labels?["io.tenantctl.fleet"] == fleet && service.Spec.TaskTemplate.Resources?.Limits?.MemoryBytes == 64 << 20)
+        }
+        #expect(await swarm(["diff", "-f", path]).code == 0, "in sync after apply")
+        let again = await swarm(["apply", "-f", path, "--no-wait"])
+        #expect(again.code == 0 && again.out.contains("\(a): unchanged") && again.out.contains("\(b): unchanged"), "\(again.out)")
+
+        try file([(a, ""), (b, "memory: 96m")])
+        let changed = await swarm(["diff", "-f", path])
+        #expect(changed.code == 2 && changed.out.contains("update    \(b): memory: 64m -> 96m") && changed.out.contains("unchanged \(a)"), "\(changed.out)")
+        #expect(await swarm(["apply", "-f", path, "--no-wait"]).code == 0)
+        #expect(try await engine.inspectService(id: "remote_server_\(b)").Spec.TaskTemplate.Resources?.Limits?.MemoryBytes == 96 << 20)
+
+        // A stopped provider is repaired; an unlisted one is pruned, and only with --prune.
+        #expect(await swarm(["stop", a]).code == 0)
+        try file([(a, "")])
+        let pruning = await swarm(["diff", "-f", path, "--prune"])
+        #expect(pruning.out.contains("repair    \(a)") && pruning.out.contains("remove    \(b)"), "\(pruning.out)")
+        let pruned = await swarm(["apply", "-f", path, "--prune", "--purge-data", "--no-wait"])
+        #expect(pruned.code == 0, "\(pruned.out)\(pruned.err)")
+        #expect(try await engine.listServices(labels: ["io.tenantctl.provider=\(b)"]).isEmpty)
+        #expect(try await engine.inspectService(id: "admin_panel_\(a)").Spec.replicas == 1)
+        }
+    }
+
     /// A port another provider publishes on the swarm is refused before anything is created.
     @Test func portTakenOnTheSwarmIsAConflict() async throws {
         try await withProvider { first in

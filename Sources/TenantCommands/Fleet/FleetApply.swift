@@ -17,6 +17,8 @@ extension TenantCtl {
                 Then, as start-provider does, apply waits (all at once) until every provider it changed \
                 serves: the gateway port answers a protocol exchange and the admin /health answers 200; \
                 one that does not within --wait-timeout is reported as failed. --no-wait skips that.
+                On a swarm manager the providers are swarm services, converged as start-provider \
+                does there; --no-wait still waits (bounded) until their tasks run.
 
                 --prune stops and removes the containers and network of providers that carry this \
                 fleet's name but are no longer listed; their data is kept unless --purge-data (no \
@@ -49,10 +51,18 @@ extension TenantCtl {
 
         public func run() async throws {
             let file = try fleet.load()
-            let client = try await global.client()
-            let converger = FleetConverger(client: client, logger: global.logger, parallel: parallel)
-            var results = try await converger.apply(file, prune: fleet.prune, purgeData: purgeData)
-            if let timeout = wait.timeout { results = await converger.waitUntilReady(results, timeout: timeout) }
+            let (client, orchestrator) = try await global.connect()
+            var results: [FleetResult]
+            if case .swarm(let swarm) = orchestrator {
+                let converger = SwarmFleet(client: client, logger: global.logger, swarm: swarm, parallel: parallel)
+                let applied = try await converger.apply(file, prune: fleet.prune, purgeData: purgeData)
+                // As start-provider on a swarm: the tasks are awaited even with --no-wait.
+                results = await converger.waitUntilReady(applied, probe: wait.timeout != nil, timeout: .seconds(wait.waitTimeout))
+            } else {
+                let converger = FleetConverger(client: client, logger: global.logger, parallel: parallel)
+                results = try await converger.apply(file, prune: fleet.prune, purgeData: purgeData)
+                if let timeout = wait.timeout { results = await converger.waitUntilReady(results, timeout: timeout) }
+            }
             if fleet.json {
                 try JSONOutput.print(results)
             } else {

@@ -37,10 +37,15 @@ extension TenantCtl {
 
         public func run() async throws {
             let file = try fleet.load()
-            let client = try await global.client()
-            let observation = try await FleetObservation.observe(client: client, fleet: file.name, prune: fleet.prune, purgeData: false)
-            let reconciler = FleetReconciler(client: client, provisioner: Provisioner(client: client, logger: global.logger))
-            let changes = try await reconciler.changes(file, observation: observation, prune: fleet.prune)
+            let (client, orchestrator) = try await global.connect()
+            let changes: [FleetChange]
+            if case .swarm(let swarm) = orchestrator {
+                changes = try await SwarmFleet(client: client, logger: global.logger, swarm: swarm).changes(file, prune: fleet.prune)
+            } else {
+                let observation = try await FleetObservation.observe(client: client, fleet: file.name, prune: fleet.prune, purgeData: false)
+                let reconciler = FleetReconciler(client: client, provisioner: Provisioner(client: client, logger: global.logger))
+                changes = try await reconciler.changes(file, observation: observation, prune: fleet.prune)
+            }
             let entries = changes.map {
                 Entry(provider: $0.provider.rawValue, action: $0.action.rawValue, changes: $0.details, gatewayPort: $0.gatewayPort, adminPort: $0.adminPort)
             }

@@ -75,7 +75,7 @@ extension GlobalOptions {
         let (client, orchestrator) = try await connect()
         if case .swarm = orchestrator {
             throw TenantCtlError(
-                "this command does not run on a swarm yet (on a swarm: start-provider, plan, stop, restart, list, status, logs, remove, doctor); "
+                "this command does not run on a swarm yet (on a swarm: start-provider, plan, diff, apply, stop, restart, list, status, logs, remove, doctor); "
                     + "pass --orchestrator engine to act on this engine's own containers", exitCode: ExitStatus.usage)
         }
         return client

@@ -59,9 +59,9 @@ struct SwarmProvisioner: Sendable {
         }
         var used = others
         let gateway = try request.gatewayPort ?? kept(.ingest)
-            ?? choose(from: Provisioner.firstGatewayPort, used: used.union([request.adminPort].compactMap { $0 }), what: "gateway")
+            ?? Self.choose(from: Provisioner.firstGatewayPort, used: used.union([request.adminPort].compactMap { $0 }), what: "gateway")
         used.insert(gateway)
-        let admin = try request.adminPort ?? kept(.admin) ?? choose(from: Provisioner.firstAdminPort, used: used, what: "admin")
+        let admin = try request.adminPort ?? kept(.admin) ?? Self.choose(from: Provisioner.firstAdminPort, used: used, what: "admin")
         var settings = ProviderSettings(
             id: id, image: request.image, gatewayPort: gateway, adminPort: admin, store: request.store,
             memoryBytes: request.memoryBytes, nanoCPUs: request.nanoCPUs,
@@ -131,7 +131,7 @@ struct SwarmProvisioner: Sendable {
         }
     }
 
-    private func choose(from start: Int, used: Set<Int>, what: String) throws -> Int {
+    static func choose(from start: Int, used: Set<Int>, what: String) throws -> Int {
         // Host ports of this machine say nothing about the swarm's nodes: the services' list does.
         guard let port = PortChooser.next(from: start, used: used, isFreeOnHost: { _ in true }) else {
             throw TenantCtlError("no free \(what) port from \(start) up on the swarm")
