@@ -25,6 +25,7 @@ import TenantStorage
 /// | `rollup_state` / `all` | gateway | hour through which rollups exist |
 /// | `rollup_late` / gateway | first hour to recompute (19 digits) | "" (written by ingest, see ``LateReadings``) |
 /// | `alert` / `all` | gateway | alert state |
+/// | `alarm`, `alarm_active`, `alarm_history` | | alarms (see `CassandraAdminStore+Alarms.swift`) |
 ///
 /// Aggregates that SQLite computes in SQL (latest readings, power series) are computed here
 /// from per-gateway time-range reads of `readings`; hourly buckets come from
@@ -35,7 +36,7 @@ import TenantStorage
 ///
 /// This file holds the `admin` table's helpers; each protocol of ``AdminStore`` is conformed
 /// to in its own file, `CassandraAdminStore+<Concern>.swift` (Customers, Gateways, Staff,
-/// Settings, Outbox, Rollups, AlertState).
+/// Settings, Outbox, Rollups, AlertState, GatewayOperations, Alarms).
 public struct CassandraAdminStore: Sendable {
     /// The shared client.
     public let client: CQLClient

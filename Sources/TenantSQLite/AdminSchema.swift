@@ -1,6 +1,7 @@
 /// The admin panel's tables, appended to ``Schema/migrations`` (versions 2...9 are the
 /// admin area's; version 3 adds the late-reading markers of the hourly rollup, 4 gateway
-/// registration, disabling and refusal records, 5 staff roles, 6 per-sensor hourly means). Append new
+/// registration, disabling and refusal records, 5 staff roles, 6 per-sensor hourly means, 7
+/// alarms and their history). Append new
 /// migrations; never edit one that has shipped.
 public enum AdminSchema {
     /// The admin area's migrations, oldest first.
@@ -96,6 +97,40 @@ public enum AdminSchema {
         // Hours rolled up before stay without them: their raw readings may be gone.
         Migration(version: 6, sql: """
             ALTER TABLE power_hourly ADD COLUMN sensor_means TEXT;
+            """),
+        // Alarms: severity is stored as its rank (1 critical, 2 warning) so that lists sort
+        // by it in the index. The partial unique index is the rule "at most one open or
+        // acknowledged alarm per gateway and kind", enforced by the database. customer_id
+        // is the customer when the alarm opened, with no foreign key: history outlives a
+        // deleted customer or gateway. The list indexes serve the default list (by state),
+        // a gateway's and a customer's alarms, each in list order.
+        Migration(version: 7, sql: """
+            CREATE TABLE alarms (
+                id              INTEGER PRIMARY KEY,
+                gateway         TEXT NOT NULL,
+                customer_id     INTEGER,
+                kind            TEXT NOT NULL,
+                severity        INTEGER NOT NULL,
+                state           TEXT NOT NULL,
+                opened_at       INTEGER NOT NULL,
+                acknowledged_at INTEGER,
+                acknowledged_by TEXT,
+                cleared_at      INTEGER,
+                detail          TEXT NOT NULL
+            );
+            CREATE UNIQUE INDEX alarms_one_active ON alarms(gateway, kind) WHERE state <> 'cleared';
+            CREATE INDEX alarms_by_state ON alarms(state, severity, opened_at DESC);
+            CREATE INDEX alarms_by_gateway ON alarms(gateway, severity, opened_at DESC);
+            CREATE INDEX alarms_by_customer ON alarms(customer_id, severity, opened_at DESC);
+            CREATE TABLE alarm_history (
+                id         INTEGER PRIMARY KEY,
+                alarm_id   INTEGER NOT NULL REFERENCES alarms(id) ON DELETE CASCADE,
+                at         INTEGER NOT NULL,
+                state      TEXT NOT NULL,
+                staff      TEXT,
+                note       TEXT NOT NULL
+            );
+            CREATE INDEX alarm_history_by_alarm ON alarm_history(alarm_id, id);
             """),
     ]
 }

@@ -2,7 +2,7 @@
 /// key lookup or a per-gateway time-range read, so a Cassandra keyspace can serve it
 /// as well as the embedded SQLite file.
 public typealias AdminStore = CustomerStore & GatewayDirectory & StaffStore & SettingsStore & OutboxStore & PowerRollupStore & AlertStateStore
-    & GatewayOperationsStore
+    & GatewayOperationsStore & AlarmStore
 
 /// Customers of the provider.
 public protocol CustomerStore: Sendable {
