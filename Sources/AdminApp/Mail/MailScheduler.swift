@@ -91,7 +91,8 @@ struct MailScheduler: Service {
     /// Alerts of one pass, one mail per customer (or per "no customer") and kind, so six
     /// gateways of a site going offline together send one mail, not six. Mails are queued
     /// before the gateways' alert states are written: a crash in between finds the same
-    /// events again next pass, and the same dedupe keys queue nothing twice.
+    /// events again next pass, and the same dedupe keys queue nothing twice. The same
+    /// findings open and clear alarms (``AlarmMonitor``).
     func queueAlerts(now: EpochMillis, settings: AdminSettings) async throws -> Int {
         let states = try await services.store.alertStates()
         let customers = Dictionary(try await services.store.customers().map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
@@ -99,6 +100,7 @@ struct MailScheduler: Service {
         let today = TimeFormat.day(now, in: zone)
         var events: [AlertEvent] = []
         var changedStates: [GatewayAlertState] = []
+        var findings: [AlarmMonitor.Finding] = []
         // A gateway registered before its first contact is not offline: it never was online.
         for gateway in try await services.store.gateways() where gateway.hasReported {
             let offline = now - gateway.lastSeen > settings.offlineThresholdMillis
@@ -110,12 +112,15 @@ struct MailScheduler: Service {
                 services.logger.info("gateway \(kind.rawValue)", metadata: ["gateway": "\(gateway.id)"])
             }
             state.offline = offline
+            var finding = AlarmMonitor.Finding(gateway: gateway, offline: offline)
             if !offline, settings.lowProductionPercent > 0, state.lowProductionDay != today,
                 let detail = try await lowProduction(gateway: gateway.id, now: now, percent: settings.lowProductionPercent) {
                 state.lowProductionDay = today
                 events.append(AlertEvent(kind: .lowProduction, gateway: gateway, detail: detail, instance: today))
+                finding.lowProduction = detail
                 services.logger.info("gateway low production", metadata: ["gateway": "\(gateway.id)"])
             }
+            findings.append(finding)
             if !known || state != states[gateway.id] { changedStates.append(state) }
         }
         var queued = 0
@@ -131,6 +136,9 @@ struct MailScheduler: Service {
                 queued += 1
             }
         }
+        // Alarms before the states too: a pass that fails here finds the low-production
+        // event again next time (the mail's dedupe key keeps it from being sent twice).
+        try await AlarmMonitor(store: services.store, logger: services.logger).reconcile(findings, now: now, zone: zone)
         for state in changedStates { try await services.store.setAlertState(state) }
         return queued
     }
