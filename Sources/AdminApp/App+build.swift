@@ -211,6 +211,7 @@ func buildRouter(_ services: AdminServices) -> Router<AdminRequestContext> {
 
     let api = router.group("api/v1").add(middleware: APITokenMiddleware(services: services)).add(middleware: AccessMiddleware(services: services))
     GatewayOperationsAPI(services: services).register(on: api)
+    AlarmsAPI(services: services).register(on: api)
     APIController(services: services).register(on: api)
 
     let pages = router.group().add(middleware: CSRFMiddleware(services: services)).add(middleware: SessionMiddleware(services: services))
@@ -220,6 +221,7 @@ func buildRouter(_ services: AdminServices) -> Router<AdminRequestContext> {
     CustomersController(services: services).register(on: pages)
     GatewayOperationsController(services: services).register(on: pages)
     GatewaysController(services: services).register(on: pages)
+    AlarmsController(services: services).register(on: pages)
     ReportsController(services: services).register(on: pages)
     SettingsController(services: services).register(on: pages)
     StaffController(services: services).register(on: pages)

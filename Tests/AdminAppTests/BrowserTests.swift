@@ -37,6 +37,12 @@ import TenantTestSupport
         _ = try await store.assign(gateway: "gw-roof", customer: customer.id, site: "Barn roof")
         _ = try await store.setKeyHash(gateway: "gw-roof", hash: "$y$not-a-real-hash")
         try await store.refreshRollup(gateway: "gw-roof")
+        // Alarms to draw: gw-shed offline (critical), and a warning with a long unbroken detail.
+        let alarm = try #require(try await store.openAlarm(
+            gateway: "gw-shed", customerID: nil, kind: .offline, detail: "no report since two hours ago", at: nowMillis - 3_600_000))
+        _ = try await store.openAlarm(
+            gateway: "gw-with-a-rather-long-identifier-0123456789", customerID: customer.id, kind: .lowProduction,
+            detail: "mean power 40 W in the last hour, 12% of 330 W on a recent clear day; " + String(repeating: "x", count: 80), at: nowMillis - 60_000)
 
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("browser-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
@@ -45,7 +51,7 @@ import TenantTestSupport
         let pages = [
             "dashboard=/", "gateways=/gateways", "gateways-offline=/gateways?state=offline&sort=power&order=desc",
             "gateway=/gateways/gw-roof", "gateway-week=/gateways/gw-roof?range=week", "gateway-range=/gateways/gw-roof?from=2026-11-01&to=2026-11-30",
-            "customers=/customers", "customer=/customers/\(customer.id)", "reports=/reports", "report=/reports?customer=\(customer.id)",
+            "alarms=/alarms", "alarm=/alarms/\(alarm.id)", "customers=/customers", "customer=/customers/\(customer.id)", "reports=/reports", "report=/reports?customer=\(customer.id)",
             "fleet-report=/reports?scope=all", "settings=/settings", "staff=/staff", "account=/account",
         ]
         let forms = [
@@ -104,6 +110,9 @@ import TenantTestSupport
         #expect(gateway.contains("id=\"energy-bars\"") && gateway.contains("<td>inv-1</td>"))
         #expect(try page("gateway-week").contains("(hourly means)"))
         #expect(try page("customer").contains("Barn roof"))
+        let alarms = try page("alarms")
+        #expect(alarms.contains("data-alarm=\"\(alarm.id)\"") && alarms.contains("class=\"severity-1\"") && alarms.contains("class=\"severity-2\""))
+        #expect(try page("alarm").contains("id=\"alarm-history\""))
         #expect(try page("report").contains("id=\"total-energy\""))
         #expect(try page("fleet-report").contains("Report: All gateways"))
         #expect(try page("settings").contains("name=\"gateway_keys_required\""))

@@ -58,8 +58,10 @@ struct CustomersController {
     func customerPage(_ customer: Customer, _ context: AdminRequestContext, flash: HTML, edit: FormState, assign: FormState = .fresh) async throws -> Response {
         let all = try await services.store.gateways()
         let settings = try await services.settings()
+        let alarms = try await services.store.alarms(matching: AlarmFilter(customerID: customer.id), offset: 0, limit: 10)
         return Pages.page(customer.name, context: context, active: "Customers",
-                          Views.customer(customer, gateways: all, context: context, now: services.nowMillis, settings: settings, flash: flash, edit: edit, assign: assign))
+                          Views.customer(customer, gateways: all, context: context, now: services.nowMillis, settings: settings, flash: flash, edit: edit, assign: assign,
+                                         alarms: Views.alarmSummary(alarms.alarms, total: alarms.total, link: "/alarms?customer=\(customer.id)")))
     }
 
     func load(_ context: AdminRequestContext) async throws -> Customer {

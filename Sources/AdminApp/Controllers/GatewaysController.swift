@@ -235,8 +235,10 @@ struct GatewaysController {
         let days = try await services.reports.daily(gateway: gateway.id, from: barsFrom, to: barsTo, zone: zone)
         let bars = SVGChart.responsive { SVGChart.energyBars(days, zone: zone, title: "Energy per day of \(gateway.id)", size: $0) }
         let customers = try await services.store.customers()
+        let alarms = try await services.store.alarms(matching: AlarmFilter(gateway: gateway.id), offset: 0, limit: 10)
         var response = Pages.page("Gateway \(gateway.id)", context: context, active: "Gateways",
-                          Views.gateway(gateway, customers: customers, sensors: sensors, chart: chart, bars: bars, settings: settings, now: now, context: context, flash: Pages.flash(query), assign: assign, picker: picker))
+                          Views.gateway(gateway, customers: customers, sensors: sensors, chart: chart, bars: bars, settings: settings, now: now, context: context, flash: Pages.flash(query), assign: assign, picker: picker,
+                                        alarms: Views.alarmSummary(alarms.alarms, total: alarms.total, link: "/alarms?gateway=" + gateway.id.percentEncoded)))
         if picker.error != nil { response.status = .unprocessableContent }
         return response
     }

@@ -53,7 +53,8 @@ extension Views {
 
     static func gateway(
         _ g: GatewayInfo, customers: [Customer], sensors: [Reading], chart: GatewaysController.Chart, bars: HTML,
-        settings: AdminSettings, now: Int64, context: AdminRequestContext, flash: HTML, assign: FormState = .fresh, picker: FormState = .fresh
+        settings: AdminSettings, now: Int64, context: AdminRequestContext, flash: HTML, assign: FormState = .fresh, picker: FormState = .fresh,
+        alarms: HTML = HTML()
     ) -> HTML {
         let zone = settings.timeZone
         let online = now - g.lastSeen <= settings.offlineThresholdMillis
@@ -61,7 +62,7 @@ extension Views {
             <p><span class="\(online ? "online" : "offline")" id="gateway-state">\(online ? "online" : "offline")</span> ·
             last seen <span id="last-seen">\(TimeFormat.stamp(g.lastSeen, in: zone, seconds: true))</span> (\(TimeFormat.ago(g.lastSeen, now: now)))
             · first seen \(TimeFormat.stamp(g.firstSeen, in: zone))</p>
-            <h2>Sensors</h2><div class="scroll"><table id="sensors"><tr><th>Sensor</th><th>At</th><th class="num">Power</th><th class="num">Energy counter</th><th class="num">Voltage</th><th class="num">Current</th><th class="num">Temperature</th></tr>
+            \(alarms)<h2>Sensors</h2><div class="scroll"><table id="sensors"><tr><th>Sensor</th><th>At</th><th class="num">Power</th><th class="num">Energy counter</th><th class="num">Voltage</th><th class="num">Current</th><th class="num">Temperature</th></tr>
             """
         for r in sensors {
             html += "<tr><td>\(r.sensor)</td><td>\(TimeFormat.stamp(r.at, in: zone, seconds: true))</td><td class=\"num\">\(Units.power(r.power))</td><td class=\"num\">\(r.energy.map(Units.energy) ?? "–")</td><td class=\"num\">\(Units.optional(r.voltage, "V"))</td><td class=\"num\">\(Units.optional(r.current, "A", digits: 2))</td><td class=\"num\">\(Units.optional(r.temperature, "°C"))</td></tr>"

@@ -38,7 +38,7 @@ enum Pages {
     /// The pages a role reaches (see ``AccessPolicy``).
     static func navigation(_ role: StaffRole?) -> [(String, String)] {
         if let customer = role?.customerID { return [("/customers/\(customer)", "My sites"), ("/reports?customer=\(customer)", "Reports")] }
-        return [("/", "Dashboard"), ("/customers", "Customers"), ("/gateways", "Gateways"), ("/reports", "Reports"), ("/settings", "Settings"), ("/limits", "Limits"), ("/staff", "Staff")]
+        return [("/", "Dashboard"), ("/customers", "Customers"), ("/gateways", "Gateways"), ("/alarms", "Alarms"), ("/reports", "Reports"), ("/settings", "Settings"), ("/limits", "Limits"), ("/staff", "Staff")]
     }
 
     /// `form` where the signed-in account may send it (admins), nothing elsewhere: pages
