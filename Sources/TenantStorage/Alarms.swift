@@ -25,7 +25,7 @@ public enum AlarmKind: String, Sendable, Hashable, CaseIterable, Codable {
 }
 
 /// How urgent an alarm is. Lists put the most severe first.
-public enum AlarmSeverity: String, Sendable, Hashable, CaseIterable, Codable, Comparable {
+public enum AlarmSeverity: String, Sendable, Hashable, CaseIterable, Codable {
     /// Needs someone now: a gateway is offline.
     case critical
     /// Needs a look today: a gateway produces less than expected.
@@ -39,14 +39,6 @@ public enum AlarmSeverity: String, Sendable, Hashable, CaseIterable, Codable, Co
         case .warning: 2
         }
     }
-
-    /// The severity of `rank`, nil for a number no severity has.
-    public init?(rank: Int) {
-        guard let match = Self.allCases.first(where: { $0.rank == rank }) else { return nil }
-        self = match
-    }
-
-    public static func < (a: AlarmSeverity, b: AlarmSeverity) -> Bool { a.rank > b.rank }
 }
 
 /// Where an alarm is in its life: open, then perhaps acknowledged by staff, then cleared
