@@ -17,8 +17,10 @@ import TenantStorage
 /// an acknowledgement racing with the clearing loses neither (a read-modify-write of one
 /// row would): the state is derived, cleared if cleared, else acknowledged if acknowledged.
 /// `alarm_active` is the rule "one active alarm per gateway and kind" and what the monitor
-/// reads every pass, a handful of rows. Lists read the `alarm` and `alarm_ack` partitions
-/// and filter and sort in memory: they hold every alarm ever raised (see docs/cassandra.md).
+/// reads every pass, a handful of rows; lists of open and acknowledged alarms (the default
+/// list, a gateway's or customer's page) start there too. Lists that include cleared alarms
+/// read the `alarm` and `alarm_ack` partitions and filter and sort in memory: they hold every
+/// alarm ever raised (see docs/cassandra.md).
 extension CassandraAdminStore: AlarmStore {
     /// What the monitor writes: everything but the acknowledgement.
     private struct AlarmRecord: Codable {
@@ -48,25 +50,31 @@ extension CassandraAdminStore: AlarmStore {
     public func openAlarm(gateway: String, customerID: Int64?, kind: AlarmKind, detail: String, at: EpochMillis) async throws -> Alarm? {
         try await wrap("alarm write") { () async throws -> Alarm? in
             // A read before the write, as for staff names: the monitor is the only writer of
-            // new alarms and runs one pass at a time.
+            // new alarms and runs one pass at a time. The marker is written first: a crash
+            // after it leaves a marker whose alarm is missing, which counts as no alarm here,
+            // rather than an open alarm no marker leads to.
             let marker = Self.activeKey(gateway: gateway, kind: kind)
-            if try await value("alarm_active", Self.single, marker) != nil { return nil }
+            if let existing = try await value("alarm_active", Self.single, marker).flatMap({ Int64($0) }),
+                try await loadAlarm(existing)?.state.isActive == true {
+                return nil
+            }
             let alarm = Alarm(id: Self.newID(), gateway: gateway, customerID: customerID, kind: kind, state: .open, openedAt: at, detail: detail)
+            try await put("alarm_active", Self.single, marker, String(alarm.id))
             let record = AlarmRecord(gateway: gateway, customer: customerID, kind: kind.rawValue, openedAt: at, detail: detail)
             try await put("alarm", Self.single, Self.numericKey(alarm.id), try Self.encode(record))
             try await recordChange(AlarmChange(at: at, state: .open, by: nil, note: detail), of: alarm.id)
-            try await put("alarm_active", Self.single, marker, String(alarm.id))
             return alarm
         }
     }
 
+    /// The alarms `alarm_active` leads to (two point reads each, 16 at a time), so the
+    /// monitor's pass and the active lists cost the active alarms, not the whole history.
     public func activeAlarms() async throws -> [Alarm] {
         try await wrap("alarm read") {
-            var active: [Alarm] = []
-            for (_, id) in try await rows("alarm_active", Self.single) {
-                if let id = Int64(id), let alarm = try await loadAlarm(id), alarm.state.isActive { active.append(alarm) }
-            }
-            return active.sorted(by: Alarm.listedBefore)
+            let ids = try await rows("alarm_active", Self.single).compactMap { Int64($0.value) }
+            let store = self
+            return try await concurrently(ids, limit: 16) { id in try await store.loadAlarm(id) }
+                .compactMap { $0 }.filter(\.state.isActive).sorted(by: Alarm.listedBefore)
         }
     }
 
@@ -91,13 +99,20 @@ extension CassandraAdminStore: AlarmStore {
             record.clearedAt = at
             try await put("alarm", Self.single, Self.numericKey(id), try Self.encode(record))
             try await recordChange(AlarmChange(at: at, state: .cleared, by: nil, note: note), of: id)
-            try await remove("alarm_active", Self.single, Self.activeKey(gateway: record.gateway, kind: kind))
+            // Only its own marker: after a crash a newer alarm may have taken the place.
+            let marker = Self.activeKey(gateway: record.gateway, kind: kind)
+            if try await value("alarm_active", Self.single, marker) == String(id) { try await remove("alarm_active", Self.single, marker) }
             return true
         }
     }
 
     public func alarms(matching filter: AlarmFilter, offset: Int, limit: Int) async throws -> (alarms: [Alarm], total: Int) {
-        try await wrap("alarm read") {
+        if filter.states.allSatisfy(\.isActive) {
+            let matching = try await activeAlarms().filter(filter.matches)
+            let start = min(max(offset, 0), matching.count)
+            return (Array(matching[start...].prefix(max(limit, 0))), matching.count)
+        }
+        return try await wrap("alarm read") {
             var acknowledgements: [String: AcknowledgementRecord] = [:]
             for row in try await rows("alarm_ack", Self.single) { acknowledgements[row.key] = Self.decode(AcknowledgementRecord.self, row.value) }
             let matching = try await rows("alarm", Self.single)
@@ -121,7 +136,7 @@ extension CassandraAdminStore: AlarmStore {
         }
     }
 
-    private func loadAlarm(_ id: Int64) async throws -> Alarm? {
+    func loadAlarm(_ id: Int64) async throws -> Alarm? {
         guard id >= 0, let text = try await value("alarm", Self.single, Self.numericKey(id)) else { return nil }
         let acknowledgement = try await value("alarm_ack", Self.single, Self.numericKey(id)).flatMap { Self.decode(AcknowledgementRecord.self, $0) }
         return Self.decode(AlarmRecord.self, text)?.alarm(id: id, acknowledgement: acknowledgement)

@@ -1,3 +1,4 @@
+@testable import TenantCassandra
 import TenantStorage
 import Testing
 
@@ -79,6 +80,30 @@ import Testing
             #expect(try await list(AlarmFilter(gateway: "nope")) == ([], 0))
             #expect(try await list(AlarmFilter(states: Set(AlarmState.allCases)), offset: 1, limit: 2) == (["b", "c"], 4))
             #expect(try await list(AlarmFilter(states: Set(AlarmState.allCases)), offset: 10, limit: 2) == ([], 4))
+        }
+    }
+}
+
+/// The Cassandra store's own records: a crash between its writes leaves a state the next
+/// pass repairs, not one that blocks alarms for good.
+@Suite struct CassandraAlarmRecoveryTests {
+    @Test func aMarkerWithoutItsAlarmDoesNotBlockOpening() async throws {
+        try await AdminBackend.cassandraFakeNode.with { opened in
+            let store = try #require(opened.admin as? CassandraAdminStore)
+            // What a crash right after writing the marker leaves: a marker leading nowhere.
+            try await store.put("alarm_active", CassandraAdminStore.single, CassandraAdminStore.activeKey(gateway: "gw-1", kind: .offline), "12345")
+            let alarm = try #require(try await store.openAlarm(gateway: "gw-1", customerID: nil, kind: .offline, detail: "x", at: 1))
+            #expect(try await store.activeAlarms().map(\.id) == [alarm.id])
+            #expect(try await store.openAlarm(gateway: "gw-1", customerID: nil, kind: .offline, detail: "y", at: 2) == nil)
+            // Clearing an alarm whose marker now names another alarm leaves that marker alone.
+            let marker = CassandraAdminStore.activeKey(gateway: "gw-1", kind: .offline)
+            try await store.put("alarm_active", CassandraAdminStore.single, marker, "999")
+            #expect(try await store.clearAlarm(id: alarm.id, note: "back", at: 3))
+            #expect(try await store.value("alarm_active", CassandraAdminStore.single, marker) == "999")
+            try await store.put("alarm_active", CassandraAdminStore.single, marker, String(alarm.id))
+            // A marker naming a cleared alarm (a crash before its removal) does not block either.
+            let newer = try #require(try await store.openAlarm(gateway: "gw-1", customerID: nil, kind: .offline, detail: "z", at: 4))
+            #expect(try await store.activeAlarms().map(\.id) == [newer.id])
         }
     }
 }
