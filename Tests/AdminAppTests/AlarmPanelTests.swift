@@ -105,6 +105,34 @@ import AdminTestSupport
         }
     }
 
+    @Test func viewersReadAlarmsAndCustomerLoginsDoNotSeeThem() async throws {
+        let harness = try Harness(now: Self.now)
+        let seeded = try await seed(harness)
+        let offline = seeded.offline
+        _ = try await harness.db.store.createStaff(name: "vera", passwordHash: Harness.bootstrapHash, role: .viewer, at: Self.nowMillis)
+        _ = try await harness.db.store.createStaff(name: "carl", passwordHash: Harness.bootstrapHash, role: .customer(seeded.customer.id), at: Self.nowMillis)
+        try await harness.app().test(.router) { client in
+            var vera = Browser()
+            try await vera.signIn(client, user: "vera")
+            let list = try await vera.get(client, "/alarms")
+            #expect(list.status == .ok && list.text.contains("data-alarm=\"\(offline.id)\""))
+            #expect(!list.text.contains("id=\"acknowledge-"), "no button a viewer would only be refused")
+            #expect(try await vera.get(client, "/alarms/\(offline.id)").text.contains("id=\"alarm-history\""))
+            #expect(!(try await vera.get(client, "/alarms/\(offline.id)").text.contains("id=\"acknowledge-")))
+            #expect(try await vera.post(client, "/alarms/\(offline.id)/acknowledge", []).status == .forbidden)
+            #expect(try await harness.db.store.alarm(id: offline.id)?.state == .open)
+
+            var carl = Browser()
+            try await carl.signIn(client, user: "carl")
+            #expect(try await carl.get(client, "/alarms").status == .forbidden)
+            #expect(try await carl.get(client, "/alarms/\(offline.id)").status == .forbidden)
+            let own = try await carl.get(client, "/customers/\(seeded.customer.id)")
+            #expect(own.status == .ok && !own.text.contains("alarm-summary"))
+            let gateway = try await carl.get(client, "/gateways/gw-1")
+            #expect(gateway.status == .ok && !gateway.text.contains("alarm-summary"))
+        }
+    }
+
     @Test func theListPages() async throws {
         let harness = try Harness(now: Self.now)
         // Gateways that report (the app's own alert pass clears alarms of gateways it does not watch).

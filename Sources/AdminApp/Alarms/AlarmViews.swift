@@ -32,7 +32,7 @@ extension Views {
             html += "<tr class=\"severity-\(rank)\" data-alarm=\"\(alarm.id)\"><td class=\"sev-\(rank)\">\(alarm.severity.rawValue)</td>"
             html += "<td><a href=\"/alarms/\(alarm.id)\">\(alarm.kind.label)</a></td><td><a href=\"/gateways/\(alarm.gateway)\">\(alarm.gateway)</a></td>"
             // The button sits in the state column, so it shows without scrolling a wide table.
-            let acknowledge: HTML = alarm.state == .open ? " " + acknowledgeForm(alarm, returnTo: query.link(page: query.page), context: context) : HTML()
+            let acknowledge: HTML = alarm.state == .open ? Pages.changing(context, " " + acknowledgeForm(alarm, returnTo: query.link(page: query.page), context: context)) : HTML()
             html += "<td>\(customerCell(alarm.customerID, names: names))</td><td>\(alarm.state.rawValue)\(acknowledge)</td>"
             html += "<td>\(TimeFormat.stamp(alarm.openedAt, in: zone))</td><td>\(acknowledgement(alarm, zone: zone))</td>"
             html += "<td>\(alarm.clearedAt.map { TimeFormat.stamp($0, in: zone) } ?? "–")</td><td>\(alarm.detail)</td></tr>"
@@ -65,7 +65,7 @@ extension Views {
         html += "<tr><th>Acknowledged</th><td>\(acknowledgement(alarm, zone: zone))</td></tr>"
         html += "<tr><th>Cleared</th><td>\(alarm.clearedAt.map { TimeFormat.stamp($0, in: zone, seconds: true) } ?? "–")</td></tr>"
         html += "<tr><th>Detail</th><td>\(alarm.detail)</td></tr></table></div>"
-        if alarm.state == .open { html += "<p>\(acknowledgeForm(alarm, returnTo: nil, context: context))</p>" }
+        if alarm.state == .open { html += Pages.changing(context, "<p>\(acknowledgeForm(alarm, returnTo: nil, context: context))</p>") }
         html += "<h2>History</h2><div class=\"scroll\"><table id=\"alarm-history\"><tr><th>When</th><th>State</th><th>By</th><th>Note</th></tr>"
         for change in history {
             html += "<tr><td>\(TimeFormat.stamp(change.at, in: zone, seconds: true))</td><td>\(change.state.rawValue)</td><td>\(change.by ?? "monitor")</td><td>\(change.note)</td></tr>"
@@ -75,13 +75,15 @@ extension Views {
     }
 
     /// "2 active alarms (critical)" with a link to them, for a gateway's or a customer's
-    /// page. `first` is the list's first page: its first alarm is the most severe.
-    static func alarmSummary(_ first: [Alarm], total: Int, link: String) -> HTML {
+    /// page. `first` is the list's first page: its first alarm is the most severe. Nothing
+    /// for customer logins, whom ``AccessPolicy`` keeps from the alarms.
+    static func alarmSummary(_ first: [Alarm], total: Int, link: String, context: AdminRequestContext) -> HTML {
+        if case .customer = context.role { return HTML() }
         guard let worst = first.first?.severity else {
-            return "<p class=\"muted\" id=\"alarm-summary\">No open alarms. <a href=\"\(link)&amp;state=all\">Alarm history</a></p>"
+            return "<h2>Alarms</h2><p class=\"muted\" id=\"alarm-summary\">No open alarms. <a href=\"\(link)&amp;state=all\">Alarm history</a></p>"
         }
         let kinds = Set(first.map(\.kind)).map(\.label).sorted().joined(separator: ", ")
-        return "<p id=\"alarm-summary\"><a class=\"sev-\(worst.rank)\" href=\"\(link)\">\(total) active \(total == 1 ? "alarm" : "alarms")</a> (\(worst.rawValue): \(kinds)) · <a href=\"\(link)&amp;state=all\">history</a></p>"
+        return "<h2>Alarms</h2><p id=\"alarm-summary\"><a class=\"sev-\(worst.rank)\" href=\"\(link)\">\(total) active \(total == 1 ? "alarm" : "alarms")</a> (\(worst.rawValue): \(kinds)) · <a href=\"\(link)&amp;state=all\">history</a></p>"
     }
 
     private static func customerCell(_ id: Int64?, names: [Int64: String]) -> HTML {

@@ -61,7 +61,7 @@ struct CustomersController {
         let alarms = try await services.store.alarms(matching: AlarmFilter(customerID: customer.id), offset: 0, limit: 10)
         return Pages.page(customer.name, context: context, active: "Customers",
                           Views.customer(customer, gateways: all, context: context, now: services.nowMillis, settings: settings, flash: flash, edit: edit, assign: assign,
-                                         alarms: Views.alarmSummary(alarms.alarms, total: alarms.total, link: "/alarms?customer=\(customer.id)")))
+                                         alarms: Views.alarmSummary(alarms.alarms, total: alarms.total, link: "/alarms?customer=\(customer.id)", context: context)))
     }
 
     func load(_ context: AdminRequestContext) async throws -> Customer {

@@ -238,7 +238,7 @@ struct GatewaysController {
         let alarms = try await services.store.alarms(matching: AlarmFilter(gateway: gateway.id), offset: 0, limit: 10)
         var response = Pages.page("Gateway \(gateway.id)", context: context, active: "Gateways",
                           Views.gateway(gateway, customers: customers, sensors: sensors, chart: chart, bars: bars, settings: settings, now: now, context: context, flash: Pages.flash(query), assign: assign, picker: picker,
-                                        alarms: Views.alarmSummary(alarms.alarms, total: alarms.total, link: "/alarms?gateway=" + gateway.id.percentEncoded)))
+                                        alarms: Views.alarmSummary(alarms.alarms, total: alarms.total, link: "/alarms?gateway=" + gateway.id.percentEncoded, context: context)))
         if picker.error != nil { response.status = .unprocessableContent }
         return response
     }

@@ -33,7 +33,7 @@ extension Views {
         let own = gateways.filter { $0.customerID == c.id }
         let sites = Set(own.compactMap(\.site)).sorted()
         var html: HTML = flash + "<h2>Sites</h2><p>\(sites.isEmpty ? "<span class=\"muted\">No sites named yet.</span>" as HTML : "\(sites.joined(separator: ", "))")</p>"
-        html += "<h2>Alarms</h2>" + alarms
+        html += alarms
         html += "<h2>Gateways</h2><div class=\"scroll\"><table id=\"customer-gateways\"><tr><th>Gateway</th><th>Site</th><th>State</th><th>Last seen</th></tr>"
         for g in own {
             let online = now - g.lastSeen <= settings.offlineThresholdMillis
