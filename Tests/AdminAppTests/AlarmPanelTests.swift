@@ -92,7 +92,9 @@ import AdminTestSupport
             #expect(twice.status == .unprocessableContent)
             #expect(twice.text.contains("alarm \(offline.id) was acknowledged already by admin"))
             #expect(try await harness.db.store.alarmHistory(id: offline.id).count == 2)
-            // A return address elsewhere is ignored.
+            // A return address elsewhere, or one that would break the header, is ignored.
+            #expect(AlarmsController.returnPath("/alarms?state=all\r\nSet-Cookie: x=y") == nil)
+            #expect(AlarmsController.returnPath("//example.com/alarms") == nil)
             let elsewhere = try await browser.post(client, "/alarms/\(low.id)/acknowledge", [("return", "https://example.com/")])
             #expect(elsewhere.headers[.location] == "/alarms/\(low.id)?ok=Alarm+\(low.id)+acknowledged")
             #expect(try await browser.post(client, "/alarms/424242/acknowledge", []).status == .notFound)

@@ -78,9 +78,12 @@ struct AlarmsController {
     }
 
     /// Where to go after acknowledging from a list: only a path of the alarms list itself,
-    /// so the field cannot send anyone elsewhere.
+    /// so the field cannot send anyone elsewhere, in printable ASCII, so it cannot break the
+    /// `Location` header either.
     static func returnPath(_ value: String?) -> String? {
-        guard let value, value == "/alarms" || value.hasPrefix("/alarms?") else { return nil }
+        guard let value, value == "/alarms" || value.hasPrefix("/alarms?"), value.count <= 1000,
+            value.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7F })
+        else { return nil }
         return value
     }
 }
