@@ -54,6 +54,30 @@ import AdminTestSupport
         #expect(SMTPSink.part("text/plain", of: alert)?.contains("Site: Field") == true)
     }
 
+    /// The check reads 14 days of hours per gateway: it runs once per completed hour, not on
+    /// every pass (a raised threshold applies from the next hour).
+    @Test func eachGatewaysLastHourIsJudgedOnce() async throws {
+        let harness = try Harness(now: Date())
+        let store = harness.db.store
+        let start = Self.day0 - 5 * 86_400_000
+        try await SolarFixture.write(to: harness.db.readings, gateway: "gw-c", from: start, to: Self.day0 + 10 * 3_600_000)
+        let cloudy = (0..<60).map { minute -> GatewayReport in
+            let at = Self.day0 + 10 * 3_600_000 + Int64(minute) * 60_000
+            return GatewayReport(gateway: "gw-c", readings: [Reading(sensor: "inv-1", at: at, power: SolarFixture.power(at: at, peak: 400))], receivedAt: at)
+        }
+        _ = try await harness.db.readings.commit(cloudy)
+        try await store.setSettings(["low_production_percent": "5", "alert_recipients": "ops@example.com", "offline_threshold_minutes": "15"])
+        let scheduler = MailScheduler(services: harness.services, interval: .seconds(3600))
+        let now = Self.day0 + 11 * 3_600_000 + 60_000
+        #expect(try await scheduler.tick(now: now) == 0, "10 % of a clear hour is not below 5 %")
+        #expect(!scheduler.judgedHours.isNew("gw-c", Self.day0 + 10 * 3_600_000))
+        try await store.setSettings(["low_production_percent": "50"])
+        #expect(try await scheduler.tick(now: now + 60_000) == 0, "the hour was judged already")
+        #expect(scheduler.judgedHours.isNew("gw-c", Self.day0 + 11 * 3_600_000), "the next hour is judged when it completes")
+        // A scheduler started afresh (a restart) judges the hour once more, at the new threshold.
+        #expect(try await MailScheduler(services: harness.services, interval: .seconds(3600)).tick(now: now + 120_000) == 1)
+    }
+
     @Test func lowProductionAlertOncePerDay() async throws {
         let harness = try Harness(now: Date())
         let store = harness.db.store

@@ -1,6 +1,7 @@
 import FoundationEssentials
 import Logging
 import ServiceLifecycle
+import Synchronization
 import TenantStorage
 import TenantAuth
 import TextFormat
@@ -11,6 +12,10 @@ import TextFormat
 struct MailScheduler: Service {
     let services: AdminServices
     let interval: Duration
+    /// The last full hour whose production each gateway was judged on: that judgement only
+    /// changes when another hour completes, so each pass does not read 14 days of hours of
+    /// every gateway again (with 1,000 gateways that pass made dashboard latency spike).
+    let judgedHours = JudgedHours()
 
     func run() async throws {
         // Sleeping between passes must not hold up shutdown: SIGTERM cancels the wait.
@@ -113,8 +118,8 @@ struct MailScheduler: Service {
             }
             state.offline = offline
             var finding = AlarmMonitor.Finding(gateway: gateway, offline: offline)
-            if !offline, settings.lowProductionPercent > 0, state.lowProductionDay != today,
-                let detail = try await lowProduction(gateway: gateway.id, now: now, percent: settings.lowProductionPercent) {
+            if !offline, settings.lowProductionPercent > 0, state.lowProductionDay != today, judgedHours.isNew(gateway.id, Self.lastFullHour(now)),
+                let detail = try await judgeProduction(gateway: gateway.id, now: now, percent: settings.lowProductionPercent) {
                 state.lowProductionDay = today
                 events.append(AlertEvent(kind: .lowProduction, gateway: gateway, detail: detail, instance: today))
                 finding.lowProduction = detail
@@ -158,12 +163,21 @@ struct MailScheduler: Service {
         return "alert:\(prefix):group:\(SHA256.hex(names))"
     }
 
+    /// ``lowProduction(gateway:now:percent:)``, remembered as judged for that hour once it answered.
+    private func judgeProduction(gateway: String, now: EpochMillis, percent: Int) async throws -> String? {
+        let detail = try await lowProduction(gateway: gateway, now: now, percent: percent)
+        judgedHours.mark(gateway, Self.lastFullHour(now))
+        return detail
+    }
+
+    static func lastFullHour(_ now: EpochMillis) -> EpochMillis { (now / 3_600_000 - 1) * 3_600_000 }
+
     /// Whether the last full hour's mean power fell below `percent` % of the best mean for
     /// the same hour over the previous 14 days (a clear day's output). Only daylight hours
     /// count: the reference must be at least a tenth of the gateway's best hour overall.
     func lowProduction(gateway: String, now: EpochMillis, percent: Int) async throws -> String? {
         let hour: EpochMillis = 3_600_000
-        let last = (now / hour - 1) * hour
+        let last = Self.lastFullHour(now)
         let buckets = try await services.store.hourly(gateway: gateway, from: last - 14 * 24 * hour, to: last + hour)
         guard let current = buckets.last, current.hour == last, current.samples > 0 else { return nil }
         let sameHour = buckets.filter { $0.hour != last && ($0.hour - last) % (24 * hour) == 0 }
@@ -173,4 +187,13 @@ struct MailScheduler: Service {
         guard current.meanPower < reference * Double(percent) / 100 else { return nil }
         return "mean power \(fixed(current.meanPower, 0)) W in the last hour, \(fixed(current.meanPower / reference * 100, 0))% of \(fixed(reference, 0)) W on a recent clear day"
     }
+}
+
+/// Per gateway, the last hour the low-production check judged (in memory: after a restart
+/// each gateway is judged once more, which is harmless: its mail has a dedupe key).
+final class JudgedHours: Sendable {
+    private let hours = Mutex<[String: EpochMillis]>([:])
+
+    func isNew(_ gateway: String, _ hour: EpochMillis) -> Bool { hours.withLock { $0[gateway] != hour } }
+    func mark(_ gateway: String, _ hour: EpochMillis) { hours.withLock { $0[gateway] = hour } }
 }
