@@ -44,7 +44,7 @@ extension SQLiteAdminStore: GatewayDirectory {
     }
 
     public func latestReadings(gateways: [String], since: EpochMillis) async throws -> [String: [Reading]] {
-        try await database.read { db in
+        try await database.readInBulk { db in
             var result: [String: [Reading]] = [:]
             for gateway in gateways { result[gateway] = try Self.latest(db, gateway: gateway, since: since) }
             return result

@@ -25,7 +25,7 @@ extension SQLiteAdminStore: PowerRollupStore {
     }
 
     public func energy(gateways: [String], from: EpochMillis, to: EpochMillis) async throws -> [String: Double] {
-        try await database.read { db in
+        try await database.readInBulk { db in
             var result: [String: Double] = [:]
             for gateway in gateways {
                 result[gateway] = try Self.hourly(db, gateway: gateway, from: from, to: to).reduce(0) { $0 + $1.energy }

@@ -21,6 +21,9 @@ public final class SQLiteDatabase: @unchecked Sendable {
     private let writerQueue: DispatchQueue
     private let readers: [(connection: SQLiteConnection, queue: DispatchQueue)]
     private let nextReader = RoundRobin()
+    /// Kept for ``readInBulk(_:)``: reads over every gateway take 100 ms and more, and a
+    /// page's own short reads must not queue behind them.
+    private let bulkReader: (connection: SQLiteConnection, queue: DispatchQueue)
     /// Write transactions run so far, and how many had run at the last passive checkpoint:
     /// an idle database needs no checkpoint.
     private let writes = Atomic<Int>(0)
@@ -47,11 +50,13 @@ public final class SQLiteDatabase: @unchecked Sendable {
         try Schema.migrate(writer, migrations: migrations)
         self.writer = writer
         self.writerQueue = DispatchQueue(label: "sqlite.writer")
-        self.readers = try (0..<max(1, readerCount)).map { index in
+        func reader(_ label: String) throws -> (SQLiteConnection, DispatchQueue) {
             let connection = try SQLiteConnection(path: path)
             try connection.execute("PRAGMA foreign_keys=ON")
-            return (connection, DispatchQueue(label: "sqlite.reader.\(index)"))
+            return (connection, DispatchQueue(label: label))
         }
+        self.readers = try (0..<max(1, readerCount)).map { try reader("sqlite.reader.\($0)") }
+        self.bulkReader = try reader("sqlite.reader.bulk")
     }
 
     /// Runs `body` on the writer connection. Writes are serialised: SQLite allows one writer.
@@ -68,6 +73,14 @@ public final class SQLiteDatabase: @unchecked Sendable {
     public func read<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
         let reader = readers[nextReader.next(readers.count)]
         return try await run(on: reader.queue, reader.connection) { connection in
+            try connection.snapshot { try body(connection) }
+        }
+    }
+
+    /// ``read(_:)`` on the reader kept for long reads over every gateway (the dashboard's
+    /// figures, alert passes): they queue behind each other, never in front of a page's reads.
+    public func readInBulk<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
+        try await run(on: bulkReader.queue, bulkReader.connection) { connection in
             try connection.snapshot { try body(connection) }
         }
     }
@@ -94,7 +107,7 @@ public final class SQLiteDatabase: @unchecked Sendable {
     /// Empties every connection's page cache (each on its own queue); SQLite refills it on demand.
     public func releaseMemory() async {
         _ = try? await run(on: writerQueue, writer) { $0.releaseMemory() }
-        for reader in readers { _ = try? await run(on: reader.queue, reader.connection) { $0.releaseMemory() } }
+        for reader in readers + [bulkReader] { _ = try? await run(on: reader.queue, reader.connection) { $0.releaseMemory() } }
     }
 
     private func run<T: Sendable>(

@@ -19,6 +19,17 @@ import Testing
         #expect(([cell, "<hr>"] as [HTML]).joined(separator: "\n").markup == "<td>\(Self.escaped)</td>\n<hr>")
     }
 
+    /// Escaping copies the runs between the five characters as UTF-8 bytes: text around them in
+    /// other scripts, combining marks and emoji comes through whole, at either end.
+    @Test func textAroundEscapedCharactersKeepsEveryScalar() {
+        let text = "Ünïcode <b>Солнце</b> & e\u{301}☀️'"
+        let html: HTML = "\(text)"
+        #expect(html.markup == "Ünïcode &lt;b&gt;Солнце&lt;/b&gt; &amp; e\u{301}☀️&#39;")
+        #expect(("\("&")" as HTML).markup == "&amp;")
+        #expect(("\("")" as HTML).markup == "")
+        #expect(("\("日本")" as HTML).markup == "日本")
+    }
+
     @Test func pagesEscapeWhatTheStoreHolds() {
         let fields = Views.customerFields(Customer(id: 1, name: Self.hostile, email: nil, address: nil, recipients: [], createdAt: 0), form: .fresh)
         #expect(fields.markup.contains("value=\"\(Self.escaped)\""))

@@ -39,8 +39,28 @@ struct DashboardController {
     struct Attention: Sendable {
         var gateway: String
         var severity: Int
-        var reasons: [String]
+        var reasons: [Reason]
         var lastSeen: EpochMillis
+
+        /// Kept as facts: the page words (and dates) only the rows it shows, of maybe a thousand.
+        enum Reason: Sendable, Equatable {
+            case waitingForFirstReport, offline, disabled, noKeyWhileRequired, lowProductionToday, notAssigned
+
+            var severity: Int {
+                switch self {
+                case .offline: 1
+                case .disabled, .noKeyWhileRequired, .lowProductionToday: 2
+                case .waitingForFirstReport, .notAssigned: 3
+                }
+            }
+        }
+
+        init(gateway: String, lastSeen: EpochMillis, reasons: [Reason]) {
+            self.gateway = gateway
+            self.lastSeen = lastSeen
+            self.reasons = reasons
+            self.severity = reasons.map(\.severity).min() ?? 4
+        }
 
         static func sorted(_ rows: [Attention]) -> [Attention] {
             rows.sorted { ($0.severity, $0.lastSeen, $0.gateway) < ($1.severity, $1.lastSeen, $1.gateway) }
@@ -98,8 +118,10 @@ struct DashboardController {
         let settings = AdminSettings(stored: stored)
         let zone = settings.timeZone
         let dayStart = TimeFormat.startOfDay(now, in: zone)
-        let gateways = try await services.store.gateways()
-        let alerts = try await services.store.alertStates()
+        // On the two reader connections at once: each is a row per gateway.
+        async let listedGateways = services.store.gateways()
+        async let alertStates = services.store.alertStates()
+        let (gateways, alerts) = try await (listedGateways, alertStates)
         let today = TimeFormat.day(now, in: zone)
         var summary = Summary()
         // Power and energy over all gateways cost two large reads; every request shares them
@@ -111,25 +133,21 @@ struct DashboardController {
         for gateway in gateways {
             let isOnline = now - gateway.lastSeen <= settings.offlineThresholdMillis
             if isOnline { summary.online += 1 } else { summary.offline += 1 }
-            var row = Attention(gateway: gateway.id, severity: 4, reasons: [], lastSeen: gateway.lastSeen)
-            func add(_ severity: Int, _ reason: String) {
-                row.severity = min(row.severity, severity)
-                row.reasons.append(reason)
-            }
+            var reasons: [Attention.Reason] = []
             // A gateway registered before its first contact is not offline: it never was online.
             if !gateway.hasReported {
-                add(3, "registered, waiting for its first report")
+                reasons.append(.waitingForFirstReport)
             } else if !isOnline {
-                add(1, "offline, last seen \(TimeFormat.ago(gateway.lastSeen, now: now)) (\(TimeFormat.stamp(gateway.lastSeen, in: zone)))")
+                reasons.append(.offline)
             }
-            if gateway.disabled { add(2, "disabled: its reports are refused") }
-            if settings.gatewayKeysRequired && !gateway.hasKey { add(2, "no gateway key while keys are required") }
-            if alerts[gateway.id]?.lowProductionDay == today { add(2, "low production today") }
+            if gateway.disabled { reasons.append(.disabled) }
+            if settings.gatewayKeysRequired && !gateway.hasKey { reasons.append(.noKeyWhileRequired) }
+            if alerts[gateway.id]?.lowProductionDay == today { reasons.append(.lowProductionToday) }
             if gateway.customerID == nil {
                 summary.unassigned += 1
-                add(3, "not assigned to a customer")
+                reasons.append(.notAssigned)
             }
-            if !row.reasons.isEmpty { summary.attention.append(row) }
+            if !reasons.isEmpty { summary.attention.append(Attention(gateway: gateway.id, lastSeen: gateway.lastSeen, reasons: reasons)) }
         }
         summary.attention = Attention.sorted(summary.attention)
         summary.gatewayCount = gateways.count

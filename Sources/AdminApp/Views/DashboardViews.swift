@@ -1,4 +1,5 @@
 import TenantStorage
+import TenantTime
 
 extension Views {
     /// The dashboard as a list of sections, each its own function, so another section (for
@@ -42,13 +43,24 @@ extension Views {
         html += "<div class=\"scroll\"><table id=\"attention\"><tr><th>Gateway</th><th>Severity</th><th>Why</th></tr>"
         for item in s.attention.prefix(attentionLimit) {
             let label = item.severity == 1 ? "critical" : item.severity == 2 ? "warning" : "notice"
-            html += "<tr class=\"severity-\(item.severity)\" data-severity=\"\(item.severity)\"><td><a href=\"/gateways/\(item.gateway)\">\(item.gateway)</a></td><td class=\"sev-\(item.severity)\">\(label)</td><td>\(item.reasons.joined(separator: "; "))</td></tr>"
+            html += "<tr class=\"severity-\(item.severity)\" data-severity=\"\(item.severity)\"><td><a href=\"/gateways/\(item.gateway)\">\(item.gateway)</a></td><td class=\"sev-\(item.severity)\">\(label)</td><td>\(item.reasons.map { words($0, item, s) }.joined(separator: "; "))</td></tr>"
         }
         html += "</table></div>"
         if s.attention.count > attentionLimit {
             html += "<p class=\"muted\" id=\"attention-more\">\(s.attention.count - attentionLimit) more: see the <a href=\"/gateways?state=offline\">offline gateways</a> and the <a href=\"/gateways?state=unassigned\">unassigned ones</a>.</p>"
         }
         return html
+    }
+
+    private static func words(_ reason: DashboardController.Attention.Reason, _ item: DashboardController.Attention, _ s: DashboardController.Summary) -> String {
+        switch reason {
+        case .waitingForFirstReport: "registered, waiting for its first report"
+        case .offline: "offline, last seen \(TimeFormat.ago(item.lastSeen, now: s.now)) (\(TimeFormat.stamp(item.lastSeen, in: s.zone)))"
+        case .disabled: "disabled: its reports are refused"
+        case .noKeyWhileRequired: "no gateway key while keys are required"
+        case .lowProductionToday: "low production today"
+        case .notAssigned: "not assigned to a customer"
+        }
     }
 
     /// For a provider with no gateway yet: what to do first, with what is done ticked.

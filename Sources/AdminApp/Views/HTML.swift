@@ -40,18 +40,25 @@ struct HTML: Sendable, Hashable, ExpressibleByStringInterpolation, CustomStringC
 
     private init(markup: String) { self.markup = markup }
 
-    /// `&`, `<`, `>`, `"` and `'` as entities.
+    /// `&`, `<`, `>`, `"` and `'` as entities. All five are ASCII, so the text is scanned as
+    /// UTF-8 bytes and copied in runs between them (most text has none: one copy).
     private static func escape(_ text: String, into out: inout String) {
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.unicodeScalars.append(scalar)
+        var runStart = text.startIndex
+        for index in text.utf8.indices {
+            let entity: String
+            switch text.utf8[index] {
+            case UInt8(ascii: "&"): entity = "&amp;"
+            case UInt8(ascii: "<"): entity = "&lt;"
+            case UInt8(ascii: ">"): entity = "&gt;"
+            case UInt8(ascii: "\""): entity = "&quot;"
+            case UInt8(ascii: "'"): entity = "&#39;"
+            default: continue
             }
+            out += text[runStart..<index]
+            out += entity
+            runStart = text.utf8.index(after: index)
         }
+        out += text[runStart...]
     }
 
     /// A `text/html` response with `html`.
