@@ -36,11 +36,13 @@ build: setup
 ## The swarm suite and the second-engine suite run against a second dockerd of another Docker
 ## version (Debian 13's 26.1, API 1.45; the main engine is Debian 12's 20.10, API 1.41):
 ## scripts/swarm-engine.sh runs it in its own network namespace, stopped afterwards; its data
-## root is kept, so the next run reuses the loaded images.
+## root is kept, so the next run reuses the loaded images. The node-loss suite runs on a
+## three-node swarm of the same version (scripts/swarm-cluster.sh), forgotten afterwards.
 test: setup base-image test-fixtures image
-	@eval "$$(DOCKERD=$$(scripts/docker-second-engine.sh) scripts/swarm-engine.sh up)" && \
-	  export TENANTCTL_SWARM_HOST TENANTCTL_SWARM_NODE_ADDR TENANTCTL_SECOND_ENGINE_HOST && \
-	  TENANTCTL_INTEGRATION=1 $(SWIFT) test; status=$$?; scripts/swarm-engine.sh down; exit $$status
+	@second=$$(scripts/docker-second-engine.sh) && \
+	  eval "$$(DOCKERD=$$second scripts/swarm-engine.sh up)" && eval "$$(DOCKERD=$$second scripts/swarm-cluster.sh up)" && \
+	  export TENANTCTL_SWARM_HOST TENANTCTL_SWARM_NODE_ADDR TENANTCTL_SECOND_ENGINE_HOST TENANTCTL_SWARM_CLUSTER_HOST && \
+	  TENANTCTL_INTEGRATION=1 $(SWIFT) test; status=$$?; scripts/swarm-cluster.sh down; scripts/swarm-engine.sh down; exit $$status
 	scripts/fuzz-gateway-protocol.sh 60
 
 ## libFuzzer over the gateway framer + parser (FUZZ_SECONDS, default 1 hour); `make test`
@@ -128,7 +130,7 @@ bench-fleet: test-fixtures
 	scripts/bench-fleet.sh .build/release/tenantctl
 
 # --- Swarm ---
-.PHONY: test-swarm swarm-up swarm-down
+.PHONY: test-swarm swarm-up swarm-down swarm-cluster-up swarm-cluster-down
 
 ## A single-node swarm for the swarm tests, isolated from the main engine (prints TENANTCTL_SWARM_HOST).
 swarm-up:
@@ -136,6 +138,13 @@ swarm-up:
 
 swarm-down:
 	@scripts/swarm-engine.sh down
+
+## Three nodes (a drained manager, two workers) for the node-loss tests (prints TENANTCTL_SWARM_CLUSTER_HOST).
+swarm-cluster-up:
+	@scripts/swarm-cluster.sh up
+
+swarm-cluster-down:
+	@scripts/swarm-cluster.sh down
 
 ## The swarm suite and the plan's unit tests against that swarm (left running for the next run;
 ## the host's dockerd unless DOCKERD=/path/to/dockerd: scripts/docker-second-engine.sh prints one).

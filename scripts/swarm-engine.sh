@@ -5,13 +5,19 @@
 #   scripts/swarm-engine.sh up     # idempotent; prints TENANTCTL_SWARM_HOST=unix://...
 #   scripts/swarm-engine.sh down   # stops that dockerd and removes the namespace (keeps the data root,
 #                                  # so the next `up` reuses the loaded images and is fast)
+#   scripts/swarm-engine.sh stop   # stops only the dockerd, as a node that fails would (`up` restarts it)
+# SWARM_NODE=N picks the node (default 1: namespace tenantctl-swarmN, address 10.209.N.2, host name
+# tenantctl-swarmN). SWARM_JOIN=ADDR joins the swarm whose manager's engine answers at ADDR:2375
+# as a worker instead of starting a swarm of its own (scripts/swarm-cluster.sh).
 # IMAGES="a b" picks the images copied in (default: tenantctl:0.1.0 and the test listener,
 # each only if the main engine has it). Never pulls: the namespace's resolver is 127.0.0.1.
 # DOCKERD picks the engine binary (default: the host's); the docker-proxy and docker-init
 # shipped beside it are used, so another Docker version runs as a whole (scripts/docker-second-engine.sh).
 set -euo pipefail
 N="${SWARM_NODE:-1}"
-DOCKERD="${DOCKERD:-$(command -v dockerd)}"
+RUN="/run/tcsw$N"                      # short: containerd's socket path lives under it
+# A restarted node runs the engine it ran before unless told otherwise.
+DOCKERD="${DOCKERD:-$(cat "$RUN/dockerd.path" 2>/dev/null || command -v dockerd)}"
 ENGINE_SBIN="$(dirname "$DOCKERD")"
 PROXY="$ENGINE_SBIN/docker-proxy"; [ -x "$PROXY" ] || PROXY=/usr/sbin/docker-proxy
 ENGINE_MAJOR="$("$DOCKERD" --version | sed -n 's/^Docker version \([0-9]*\)\..*/\1/p')"
@@ -20,7 +26,6 @@ HOST_IF="tcsw${N}h"; NS_IF="tcsw${N}n"
 # 10.209.N.0/24 for the veth link; 10.210/16 and 10.211/16 inside the engine: none clash with
 # the main engine's 172.17/16, its default pools (172.18+/192.168) or the provider pool 10.200/16.
 HOST_ADDR="10.209.$N.1"; NS_ADDR="10.209.$N.2"
-RUN="/run/tcsw$N"                      # short: containerd's socket path lives under it
 # One data root per engine version: a newer engine migrates it, an older one cannot read it back.
 DATA="/var/lib/tenantctl-swarm$N-v${ENGINE_MAJOR:-0}"
 SOCK="$RUN/docker.sock"
@@ -29,17 +34,21 @@ log() { printf '==> swarm%s: %s\n' "$N" "$*" >&2; }
 sdocker() { docker -H "unix://$SOCK" "$@"; }
 answers() { curl -sf --max-time 2 --unix-socket "$SOCK" http://localhost/_ping >/dev/null 2>&1; }
 
-down() {
-  if answers; then
-    # A test engine: what tests left behind (an interrupted run) would restart with it next time.
-    services="$(sdocker service ls -q --filter label=io.tenantctl.provider)"
-    [ -z "$services" ] || sdocker service rm $services >/dev/null || true
-  fi
+stop_engine() {
   if [ -f "$RUN/docker.pid" ] && kill -0 "$(cat "$RUN/docker.pid")" 2>/dev/null; then
     local pid; pid="$(cat "$RUN/docker.pid")"
     kill "$pid"
     for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
   fi
+}
+
+down() {
+  if answers; then
+    # A test engine: what tests left behind (an interrupted run) would restart with it next time.
+    services="$(sdocker service ls -q --filter label=io.tenantctl.provider 2>/dev/null || true)"  # none on a worker
+    [ -z "$services" ] || sdocker service rm $services >/dev/null || true
+  fi
+  stop_engine
   ip link del "$HOST_IF" 2>/dev/null || true
   ip netns del "$NS" 2>/dev/null || true
   # The staged cgroup hierarchies, once no swarm namespace is left (running engines keep their copy).
@@ -48,6 +57,7 @@ down() {
   fi
   if ! ip netns list | grep -q '^tenantctl-swarm'; then
     iptables -D DOCKER-USER -d 10.209.0.0/16 -j DROP 2>/dev/null || true
+    iptables -D DOCKER-USER -s 10.209.0.0/16 -d 10.209.0.0/16 -j ACCEPT 2>/dev/null || true
   fi
   log "down"
 }
@@ -72,8 +82,12 @@ up() {
   fi
   # Containers of the main engine never reach the test namespaces (this engine's TCP API
   # above all): DOCKER-USER is the main engine's chain for forwarded container traffic.
-  if iptables -L DOCKER-USER >/dev/null 2>&1 && ! iptables -C DOCKER-USER -d 10.209.0.0/16 -j DROP 2>/dev/null; then
-    iptables -I DOCKER-USER -d 10.209.0.0/16 -j DROP
+  # Nodes reach each other through this host (swarm control 2377, gossip 7946, VXLAN 4789):
+  # that forwarded traffic is accepted before the drop.
+  if iptables -L DOCKER-USER >/dev/null 2>&1; then
+    iptables -C DOCKER-USER -d 10.209.0.0/16 -j DROP 2>/dev/null || iptables -I DOCKER-USER -d 10.209.0.0/16 -j DROP
+    iptables -C DOCKER-USER -s 10.209.0.0/16 -d 10.209.0.0/16 -j ACCEPT 2>/dev/null ||
+      iptables -I DOCKER-USER -s 10.209.0.0/16 -d 10.209.0.0/16 -j ACCEPT
   fi
   if ! answers; then
     local driver=""
@@ -93,21 +107,32 @@ up() {
       cgroups="mount --rbind /run/tenantctl-cgroup /sys/fs/cgroup"
     fi
     log "starting $("$DOCKERD" --version)"
-    nohup ip netns exec "$NS" sh -c "$cgroups && PATH=$ENGINE_SBIN:$(dirname "$ENGINE_SBIN")/bin:\$PATH exec $DOCKERD \
+    echo "$DOCKERD" >"$RUN/dockerd.path"
+    # Its own host name (a UTS namespace): the swarm names nodes by it.
+    nohup ip netns exec "$NS" unshare --uts sh -c "$cgroups && hostname $NS && PATH=$ENGINE_SBIN:$(dirname "$ENGINE_SBIN")/bin:\$PATH exec $DOCKERD \
       -H unix://$SOCK -H tcp://$NS_ADDR:2375 --tls=false --data-root $DATA --exec-root $RUN/exec --pidfile $RUN/docker.pid \
       --userland-proxy-path $PROXY --bip 10.210.$N.1/24 \
       --default-address-pool base=10.211.0.0/16,size=24 $driver" >"$RUN/dockerd.log" 2>&1 &
     for _ in $(seq 1 150); do answers && break; sleep 0.2; done
     answers || { log "dockerd did not start; see $RUN/dockerd.log"; tail -20 "$RUN/dockerd.log" >&2; exit 1; }
   fi
-  if [ "$(sdocker info --format '{{.Swarm.LocalNodeState}}')" != "active" ]; then
-    log "swarm init"
-    # Overlay subnets from 10.212/16 unless tenantctl chooses one (it does, from its own pool).
-    sdocker swarm init --advertise-addr "$NS_ADDR" --default-addr-pool 10.212.0.0/16 >/dev/null
+  if [ -n "${SWARM_JOIN:-}" ]; then
+    # A node that was in the swarm rejoins it by itself when its engine restarts.
+    if [ "$(sdocker info --format '{{.Swarm.LocalNodeState}}')" != "active" ]; then
+      log "joining the swarm of $SWARM_JOIN"
+      local token; token="$(docker -H "tcp://$SWARM_JOIN:2375" swarm join-token -q worker)"
+      sdocker swarm join --advertise-addr "$NS_ADDR" --token "$token" "$SWARM_JOIN:2377" >/dev/null
+    fi
+  else
+    if [ "$(sdocker info --format '{{.Swarm.LocalNodeState}}')" != "active" ]; then
+      log "swarm init"
+      # Overlay subnets from 10.212/16 unless tenantctl chooses one (it does, from its own pool).
+      sdocker swarm init --advertise-addr "$NS_ADDR" --default-addr-pool 10.212.0.0/16 >/dev/null
+    fi
+    # A restarted manager answers service calls once it leads again (a second or so).
+    for _ in $(seq 1 75); do sdocker node ls >/dev/null 2>&1 && break; sleep 0.2; done
+    sdocker node ls >/dev/null || { log "the swarm has no leader; see $RUN/dockerd.log"; exit 1; }
   fi
-  # A restarted manager answers service calls once it leads again (a second or so).
-  for _ in $(seq 1 75); do sdocker node ls >/dev/null 2>&1 && break; sleep 0.2; done
-  sdocker node ls >/dev/null || { log "the swarm has no leader; see $RUN/dockerd.log"; exit 1; }
   for image in $IMAGES; do
     local want; want="$(docker image inspect -f '{{.Id}}' "$image" 2>/dev/null || true)"
     [ -n "$want" ] || { log "main engine has no $image: not copied"; continue; }
@@ -127,5 +152,6 @@ up() {
 case "${1:-up}" in
   up) up ;;
   down) down ;;
-  *) echo "usage: $0 up|down" >&2; exit 2 ;;
+  stop) stop_engine; log "engine stopped" ;;
+  *) echo "usage: $0 up|down|stop" >&2; exit 2 ;;
 esac
