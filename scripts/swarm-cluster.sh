@@ -15,8 +15,9 @@ node() { local n="$1"; shift; SWARM_NODE="$n" IMAGES="tenantctl-test-listener:la
 up() {
   node "$MANAGER" up >/dev/null
   local manager="unix:///run/tcsw$MANAGER/docker.sock"
-  # Heartbeats every second (the default is 5 s): a lost node is seen as down within seconds.
-  docker -H "$manager" swarm update --dispatcher-heartbeat 1s >/dev/null
+  # Heartbeats every 2 s (the default is 5 s): a lost node is seen as down within seconds, and a
+  # node that a busy machine slows for a second is not taken for lost.
+  docker -H "$manager" swarm update --dispatcher-heartbeat 2s >/dev/null
   for n in $WORKERS; do SWARM_JOIN="$MANAGER_ADDR" node "$n" up >/dev/null; done
   docker -H "$manager" node update --availability drain "tenantctl-swarm$MANAGER" >/dev/null
   for _ in $(seq 1 100); do
