@@ -31,14 +31,19 @@ private func client() async throws -> DockerClient {
 private func providerID() -> String { "sl_" + String(UInt64.random(in: 0...UInt64.max), radix: 36) }
 
 /// `scripts/swarm-engine.sh ACTION` for node `number` of the cluster; throws unless it exits 0.
-/// Spawned and reaped directly: Foundation's `Process` learns of the exit through a descriptor
-/// its child inherits, which the dockerd that `up` leaves running would hold open for good.
+/// Spawned and reaped directly, with no descriptor of this process but stdin and stderr: the
+/// dockerd that `up` leaves running would hold open whatever it inherits, and Foundation's
+/// `Process` learns that a child exited from a descriptor closing, so a `Process` waited on here
+/// (this one's, or an SMTP sink's of another suite) would never see its child exit.
 private func engineScript(_ action: String, node number: Int) async throws {
     var variables = environment
     variables["SWARM_NODE"] = String(number)
     variables["SWARM_JOIN"] = managerAddress
     variables["IMAGES"] = image
-    let arguments: [UnsafeMutablePointer<CChar>?] = [String](["/bin/bash", engineScriptPath, action]).map { strdup($0) } + [nil]
+    // bash closes every descriptor above 2 before it runs the script (glibc's closefrom action
+    // for posix_spawn is not visible from Swift).
+    let closeInherited = #"for fd in /proc/$$/fd/*; do n=${fd##*/}; [ "$n" -gt 2 ] && eval "exec $n>&-"; done 2>/dev/null; exec /bin/bash "$0" "$@""#
+    let arguments: [UnsafeMutablePointer<CChar>?] = [String](["/bin/bash", "-c", closeInherited, engineScriptPath, action]).map { strdup($0) } + [nil]
     let environ: [UnsafeMutablePointer<CChar>?] = variables.map { strdup("\($0)=\($1)") } + [nil]
     defer { (arguments + environ).forEach { free($0) } }
     var actions = posix_spawn_file_actions_t()
