@@ -26,14 +26,21 @@ targets += [
         pkgConfig: "sqlite3",
         providers: [.apt(["libsqlite3-dev"])]
     ),
+    // Where the servers' async work runs: NIO's event loops as the global executor, and a
+    // clock whose sleeps are loop timers, so an idle server never wakes.
+    .target(
+        name: "EventLoopExecution",
+        dependencies: [.product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
+        swiftSettings: swift6
+    ),
     .target(
         name: "TenantStorage",
-        dependencies: ["TenantModel"],
+        dependencies: ["TenantModel", "EventLoopExecution"],
         swiftSettings: swift6
     ),
     .target(
         name: "TenantSQLite",
-        dependencies: ["TenantStorage", "TenantModel", "CSQLite"],
+        dependencies: ["EventLoopExecution", "TenantStorage", "TenantModel", "CSQLite"],
         swiftSettings: swift6
     ),
     .systemLibrary(name: "CCrypt", providers: [.apt(["libcrypt-dev"])]),
@@ -120,7 +127,7 @@ targets += [
     ),
     .testTarget(
         name: "IntegrationTests",
-        dependencies: ["TenantCommands", "DockerClient", "DockerAPI", "TenantModel", "TenantTestSupport", "TenantSQLite", "TenantAuth"],
+        dependencies: ["TenantCommands", "DockerClient", "DockerAPI", "TenantModel", "TenantPlan", "TenantTestSupport", "TenantSQLite", "TenantAuth"],
         swiftSettings: swift6
     ),
 ]
@@ -139,7 +146,7 @@ targets += [
     // Opens the stores a --store URL names (SQLite or Cassandra), for both servers.
     .target(
         name: "TenantStoreFactory",
-        dependencies: ["TenantModel", "TenantStorage", "TenantSQLite", "TenantCassandra", .product(name: "Logging", package: "swift-log")],
+        dependencies: ["EventLoopExecution", "TenantModel", "TenantStorage", "TenantSQLite", "TenantCassandra", .product(name: "Logging", package: "swift-log")],
         swiftSettings: swift6
     ),
     // What both servers share: exit codes, log settings and the JSON log format, the
@@ -159,6 +166,7 @@ targets += [
         ],
         swiftSettings: swift6
     ),
+    .testTarget(name: "EventLoopExecutionTests", dependencies: ["EventLoopExecution"], swiftSettings: swift6),
     .testTarget(
         name: "ServerSupportTests",
         dependencies: [
@@ -171,7 +179,7 @@ targets += [
     .target(
         name: "IngestServer",
         dependencies: [
-            "GatewayProtocol", "TenantStorage", "TenantAuth", "TenantModel", "TenantSQLite", "ServerSupport",
+            "EventLoopExecution", "GatewayProtocol", "TenantStorage", "TenantAuth", "TenantModel", "TenantSQLite", "ServerSupport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -190,7 +198,7 @@ targets += [
     .executableTarget(
         name: "tenant-ingest",
         dependencies: [
-            "IngestServer", "ServerSupport", "TenantStoreFactory", "TenantModel", "TenantStorage", "TenantSQLite", "TenantSecrets", "TextFormat",
+            "EventLoopExecution", "IngestServer", "ServerSupport", "TenantStoreFactory", "TenantModel", "TenantStorage", "TenantSQLite", "TenantSecrets", "TextFormat",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -253,7 +261,7 @@ targets += [
     .target(
         name: "TenantMailer",
         dependencies: [
-            "CCurlLoader", "TenantStorage", "TenantModel", "TenantTime", "TextFormat",
+            "EventLoopExecution", "CCurlLoader", "TenantStorage", "TenantModel", "TenantTime", "TextFormat",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Subprocess", package: "swift-subprocess"),
             .product(name: "CoreMetrics", package: "swift-metrics"),
@@ -264,7 +272,7 @@ targets += [
     .target(
         name: "AdminApp",
         dependencies: [
-            "TenantModel", "TenantStorage", "TenantSQLite", "TenantAuth", "TenantMailer", "TenantSealing", "TenantTime", "TextFormat", "CMalloc",
+            "EventLoopExecution", "TenantModel", "TenantStorage", "TenantSQLite", "TenantAuth", "TenantMailer", "TenantSealing", "TenantTime", "TextFormat", "CMalloc",
             "ServerSupport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "CoreMetrics", package: "swift-metrics"),
@@ -272,6 +280,7 @@ targets += [
             .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ],
@@ -280,7 +289,7 @@ targets += [
     .executableTarget(
         name: "tenant-admin",
         dependencies: [
-            "AdminApp", "ServerSupport", "TenantModel", "TenantSQLite", "TenantStoreFactory", "TenantMailer", "TenantSecrets", "TextFormat", "CMalloc",
+            "EventLoopExecution", "AdminApp", "ServerSupport", "TenantModel", "TenantSQLite", "TenantStoreFactory", "TenantMailer", "TenantSecrets", "TextFormat", "CMalloc",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ],
@@ -338,7 +347,7 @@ targets += [
     .target(
         name: "TenantCassandra",
         dependencies: [
-            "CQLClient", "CQLProtocol", "TenantStorage", "TenantModel",
+            "EventLoopExecution", "CQLClient", "CQLProtocol", "TenantStorage", "TenantModel",
             .product(name: "Logging", package: "swift-log"),
         ],
         swiftSettings: swift6

@@ -1,5 +1,6 @@
 import GatewayProtocol
 import CoreMetrics
+import EventLoopExecution
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
@@ -114,7 +115,7 @@ public final class IngestServer: Service, Sendable {
         let deadline = ContinuousClock.now + .seconds(10)
         for (channel, _) in open {
             while channel.isActive && ContinuousClock.now < deadline {
-                try? await Task.sleep(for: .milliseconds(20))
+                try? await EventLoopClock().sleep(for: .milliseconds(20))
             }
             if channel.isActive { try? await channel.close() }
         }

@@ -1,3 +1,4 @@
+import EventLoopExecution
 import Logging
 import NIOConcurrencyHelpers
 import TenantStorage
@@ -57,7 +58,7 @@ final class RefusalRecorder: Sendable {
         }
         if schedule {
             Task {
-                try? await Task.sleep(for: flushDelay)
+                try? await EventLoopClock().sleep(for: flushDelay)
                 await flush()
             }
         }

@@ -1,5 +1,6 @@
 import CQLClient
 import CQLProtocol
+import EventLoopExecution
 import Logging
 import TenantModel
 import TenantStorage
@@ -72,7 +73,7 @@ public enum CassandraKeyspaceAdmin {
                 logger.info("cassandra schema versions still differ; continuing", metadata: ["cassandra.versions": "\(versions.count)"])
                 return
             }
-            try await Task.sleep(for: .milliseconds(200))
+            try await EventLoopClock().sleep(for: .milliseconds(200))
         }
     }
 }

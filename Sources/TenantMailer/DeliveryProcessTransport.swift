@@ -1,4 +1,5 @@
 #if canImport(Glibc)
+import EventLoopExecution
 import Glibc
 #endif
 import FoundationEssentials
@@ -83,7 +84,7 @@ public struct DeliveryProcessTransport: MailTransport {
                     }
                 }
                 group.addTask {
-                    try await Task.sleep(for: timeout)
+                    try await EventLoopClock().sleep(for: timeout)
                     return .timedOut
                 }
                 // The first to finish decides; cancelling the other kills a child still running.

@@ -1,3 +1,4 @@
+import EventLoopExecution
 import TenantStorage
 
 /// Deletes readings and hourly rollups older than the provider's retention settings, in
@@ -81,7 +82,7 @@ public struct SQLiteRetention: Sendable {
                 rows += deleted
                 batches += 1
                 let rest = max(pause, (ContinuousClock.now - started) * idleFactor)
-                if rest > .zero { try await Task.sleep(for: rest) }
+                if rest > .zero { try await EventLoopClock().sleep(for: rest) }
             }
             after = gateway
         }

@@ -1,3 +1,4 @@
+import EventLoopExecution
 import Synchronization
 
 /// Wakes a background loop when there is work for it, so that the loop can sleep for as
@@ -63,7 +64,7 @@ public final class Doorbell: Sendable {
         await withTaskGroup(of: Bool.self) { group in
             group.addTask { await self.wait() }
             group.addTask {
-                try? await Task.sleep(for: timeout)
+                try? await EventLoopClock().sleep(for: timeout)
                 return false
             }
             var rang = await group.next() ?? false

@@ -1,3 +1,4 @@
+import EventLoopExecution
 import FoundationEssentials
 import Logging
 import TenantCassandra
@@ -81,7 +82,7 @@ public func openReadingStore(
         let checkpoints: @Sendable () async -> Void = {
             while await database.written.wait() {
                 repeat {
-                    try? await Task.sleep(for: .milliseconds(200))
+                    try? await EventLoopClock().sleep(for: .milliseconds(200))
                     if Task.isCancelled { return }
                 } while await checkpoint(database, logger: logger)
             }
@@ -93,7 +94,7 @@ public func openReadingStore(
         let purges: @Sendable () async -> Void = {
             var delay = firstPass
             while !Task.isCancelled {
-                do { try await Task.sleep(for: delay) } catch { return }
+                do { try await EventLoopClock().sleep(for: delay) } catch { return }
                 delay = retentionInterval
                 do {
                     let result = try await retention.purge(now: wallClockMillis(), limits: try await retention.limits())

@@ -1,5 +1,6 @@
 import AdminApp
 import ArgumentParser
+import EventLoopExecution
 import FoundationEssentials
 #if os(Linux)
 import CMalloc
@@ -17,7 +18,16 @@ import TextFormat
 
 /// `tenant-admin`: the provider's admin web app and mailer. Wiring only: settings, logging and
 /// metrics backends, store, application.
+/// The entry point: Swift concurrency moves onto NIO's event loops before anything runs, so
+/// an idle server does not wake at all (``EventLoopExecutors``).
 @main
+enum AdminEntry {
+    static func main() async {
+        EventLoopExecutors.install()
+        await AdminMain.main()
+    }
+}
+
 struct AdminMain: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tenant-admin",

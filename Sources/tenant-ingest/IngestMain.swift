@@ -1,4 +1,5 @@
 import ArgumentParser
+import EventLoopExecution
 import FoundationEssentials
 import IngestServer
 import Logging
@@ -9,7 +10,16 @@ import TenantStoreFactory
 
 /// `tenant-ingest`: the provider's gateway ingest server. Wiring only: settings, logging and
 /// metrics backends, store, services.
+/// The entry point: Swift concurrency moves onto NIO's event loops before anything runs, so
+/// an idle server does not wake at all (``EventLoopExecutors``).
 @main
+enum IngestEntry {
+    static func main() async {
+        EventLoopExecutors.install()
+        await IngestMain.main()
+    }
+}
+
 struct IngestMain: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tenant-ingest",

@@ -12,54 +12,6 @@ import Testing
 
 private let prometheusPath = ["/usr/bin/prometheus", "/usr/local/bin/prometheus"].first { FileManager.default.isExecutableFile(atPath: $0) }
 
-/// A long-running program whose output goes to a file; terminated when the test ends.
-private final class Daemon: @unchecked Sendable {
-    let process = Process()
-    let log: URL
-
-    init(_ path: String, _ arguments: [String], log: URL) throws {
-        self.log = log
-        FileManager.default.createFile(atPath: log.path, contents: nil)
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = arguments
-        process.environment = ["PATH": "/usr/bin:/bin"]
-        let handle = try FileHandle(forWritingTo: log)
-        process.standardOutput = handle
-        process.standardError = handle
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-    }
-
-    var output: String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
-
-    func stop() {
-        guard process.isRunning else { return }
-        process.terminate()
-        process.waitUntilExit()
-    }
-}
-
-/// One GET on loopback with curl-free Foundation; nil when nothing answers.
-private func get(_ url: String) async -> (status: Int, body: Data)? {
-    var request = URLRequest(url: URL(string: url)!)
-    request.timeoutInterval = 5
-    guard let (data, response) = try? await URLSession.shared.data(for: request), let http = response as? HTTPURLResponse else { return nil }
-    return (http.statusCode, data)
-}
-
-/// Polls `condition` every 100 ms until it holds or `timeout` passes; the last value.
-private func waitFor<T>(_ timeout: Duration, _ what: String, _ probe: () async throws -> T?, until condition: (T) -> Bool) async throws -> T? {
-    let deadline = ContinuousClock.now + timeout
-    var last: T?
-    while ContinuousClock.now < deadline {
-        last = try await probe()
-        if let last, condition(last) { return last }
-        try await Task.sleep(for: .milliseconds(100))
-    }
-    Issue.record("timed out after \(timeout) waiting for \(what); last: \(String(describing: last))")
-    return last
-}
-
 @Suite(.serialized) struct PrometheusScrapeTests {
     /// The value of an instant query's single sample, or nil when it has none.
     static func query(_ port: Int, _ promQL: String) async -> Double? {

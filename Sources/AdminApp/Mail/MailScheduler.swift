@@ -1,3 +1,4 @@
+import EventLoopExecution
 import FoundationEssentials
 import Logging
 import ServiceLifecycle
@@ -29,7 +30,7 @@ struct MailScheduler: Service {
             } catch {
                 services.logger.warning("mail scheduling failed", metadata: ["error": "\(error)"])
             }
-            try? await Task.sleep(for: interval)
+            try? await EventLoopClock().sleep(for: interval)
         }
     }
 

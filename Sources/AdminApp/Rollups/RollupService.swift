@@ -1,5 +1,6 @@
 #if os(Linux)
 import CMalloc
+import EventLoopExecution
 #endif
 import Logging
 import ServiceLifecycle
@@ -37,7 +38,7 @@ struct RollupService: Service {
             } catch {
                 logger.warning("rollup pass failed", metadata: ["error": "\(error)"])
             }
-            try? await Task.sleep(for: interval)
+            try? await EventLoopClock().sleep(for: interval)
         }
     }
 }
