@@ -180,13 +180,15 @@ public struct HostConfig: Codable, Sendable, Hashable {
     public var Tmpfs: [String: String]?
     /// Log driver and its options.
     public var LogConfig: LogConfig?
+    /// Metadata passed to the runtime in the OCI spec (API 1.43+; older engines refuse it).
+    public var Annotations: [String: String]?
 
     /// Creates host settings.
     public init(
         PortBindings: [String: [PortBinding]]? = nil, RestartPolicy: RestartPolicy? = nil, Mounts: [Mount]? = nil,
         Memory: Int64? = nil, NanoCpus: Int64? = nil, NetworkMode: String? = nil, AutoRemove: Bool? = nil,
         CapDrop: [String]? = nil, SecurityOpt: [String]? = nil, ReadonlyRootfs: Bool? = nil, PidsLimit: Int64? = nil,
-        Tmpfs: [String: String]? = nil, LogConfig: LogConfig? = nil
+        Tmpfs: [String: String]? = nil, LogConfig: LogConfig? = nil, Annotations: [String: String]? = nil
     ) {
         self.PortBindings = PortBindings
         self.RestartPolicy = RestartPolicy
@@ -201,6 +203,7 @@ public struct HostConfig: Codable, Sendable, Hashable {
         self.PidsLimit = PidsLimit
         self.Tmpfs = Tmpfs
         self.LogConfig = LogConfig
+        self.Annotations = Annotations
     }
 }
 
@@ -321,6 +324,8 @@ public struct ContainerState: Codable, Sendable, Hashable {
     public var ExitCode: Int?
     /// Health, when the container has a health check.
     public var Health: Health?
+    /// Host process id of its first process; 0 when it does not run.
+    public var Pid: Int?
 
     /// Health-check status.
     public struct Health: Codable, Sendable, Hashable {
@@ -334,11 +339,12 @@ public struct ContainerState: Codable, Sendable, Hashable {
     }
 
     /// Creates a value (for tests and fakes).
-    public init(Status: String, Running: Bool? = nil, ExitCode: Int? = nil, Health: Health? = nil) {
+    public init(Status: String, Running: Bool? = nil, ExitCode: Int? = nil, Health: Health? = nil, Pid: Int? = nil) {
         self.Status = Status
         self.Running = Running
         self.ExitCode = ExitCode
         self.Health = Health
+        self.Pid = Pid
     }
 }
 

@@ -25,24 +25,32 @@ public struct DockerClient: Sendable {
         self.timeout = timeout
     }
 
-    /// Reads `/version` and returns a client speaking min(engine, ``maximumVersion``);
-    /// throws ``DockerError/versionUnsupported(engine:minimum:)`` for engines older than
-    /// ``minimumVersion``.
-    public static func connect(transport: any DockerTransport, timeout: Duration = .seconds(30)) async throws(DockerError) -> DockerClient {
+    /// Reads `/version` and returns a client speaking min(engine, ``maximumVersion``), or
+    /// `pinned` when given (`DOCKER_API_VERSION`, as the docker CLI reads it); throws
+    /// ``DockerError/versionUnsupported(engine:minimum:)`` for engines older than
+    /// ``minimumVersion`` and ``DockerError/pinnedVersionUnsupported(pinned:engine:)`` for a
+    /// pin tenantctl or the engine does not speak.
+    public static func connect(transport: any DockerTransport, timeout: Duration = .seconds(30), pinned: APIVersion? = nil) async throws(DockerError) -> DockerClient {
         let info = try await engineVersion(transport: transport, timeout: timeout)
-        let version = try negotiate(engine: info)
+        let version = try negotiate(engine: info, pinned: pinned)
         return DockerClient(transport: transport, version: version, timeout: timeout)
     }
 
-    /// The version to speak with an engine that reports `engine`.
-    public static func negotiate(engine: VersionResponse) throws(DockerError) -> APIVersion {
+    /// The version to speak with an engine that reports `engine`: `pinned` if both sides
+    /// speak it, else the highest both speak.
+    public static func negotiate(engine: VersionResponse, pinned: APIVersion? = nil) throws(DockerError) -> APIVersion {
         guard let engineVersion = APIVersion(engine.ApiVersion) else {
             throw .invalidResponse("API version '\(engine.ApiVersion)' in /version")
         }
         guard engineVersion >= minimumVersion else {
             throw .versionUnsupported(engine: engineVersion, minimum: minimumVersion)
         }
-        return min(engineVersion, maximumVersion)
+        guard let pinned else { return min(engineVersion, maximumVersion) }
+        let engineMinimum = engine.MinAPIVersion.flatMap(APIVersion.init) ?? minimumVersion
+        guard pinned >= max(minimumVersion, engineMinimum), pinned <= min(engineVersion, maximumVersion) else {
+            throw .pinnedVersionUnsupported(pinned: pinned, engine: engineVersion)
+        }
+        return pinned
     }
 
     /// `GET /version` (unversioned): the engine's version and API range.

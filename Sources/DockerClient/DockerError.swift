@@ -16,6 +16,8 @@ public enum DockerError: Error, Sendable, Hashable, CustomStringConvertible {
     case timedOut(operation: String)
     /// The engine speaks an API older than tenantctl supports.
     case versionUnsupported(engine: APIVersion, minimum: APIVersion)
+    /// `DOCKER_API_VERSION` names a version tenantctl or the engine does not speak.
+    case pinnedVersionUnsupported(pinned: APIVersion, engine: APIVersion)
     /// The engine answered something tenantctl could not decode.
     case invalidResponse(String)
     /// The engine address (`DOCKER_HOST`) is malformed: a usage error, not an engine failure.
@@ -32,6 +34,8 @@ public enum DockerError: Error, Sendable, Hashable, CustomStringConvertible {
         case .timedOut(let operation): return "the Docker engine did not answer in time: \(operation)"
         case .versionUnsupported(let engine, let minimum):
             return "the Docker engine speaks API \(engine), older than the minimum \(minimum) tenantctl supports; upgrade Docker"
+        case .pinnedVersionUnsupported(let pinned, let engine):
+            return "DOCKER_API_VERSION=\(pinned) is not spoken here: tenantctl speaks \(DockerClient.minimumVersion) to \(DockerClient.maximumVersion), the engine up to \(engine)"
         case .invalidResponse(let what): return "unexpected answer from the Docker engine: \(what)"
         case .invalidAddress(let address, let reason): return "invalid Docker engine address '\(address)': \(reason)"
         }

@@ -40,6 +40,23 @@ private func client(status: Int, body: String) -> DockerClient {
         #expect(line.contains("1.39") && line.contains("1.40"))
     }
 
+    @Test func aPinnedVersionBothSidesSpeakIsUsed() async throws {
+        let client = try await DockerClient.connect(transport: FakeDockerTransport(apiVersion: "1.45"), pinned: APIVersion(1, 41))
+        #expect(client.version == APIVersion(1, 41))
+        #expect(client.versioned("/containers/json") == "/v1.41/containers/json")
+    }
+
+    @Test func aPinnedVersionEitherSideLacksIsRefused() async throws {
+        // Newer than the engine, newer than tenantctl, older than tenantctl.
+        for (engine, pinned) in [("1.41", APIVersion(1, 43)), ("1.52", APIVersion(1, 50)), ("1.45", APIVersion(1, 24))] {
+            await #expect(throws: DockerError.pinnedVersionUnsupported(pinned: pinned, engine: APIVersion(engine)!)) {
+                _ = try await DockerClient.connect(transport: FakeDockerTransport(apiVersion: engine), pinned: pinned)
+            }
+        }
+        let line = DockerError.pinnedVersionUnsupported(pinned: APIVersion(1, 43), engine: APIVersion(1, 41)).description
+        #expect(line.contains("DOCKER_API_VERSION=1.43") && line.contains("up to 1.41"))
+    }
+
     @Test func versionsCompareNumerically() {
         #expect(APIVersion("1.9")! < APIVersion("1.41")!)
         #expect(APIVersion("1.x") == nil)

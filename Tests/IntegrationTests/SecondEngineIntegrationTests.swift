@@ -2,6 +2,7 @@ import DockerAPI
 import DockerClient
 import Foundation
 import TenantModel
+import TenantPlan
 import Testing
 
 @testable import TenantCommands
@@ -46,6 +47,51 @@ struct SecondEngineIntegrationTests {
             _ = await second(["remove", id, "--purge-data", "--yes"])
             throw error
         }
+    }
+
+    /// Where the engine passes annotations (API 1.43+), a provider's two containers share one
+    /// containerd shim; pinned to 1.41 (`DOCKER_API_VERSION`), each has its own, as on 20.10.
+    @Test func aProvidersContainersShareOneShimWhereTheEngineAllowsIt() async throws {
+        let shared = "sh_" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
+        let separate = "sp_" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
+        do { try await compareShims(shared: shared, separate: separate) } catch {
+            for id in [shared, separate] { _ = await second(["remove", id, "--purge-data", "--yes"]) }
+            throw error
+        }
+    }
+
+    private func compareShims(shared: String, separate: String) async throws {
+        let engine = try await DockerClient.connect(transport: CurlTransport(dockerHost: secondHost))
+        #expect(engine.version >= Planner.annotationsMinimumVersion)
+        let started = await second(["start-provider", shared, "--image", image])
+        #expect(started.code == 0, "\(started.err)")
+        var pinned = ProcessInfo.processInfo.environment
+        pinned["DOCKER_API_VERSION"] = "1.41"
+        let startedPinned = await DockerEnvironment.$variables.withValue(pinned) {
+            await second(["start-provider", separate, "--image", image])
+        }
+        #expect(startedPinned.code == 0, "\(startedPinned.err)")
+
+        /// The shim that runs each of the provider's containers: the parent of its first process.
+        func shims(_ id: String) async throws -> Set<Int> {
+            var parents: Set<Int> = []
+            for name in ["remote_server_\(id)", "admin_panel_\(id)"] {
+                let pid = try #require(try await engine.inspectContainer(id: name).State.Pid)
+                let stat = try String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)
+                // Fields after the command name (which may hold spaces): state, then ppid.
+                let fields = stat[stat.index(after: try #require(stat.lastIndex(of: ")")))...].split(separator: " ")
+                parents.insert(try #require(Int(fields[1])))
+                #expect(try String(contentsOfFile: "/proc/\(fields[1])/comm", encoding: .utf8).hasPrefix("containerd-shim"))
+            }
+            return parents
+        }
+        #expect(try await shims(shared).count == 1)
+        #expect(try await shims(separate).count == 2)
+        let annotations = try await engine.inspectContainer(id: "admin_panel_\(shared)").HostConfig?.Annotations
+        #expect(annotations == [Planner.shimGroupAnnotation: "tenantctl-\(shared)"])
+        // Two providers never share a shim.
+        #expect(try await shims(shared).isDisjoint(with: try await shims(separate)))
+        for id in [shared, separate] { #expect(await second(["remove", id, "--purge-data", "--yes"]).code == 0) }
     }
 
     /// Start until ready, rerun, list, stop and remove with its data.

@@ -126,6 +126,28 @@ private func settings(_ id: String = "acme", store: StoreChoice = .sqlite, gatew
     /// `{"Env":["A=1"],"Image":"tenantctl:0.1.0","Labels":{"io.tenantctl.provider":"acme"}}`
     /// (Python: h = 0xcbf29ce484222325; for b in data: h = ((h ^ b) * 0x100000001b3) % 2**64).
     /// A change here recreates every provider's containers on upgrade: make it on purpose.
+    @Test func bothContainersShareOneShimWhereTheEngineTakesAnnotations() throws {
+        let plan = Planner.plan(try settings())
+        for container in plan.containers {
+            let modern = try wire(Planner.createRequest(container, provider: plan.settings.id, engine: APIVersion(1, 45)))
+            let host = try #require(modern["HostConfig"] as? [String: Any])
+            #expect(host["Annotations"] as? [String: String] == ["io.containerd.runc.v2.group": "tenantctl-acme"])
+            // API 1.41 (Docker 20.10) has no such field: nothing is sent.
+            let old = try wire(Planner.createRequest(container, provider: plan.settings.id, engine: APIVersion(1, 41)))
+            #expect((old["HostConfig"] as? [String: Any])?["Annotations"] == nil)
+            // The request is otherwise the plan's, whose hash leaves the annotation out, so
+            // an engine upgrade does not recreate running providers.
+            var stripped = Planner.createRequest(container, provider: plan.settings.id, engine: APIVersion(1, 45))
+            stripped.HostConfig?.Annotations = nil
+            #expect(stripped == container.request)
+            #expect(ConfigHash.of(container.request) == container.configHash)
+        }
+        let other = Planner.plan(try settings("other", gateway: 6002, admin: 8082))
+        let otherGroup = Planner.runtimeAnnotations(other.settings.id, engine: APIVersion(1, 43))
+        #expect(otherGroup != Planner.runtimeAnnotations(plan.settings.id, engine: APIVersion(1, 43)))
+        #expect(Planner.runtimeAnnotations(plan.settings.id, engine: APIVersion(1, 42)) == nil)
+    }
+
     @Test func configHashMatchesItsGoldenValue() {
         let request = ContainerCreateRequest(
             Image: "tenantctl:0.1.0", Env: ["A=1"], Labels: ["io.tenantctl.provider": "acme", "io.tenantctl.config-hash": "ignored"])

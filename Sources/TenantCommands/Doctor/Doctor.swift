@@ -68,9 +68,12 @@ extension TenantCtl {
             }
             report.add("engine", true, "Docker \(info.Version) reachable at \(transport.endpoint)")
             let version: APIVersion
-            do { version = try DockerClient.negotiate(engine: info) } catch {
+            do {
+                let pinned = try GlobalOptions.pinnedVersion(DockerEnvironment.current["DOCKER_API_VERSION"])
+                version = try DockerClient.negotiate(engine: info, pinned: pinned)
+            } catch {
                 report.add("api", false, "\(error)")
-                try report.finish(exitCode: ExitStatus.versionUnsupported)
+                try report.finish(exitCode: (error as? DockerError).map(ExitStatus.code(for:)) ?? ExitStatus.usage)
                 return
             }
             report.add("api", true, "using \(version) (engine \(info.ApiVersion), tenantctl \(DockerClient.minimumVersion)-\(DockerClient.maximumVersion))")

@@ -343,7 +343,8 @@ public struct Provisioner: Sendable {
             try await client.renameContainer(id: id, to: name + Self.replacedSuffix)
             await journal.record(step, undo: .restore(id: id, name: name, wasRunning: wasRunning))
         case .createContainer(let role, let name):
-            guard var request = plan.container(role)?.request else { return }
+            guard let container = plan.container(role) else { return }
+            var request = Planner.createRequest(container, provider: plan.settings.id, engine: client.version)
             if role == .admin, let bootstrapHash { request.Env?.append("TENANT_ADMIN_BOOTSTRAP_HASH=\(bootstrapHash)") }
             let created = try await client.createContainer(name: name, request)
             await journal.record(step, undo: .removeContainer(created.Id), createdID: (name, created.Id))

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DockerAPI
 import DockerClient
 import Foundation
 import Logging
@@ -44,14 +45,27 @@ public struct GlobalOptions: ParsableArguments, Sendable {
         }
     }
 
-    /// A client with a negotiated API version (one `/version` call).
+    /// A client with a negotiated API version (one `/version` call), or the one
+    /// `DOCKER_API_VERSION` pins, as with the docker CLI.
     func plainClient() async throws -> DockerClient {
         let transport = try transport()
+        let pinned = try Self.pinnedVersion(DockerEnvironment.current["DOCKER_API_VERSION"])
         do {
-            return try await DockerClient.connect(transport: transport, timeout: .seconds(timeout))
+            return try await DockerClient.connect(transport: transport, timeout: .seconds(timeout), pinned: pinned)
         } catch {
             throw TenantCtlError(error.description, exitCode: ExitStatus.code(for: error))
         }
+    }
+}
+
+extension GlobalOptions {
+    /// `DOCKER_API_VERSION`, parsed; nil when unset or empty.
+    static func pinnedVersion(_ text: String?) throws -> APIVersion? {
+        guard let text, !text.isEmpty else { return nil }
+        guard let version = APIVersion(text), version.major >= 0, version.minor >= 0 else {
+            throw TenantCtlError("DOCKER_API_VERSION '\(text)' is not an Engine API version such as 1.41", exitCode: ExitStatus.usage)
+        }
+        return version
     }
 }
 

@@ -28,7 +28,7 @@ public enum ExitStatus {
         case .unreachable: return engineUnreachable
         case .timedOut: return timeout
         case .versionUnsupported: return versionUnsupported
-        case .invalidAddress: return usage
+        case .invalidAddress, .pinnedVersionUnsupported: return usage
         case .notModified, .engine, .invalidResponse: return failure
         }
     }
