@@ -30,7 +30,10 @@ targets += [
     // clock whose sleeps are loop timers, so an idle server never wakes.
     .target(
         name: "EventLoopExecution",
-        dependencies: [.product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
+        dependencies: [
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"), .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ],
         swiftSettings: swift6
     ),
     .target(
@@ -166,7 +169,11 @@ targets += [
         ],
         swiftSettings: swift6
     ),
-    .testTarget(name: "EventLoopExecutionTests", dependencies: ["EventLoopExecution"], swiftSettings: swift6),
+    .testTarget(
+        name: "EventLoopExecutionTests",
+        dependencies: ["EventLoopExecution", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
+        swiftSettings: swift6
+    ),
     .testTarget(
         name: "ServerSupportTests",
         dependencies: [
@@ -337,7 +344,7 @@ targets += [
     .target(
         name: "CQLClient",
         dependencies: [
-            "CQLProtocol",
+            "CQLProtocol", "EventLoopExecution",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),

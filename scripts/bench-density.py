@@ -11,7 +11,9 @@ then measures over the same window with them running and again with them stopped
 and host memory per provider: the containers' cgroup memory (RSS and cache) plus the PSS of
 the per-provider shims and proxies.
 
-Usage: scripts/bench-density.py TENANTCTL [--providers N] [--image REF] [--seconds S] [--settle S]
+Usage: scripts/bench-density.py TENANTCTL [--providers N] [--image REF] [--seconds S] [--settle S] [--rounds R]
+Each round starts the providers (until ready), measures them running, stops them and measures
+again; the figures printed are the medians over the rounds (ROUNDS=3 by default).
 Everything it creates is removed at the end (remove --purge-data), also on failure.
 """
 import argparse
@@ -34,12 +36,16 @@ def run(*args, check=True):
 
 
 def machine_ticks():
-    """(busy, total) jiffies over all CPUs."""
+    """(busy, total, steal) jiffies over all CPUs, and context switches so far. Steal is time
+    the hypervisor gave this VM's CPUs to others: neither busy nor idle here, so it is left
+    out of both (on a shared host it swings by whole percents of a core between windows)."""
     with open("/proc/stat") as f:
-        fields = [int(x) for x in f.readline().split()[1:]]
-    idle = fields[3] + fields[4]  # idle + iowait
-    total = sum(fields[:8])  # user..steal (guest is already in user)
-    return total - idle, total
+        lines = f.read().splitlines()
+    fields = [int(x) for x in lines[0].split()[1:]]
+    user, nice, system, idle, iowait, irq, softirq, steal = fields[:8]
+    busy = user + nice + system + irq + softirq  # guest time is already in user
+    ctxt = next(int(line.split()[1]) for line in lines if line.startswith("ctxt "))
+    return busy, busy + idle + iowait, steal, ctxt
 
 
 def process_ticks(names):
@@ -117,19 +123,27 @@ SHIMS = {"containerd-shim", "containerd-shim-runc-v2", "docker-proxy"}
 def measure(seconds, container_ids):
     hz = os.sysconf("SC_CLK_TCK")
     cores = os.cpu_count()
-    busy0, total0 = machine_ticks()
+    busy0, total0, steal0, ctxt0 = machine_ticks()
     engine0 = process_ticks(ENGINE)
     cg0 = containers_cpu_ns(container_ids) if container_ids else 0
     start = time.monotonic()
     time.sleep(seconds)
     elapsed = time.monotonic() - start
-    busy1, total1 = machine_ticks()
+    busy1, total1, steal1, ctxt1 = machine_ticks()
     engine1 = process_ticks(ENGINE)
     cg1 = containers_cpu_ns(container_ids) if container_ids else 0
     machine = (busy1 - busy0) / (total1 - total0) * cores * 100
+    steal = (steal1 - steal0) / hz / elapsed * 100
     engine = (engine1 - engine0) / hz / elapsed * 100
     containers = (cg1 - cg0) / 1e9 / elapsed * 100
-    return {"machine_pct_core": machine, "engine_pct_core": engine, "containers_pct_core": containers}
+    return {"machine_pct_core": machine, "engine_pct_core": engine, "containers_pct_core": containers,
+            "steal_pct_core": steal, "switches_per_s": (ctxt1 - ctxt0) / elapsed}
+
+
+def median(values):
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
 
 
 def main():
@@ -140,9 +154,12 @@ def main():
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--settle", type=float, default=20)
     parser.add_argument("--parallel", type=int, default=4)
+    parser.add_argument("--rounds", type=int, default=int(os.environ.get("ROUNDS", "3")),
+                        help="running/stopped pairs measured; the figures are their medians")
     args = parser.parse_args()
     ids = [f"{PREFIX}{i:03d}" for i in range(args.providers)]
     tenantctl = args.tenantctl
+    n = args.providers
 
     def start(pid):
         began = time.monotonic()
@@ -152,44 +169,68 @@ def main():
     def remove(pid):
         run(tenantctl, "remove", pid, "--purge-data", "--yes", check=False)
 
-    try:
-        print(f"starting {args.providers} providers ({args.image}), {args.parallel} at a time ...", flush=True)
+    def start_all():
         began = time.monotonic()
         with concurrent.futures.ThreadPoolExecutor(args.parallel) as pool:
             started = list(pool.map(start, ids))
         ready_times = sorted(t for _, t, _ in started)
         print(f"  all ready after {time.monotonic() - began:.1f} s; start-provider until ready: "
               f"median {ready_times[len(ready_times) // 2]:.2f} s, max {ready_times[-1]:.2f} s", flush=True)
-        listing = json.loads(run(tenantctl, "list", "--json").stdout)
-        container_ids = [c["id"] for p in listing if p["provider"].startswith(PREFIX) for c in p["containers"]]
-        print(f"settling {args.settle:.0f} s, then measuring {args.seconds:.0f} s running ...", flush=True)
-        time.sleep(args.settle)
-        rss, cache = containers_memory(container_ids)
-        shim_kib_running = pss_kib(SHIMS)
-        running = measure(args.seconds, container_ids)
-        print("stopping them, measuring again ...", flush=True)
-        with concurrent.futures.ThreadPoolExecutor(args.parallel) as pool:
-            list(pool.map(lambda pid: run(tenantctl, "stop", pid), ids))
-        time.sleep(min(args.settle, 10))
-        shim_kib_stopped = pss_kib(SHIMS)
-        stopped = measure(args.seconds, [])
+
+    rounds = []
+    try:
+        for number in range(1, args.rounds + 1):
+            print(f"round {number}/{args.rounds}: starting {n} providers ({args.image}), {args.parallel} at a time ...", flush=True)
+            start_all()
+            listing = json.loads(run(tenantctl, "list", "--json").stdout)
+            container_ids = [c["id"] for p in listing if p["provider"].startswith(PREFIX) for c in p["containers"]]
+            print(f"  settling {args.settle:.0f} s, then measuring {args.seconds:.0f} s running ...", flush=True)
+            time.sleep(args.settle)
+            if number == 1:
+                rss, cache = containers_memory(container_ids)
+                shim_kib_running = pss_kib(SHIMS)
+            running = measure(args.seconds, container_ids)
+            print("  stopping them, measuring again ...", flush=True)
+            with concurrent.futures.ThreadPoolExecutor(args.parallel) as pool:
+                list(pool.map(lambda pid: run(tenantctl, "stop", pid), ids))
+            time.sleep(min(args.settle, 10))
+            if number == 1:
+                shim_kib_stopped = pss_kib(SHIMS)
+            stopped = measure(args.seconds, [])
+            per = {key: (running[key] - stopped[key]) / n for key in ("machine_pct_core", "steal_pct_core", "switches_per_s")}
+            per["attributed"] = (running["containers_pct_core"] + running["engine_pct_core"] - stopped["engine_pct_core"]) / n
+            per["containers"] = running["containers_pct_core"] / n
+            per["engine"] = (running["engine_pct_core"] - stopped["engine_pct_core"]) / n
+            per["machine_running"], per["machine_stopped"] = running["machine_pct_core"], stopped["machine_pct_core"]
+            per["steal_running"], per["steal_stopped"] = running["steal_pct_core"], stopped["steal_pct_core"]
+            rounds.append(per)
+            print(f"  round {number}: whole machine {per['machine_running']:.1f}% running, {per['machine_stopped']:.1f}% stopped "
+                  f"-> {per['machine_pct_core']:.3f}% per provider; attributed {per['attributed']:.3f}%; "
+                  f"steal {per['steal_running']:.1f}% / {per['steal_stopped']:.1f}%; "
+                  f"{per['switches_per_s']:.1f} context switches/s per provider", flush=True)
     finally:
         print("removing them ...", flush=True)
         with concurrent.futures.ThreadPoolExecutor(args.parallel) as pool:
             list(pool.map(remove, ids))
+    if not rounds:
+        return 1
 
-    n = args.providers
     load = os.getloadavg()
-    per = lambda key: (running[key] - stopped.get(key, 0)) / n
-    attributed = (running["containers_pct_core"] + running["engine_pct_core"] - stopped["engine_pct_core"]) / n
+    pick = lambda key: median([r[key] for r in rounds])
+    per_round = ", ".join(f"{r['machine_pct_core']:.3f}" for r in rounds)
     memory_per = (rss + cache) / n / 2**20 + (shim_kib_running - shim_kib_stopped) / n / 1024
     print()
     print(f"providers: {n} ({2 * n} containers), image {args.image}, {os.cpu_count()} cores, "
-          f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
-    print(f"whole machine, running: {running['machine_pct_core']:.1f}% of one core; stopped: {stopped['machine_pct_core']:.1f}%; "
-          f"per idle provider: {per('machine_pct_core'):.3f}% of one core (includes anything else the machine did)")
-    print(f"attributed (containers' cgroups + engine processes), per idle provider: {attributed:.3f}% of one core "
-          f"(containers {running['containers_pct_core'] / n:.4f}%, engine {(running['engine_pct_core'] - stopped['engine_pct_core']) / n:.4f}%)")
+          f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; medians of {len(rounds)} rounds")
+    print(f"whole machine, running: {pick('machine_running'):.1f}% of one core; stopped: {pick('machine_stopped'):.1f}%; "
+          f"per idle provider: {pick('machine_pct_core'):.3f}% of one core "
+          f"(rounds: {per_round}; steal left out; includes anything else the machine did)")
+    print(f"attributed (containers' cgroups + engine processes), per idle provider: {pick('attributed'):.3f}% of one core "
+          f"(containers {pick('containers'):.4f}%, engine {pick('engine'):.4f}%)")
+    steal_rounds = ", ".join(f"{r['steal_pct_core']:.3f}" for r in rounds)
+    print(f"steal (the hypervisor running other guests; left out above), running minus stopped, per provider: "
+          f"{pick('steal_pct_core'):.3f}% of one core (rounds: {steal_rounds})")
+    print(f"context switches per idle provider: {pick('switches_per_s'):.1f}/s")
     print(f"memory per provider: {memory_per:.1f} MiB (containers' RSS {rss / n / 2**20:.1f} MiB + page cache {cache / n / 2**20:.1f} MiB, "
           f"shims and proxies {(shim_kib_running - shim_kib_stopped) / n / 1024:.1f} MiB PSS)")
 

@@ -1,4 +1,5 @@
 import CQLProtocol
+import EventLoopExecution
 import Logging
 import NIOCore
 import NIOPosix
@@ -59,8 +60,10 @@ public final class CQLConnection: Sendable {
         logger: Logger
     ) async throws -> CQLConnection {
         let streams = min(max(maxInFlight, 1), 32768)
-        let channel = try await ClientBootstrap(group: eventLoopGroup)
+        let loop = eventLoopGroup.next()
+        let channel = try await ClientBootstrap(group: loop)
             .connectTimeout(connectTimeout)
+            .resolver(ThreadPoolResolver(loop: loop))
             .channelOption(.tcpOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
