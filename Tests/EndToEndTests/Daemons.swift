@@ -11,12 +11,12 @@ final class Daemon: @unchecked Sendable {
     let process = Process()
     let log: URL
 
-    init(_ path: String, _ arguments: [String], log: URL) throws {
+    init(_ path: String, _ arguments: [String], environment: [String: String] = [:], log: URL) throws {
         self.log = log
         FileManager.default.createFile(atPath: log.path, contents: nil)
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments
-        process.environment = ["PATH": "/usr/bin:/bin"]
+        process.environment = environment.merging(["PATH": "/usr/bin:/bin"]) { given, _ in given }
         let handle = try FileHandle(forWritingTo: log)
         process.standardOutput = handle
         process.standardError = handle
