@@ -286,11 +286,10 @@ struct SwarmIntegrationTests {
     }
 
     /// With the real image: start-provider returns once both servers answer on the node.
-    @Test func realImageIsReadyOnTheNode() async throws {
-        guard (try? await client().inspectImage(name: realImage)) != nil else {
-            print("skipped: the swarm engine has no \(realImage) (scripts/swarm-engine.sh loads it when the main engine has it)")
-            return
-        }
+    @Test(.enabled("the swarm engine does not answer or has no \(realImage) (scripts/swarm-engine.sh loads it when the main engine has it)") {
+        (try? await client().inspectImage(name: realImage)) != nil
+    })
+    func realImageIsReadyOnTheNode() async throws {
         try await withProvider { id in
             let run = await swarm(["start-provider", id, "--image", realImage, "--wait-timeout", "90", "--json"])
             #expect(run.code == 0, "\(run.err)")
