@@ -156,6 +156,15 @@ public enum PlanLabels {
     /// certificate is generated (with its host names) or the user's (whose digest labels
     /// follow the files). Absent without TLS, so plain providers keep their config hash.
     public static let gatewayTLS = "io.tenantctl.gateway-tls"
+
+    /// How the secrets named by two label sets differ (`secret smtp-password: changed`), by
+    /// name only: the labels hold digests, and no value is ever shown.
+    public static func secretChanges(from old: [String: String], to new: [String: String]) -> [String] {
+        let labels = Set(old.keys.filter { $0.hasPrefix(secretPrefix) }).union(new.keys.filter { $0.hasPrefix(secretPrefix) })
+        return labels.sorted().filter { old[$0] != new[$0] }.map { label in
+            "secret \(label.dropFirst(secretPrefix.count)): \(old[label] == nil ? "added" : new[label] == nil ? "removed" : "changed")"
+        }
+    }
 }
 
 /// Parses `--memory` and `--cpus` values.

@@ -55,4 +55,15 @@ import Testing
         #expect(filler.Labels == ["io.tenantctl.provider": "sec_p", "io.tenantctl.role": "secrets"])
         #expect(SecretsPlan.volume(try ProviderID("sec_p")).Name == "tenantctl_sec_p_secrets")
     }
+
+    @Test func secretChangesNameTheSecretAndHowItChangedNeverADigest() {
+        let before = ["io.tenantctl.secret.smtp-password": "aaaaaaaa", "io.tenantctl.secret.settings-key": "", "io.tenantctl.role": "admin",
+                      "io.tenantctl.secret.cassandra-password": "cccccccc"]
+        let after = ["io.tenantctl.secret.smtp-password": "bbbbbbbb", "io.tenantctl.secret.settings-key": "", "io.tenantctl.role": "ingest",
+                     "io.tenantctl.secret.cassandra-username": "dddddddd"]
+        #expect(PlanLabels.secretChanges(from: before, to: after) == [
+            "secret cassandra-password: removed", "secret cassandra-username: added", "secret smtp-password: changed",
+        ])
+        #expect(PlanLabels.secretChanges(from: before, to: before).isEmpty)
+    }
 }

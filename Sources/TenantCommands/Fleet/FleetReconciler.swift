@@ -164,13 +164,7 @@ struct FleetReconciler: Sendable {
         note("fleet", labels[Labels.fleet], settings.fleet)
         let plannedLabels = planned.request.Labels ?? [:]
         if planned.role == .ingest { note(FleetFile.Key.gatewayTLS.rawValue, labels[PlanLabels.gatewayTLS] ?? "off", plannedLabels[PlanLabels.gatewayTLS] ?? "off") }
-        // Secrets by name only: their labels hold digests, and no value is ever shown.
-        let secretLabels = Set(labels.keys.filter { $0.hasPrefix(PlanLabels.secretPrefix) })
-            .union(plannedLabels.keys.filter { $0.hasPrefix(PlanLabels.secretPrefix) })
-        for label in secretLabels.sorted() where labels[label] != plannedLabels[label] {
-            let name = label.dropFirst(PlanLabels.secretPrefix.count)
-            differences.append("secret \(name): \(labels[label] == nil ? "added" : plannedLabels[label] == nil ? "removed" : "changed")")
-        }
+        differences += PlanLabels.secretChanges(from: labels, to: plannedLabels)
         if differences.isEmpty { differences.append("container settings of this tenantctl version") }
         return differences
     }

@@ -95,11 +95,8 @@ struct SwarmFleet: Sendable {
             note("memory", current.TaskTemplate.Resources?.Limits?.MemoryBytes.map(FleetReconciler.size), spec.TaskTemplate.Resources?.Limits?.MemoryBytes.map(FleetReconciler.size))
             note("cpus", current.TaskTemplate.Resources?.Limits?.NanoCPUs.map(FleetReconciler.cpus), spec.TaskTemplate.Resources?.Limits?.NanoCPUs.map(FleetReconciler.cpus))
             note("fleet", current.Labels?[Labels.fleet], spec.Labels?[Labels.fleet])
-            let secrets = Set((current.Labels ?? [:]).keys.filter { $0.hasPrefix(PlanLabels.secretPrefix) })
-                .union((spec.Labels ?? [:]).keys.filter { $0.hasPrefix(PlanLabels.secretPrefix) })
-            for label in secrets.sorted() where current.Labels?[label] != spec.Labels?[label] {
-                let line = "secret \(label.dropFirst(PlanLabels.secretPrefix.count)): \(current.Labels?[label] == nil ? "added" : spec.Labels?[label] == nil ? "removed" : "changed")"
-                if !differences.contains(line) { differences.append(line) }
+            for line in PlanLabels.secretChanges(from: current.Labels ?? [:], to: spec.Labels ?? [:]) where !differences.contains(line) {
+                differences.append(line)
             }
         }
         return differences
