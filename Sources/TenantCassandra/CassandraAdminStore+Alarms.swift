@@ -108,9 +108,7 @@ extension CassandraAdminStore: AlarmStore {
 
     public func alarms(matching filter: AlarmFilter, offset: Int, limit: Int) async throws -> (alarms: [Alarm], total: Int) {
         if filter.states.allSatisfy(\.isActive) {
-            let matching = try await activeAlarms().filter(filter.matches)
-            let start = min(max(offset, 0), matching.count)
-            return (Array(matching[start...].prefix(max(limit, 0))), matching.count)
+            return Self.page(of: try await activeAlarms().filter(filter.matches), offset: offset, limit: limit)
         }
         return try await wrap("alarm read") {
             var acknowledgements: [String: AcknowledgementRecord] = [:]
@@ -121,9 +119,14 @@ extension CassandraAdminStore: AlarmStore {
                 }
                 .filter(filter.matches)
                 .sorted(by: Alarm.listedBefore)
-            let start = min(max(offset, 0), matching.count)
-            return (Array(matching[start...].prefix(max(limit, 0))), matching.count)
+            return Self.page(of: matching, offset: offset, limit: limit)
         }
+    }
+
+    /// One page of the matching alarms, and how many match in all.
+    private static func page(of matching: [Alarm], offset: Int, limit: Int) -> (alarms: [Alarm], total: Int) {
+        let start = min(max(offset, 0), matching.count)
+        return (Array(matching[start...].prefix(max(limit, 0))), matching.count)
     }
 
     public func alarm(id: Int64) async throws -> Alarm? {

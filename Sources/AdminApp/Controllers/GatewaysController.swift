@@ -57,8 +57,9 @@ struct GatewaysController {
         router.get("/gateways/:id/chart.svg") { request, context in
             let gateway = try await load(context)
             let zone = try await services.settings().timeZone
-            let chart = try await chart(gateway: gateway.id, query: try request.query, zone: zone)
-            let size: SVGChart.Size = try request.query.text("size") == "narrow" ? .narrow : .wide
+            let query = try request.query
+            let chart = try await chart(gateway: gateway.id, query: query, zone: zone)
+            let size: SVGChart.Size = query.text("size") == "narrow" ? .narrow : .wide
             return Response(status: .ok, headers: [.contentType: "image/svg+xml"], body: .init(byteBuffer: ByteBuffer(string: chart.svg(zone: zone, size: size).markup)))
         }
         router.post("/gateways/:id/assign") { request, context in

@@ -51,11 +51,8 @@ struct SwarmFleet: Sendable {
             provider: request.id, action: .create, details: [], gatewayPort: request.gatewayPort ?? Self.port(of: .ingest, existing),
             adminPort: request.adminPort ?? Self.port(of: .admin, existing), request: request, replication: replication)
         guard !existing.isEmpty else { return change }
-        let recorder = RecordingTransport(reads: client.transport)
-        var dryRun = SwarmProvisioner(client: DockerClient(transport: recorder, version: client.version, timeout: client.timeout), logger: logger)
-        dryRun.useLock = false
-        dryRun.bootstrapSecret = { (nil, "<planned>") }
-        let outcome = try await dryRun.start(request)
+        let dryRun = DryRun(against: client, logger: logger, placeholderHash: "<planned>")
+        let outcome = try await dryRun.swarmProvisioner.start(request)
         let steps = outcome.result.changes
         if steps.isEmpty {
             change.action = .unchanged
@@ -65,7 +62,7 @@ struct SwarmFleet: Sendable {
             change.details = steps
         } else {
             change.action = .update
-            change.details = Self.differences(existing, planned: try await Self.plannedSpecs(recorder))
+            change.details = Self.differences(existing, planned: try await Self.plannedSpecs(dryRun.recorder))
             if change.details.isEmpty { change.details = steps }
         }
         return change
