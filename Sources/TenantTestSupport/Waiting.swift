@@ -7,7 +7,7 @@ public struct WaitTimeout: Error, CustomStringConvertible {
 /// `what` after `timeout`. For events a test cannot subscribe to (a row appears, a meter
 /// moves): the test waits for the event itself, never for a guessed time.
 public func waitUntil(
-    _ what: String, timeout: Duration = .seconds(10), _ condition: @Sendable () async throws -> Bool
+    _ what: String, timeout: Duration = .seconds(60), _ condition: @Sendable () async throws -> Bool
 ) async throws {
     let deadline = ContinuousClock.now + timeout
     while try await !condition() {

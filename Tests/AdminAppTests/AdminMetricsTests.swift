@@ -96,7 +96,8 @@ import Testing
         // The outbox runs with the app's services: wait for its first pass.
         try await app.test(.live) { _ in
             var text = ""
-            for _ in 0..<500 {
+            let deadline = ContinuousClock.now + .seconds(60)
+            while ContinuousClock.now < deadline {
                 text = String(decoding: exporter.render(), as: UTF8.self)
                 if text.contains("tenant_admin_outbox_pending 2.0\n") { break }
                 try await Task.sleep(for: .milliseconds(10))

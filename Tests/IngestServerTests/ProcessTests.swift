@@ -27,9 +27,11 @@ final class IngestProcess: @unchecked Sendable {
         try process.run()
     }
 
-    /// Waits until the server accepts connections.
+    /// Waits until the server accepts connections (a minute: a full parallel run on two
+    /// cores has taken 25 s for what takes half a second alone), failing at once if it exited.
     func waitUntilListening() async throws {
-        for _ in 0..<200 {
+        let deadline = ContinuousClock.now + .seconds(60)
+        while ContinuousClock.now < deadline, process.isRunning {
             if (try? LineClient(port: port)) != nil { return }
             try await Task.sleep(for: .milliseconds(50))
         }
@@ -80,11 +82,12 @@ func missingAcknowledged(_ report: SimulatorReport, configuration: SimulatorConf
         let first = try IngestProcess(store: store, port: port)
         try await first.waitUntilListening()
 
-        // Paced (50 reports/s per gateway, ~5 s of load) so the kill lands mid-load however
-        // fast the machine is: unthrottled, a quiet machine finished before the kill.
+        // Paced (25 reports/s per gateway, ~16 s of load) so the kill lands mid-load however
+        // fast the machine is (unthrottled, a quiet machine finished before the kill) and
+        // however long a loaded one takes to see the first readings stored.
         let configuration = SimulatorConfiguration(
-            port: port, gateways: 20, sensors: 10, gatewayPrefix: "k-", reportsPerGateway: 250, duration: 60, rate: 50, window: 8,
-            drainTimeout: 10)
+            port: port, gateways: 20, sensors: 10, gatewayPrefix: "k-", reportsPerGateway: 400, duration: 120, rate: 25, window: 8,
+            drainTimeout: 30)
         var simulator = GatewaySimulator(configuration: configuration)
         simulator.recordAcknowledgedSeqs = true
         let load = Task { try await simulator.run() }
@@ -92,21 +95,21 @@ func missingAcknowledged(_ report: SimulatorReport, configuration: SimulatorConf
         // Kill it hard once the load is being stored, then start it again on the same file and port.
         try await waitUntil("the first readings are stored") { storedReadings(store) > 0 }
         first.signal(SIGKILL)
-        _ = try await first.waitForExit(seconds: 5)
+        _ = try await first.waitForExit(seconds: 60)
         let second = try IngestProcess(store: store, port: port)
         try await second.waitUntilListening()
 
         let report = try await load.value
         second.signal(SIGTERM)
-        #expect(try await second.waitForExit(seconds: 15) == 0)
+        #expect(try await second.waitForExit(seconds: 60) == 0)
 
         #expect(report.reconnects > 0, "the kill did not interrupt the load")
         #expect(report.unacknowledged == 0)
-        #expect(report.acks == 20 * 250)
+        #expect(report.acks == 20 * 400)
         let database = try SQLiteDatabase(path: store)
         #expect(try await missingAcknowledged(report, configuration: configuration, database: database) == 0)
         let total = try await database.read { db in try db.query("SELECT count(*) FROM readings").first?.int(0) }
-        #expect(total == 20 * 250 * 10)
+        #expect(total == 20 * 400 * 10)
     }
 
     @Test func sigtermDeliversAcksForCommittedReportsAndExitsZero() async throws {
@@ -117,13 +120,13 @@ func missingAcknowledged(_ report: SimulatorReport, configuration: SimulatorConf
         try await server.waitUntilListening()
 
         let configuration = SimulatorConfiguration(
-            port: port, gateways: 20, sensors: 10, gatewayPrefix: "t-", duration: 2, rate: 0, window: 8, drainTimeout: 1)
+            port: port, gateways: 20, sensors: 10, gatewayPrefix: "t-", duration: 2, rate: 0, window: 8, drainTimeout: 10)
         var simulator = GatewaySimulator(configuration: configuration)
         simulator.recordAcknowledgedSeqs = true
         let load = Task { try await simulator.run() }
         try await waitUntil("the first readings are stored") { storedReadings(store) > 0 }
         server.signal(SIGTERM)
-        let status = try await server.waitForExit(seconds: 15)
+        let status = try await server.waitForExit(seconds: 60)
         let report = try await load.value
 
         #expect(status == 0)

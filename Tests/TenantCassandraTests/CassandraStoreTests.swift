@@ -218,7 +218,8 @@ import Testing
         defer { Task { await second.stop() } }
         second.tables.withLock { $0.readings = readings }  // the data survived on disk
         var outcome: [ReportOutcome]?
-        for _ in 0..<20 where outcome == nil {
+        let deadline = ContinuousClock.now + .seconds(60)
+        while outcome == nil, ContinuousClock.now < deadline {
             outcome = try? await store.commit([report])  // a commit racing the drop may fail: the gateway resends
             if outcome == nil { try await Task.sleep(for: .milliseconds(100)) }
         }

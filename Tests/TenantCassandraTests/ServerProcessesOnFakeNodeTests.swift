@@ -102,7 +102,8 @@ import Glibc
         let configuration = SimulatorConfiguration(
             port: port, gateways: 4, sensors: 3, gatewayPrefix: "c-", reportsPerGateway: 30, duration: 30, rate: 0, window: 4, drainTimeout: 10)
         var started = false
-        for _ in 0..<200 where !started {
+        let deadline = ContinuousClock.now + .seconds(60)
+        while !started, ContinuousClock.now < deadline, process.isRunning {
             started = node.tables.withLock { !$0.tables.isEmpty } && (try? Self.connect(port)) == true
             if !started { try await Task.sleep(for: .milliseconds(50)) }
         }

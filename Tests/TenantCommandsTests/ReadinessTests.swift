@@ -65,16 +65,20 @@ final class LoopbackServer: @unchecked Sendable {
 }
 
 @Suite struct ServerProbeTests {
+    /// For probes that must get their answer: a full parallel run has stretched half a second
+    /// of work to 25 s, and a probe returns as soon as the answer comes.
+    static let generous: Duration = .seconds(60)
+
     @Test func aGatewayServerThatRefusesTheProbeReportIsReady() async throws {
         let server = try LoopbackServer.gateway()
-        #expect(await ServerProbe.gateway(host: "127.0.0.1", port: server.port) == .ready)
+        #expect(await ServerProbe.gateway(host: "127.0.0.1", port: server.port, timeout: Self.generous) == .ready)
     }
 
     /// `--gateway-tls required`: tenant-ingest answers the plain probe with a TLS alert and
     /// closes (these are the bytes it sent on the real image: fatal, decode_error).
     @Test func aTLSRequiredServerAnsweringWithAnAlertIsReady() async throws {
         let tls = try LoopbackServer(terminator: [0x0a]) { _ in [0x15, 0x03, 0x01, 0x00, 0x02, 0x02, 0x46] }
-        #expect(await ServerProbe.gateway(host: "127.0.0.1", port: tls.port) == .ready)
+        #expect(await ServerProbe.gateway(host: "127.0.0.1", port: tls.port, timeout: Self.generous) == .ready)
         let other = try LoopbackServer(terminator: [0x0a]) { _ in [0x16, 0x03, 0x01, 0x00, 0x02, 0x02, 0x46] }
         #expect(await ServerProbe.gateway(host: "127.0.0.1", port: other.port, timeout: .milliseconds(500)) != .ready)
     }
@@ -102,8 +106,8 @@ final class LoopbackServer: @unchecked Sendable {
     @Test func adminHealthMustAnswer200() async throws {
         let healthy = try LoopbackServer.http(status: "200 OK")
         let failing = try LoopbackServer.http(status: "503 Service Unavailable")
-        #expect(await ServerProbe.admin(host: "127.0.0.1", port: healthy.port) == .ready)
-        #expect(await ServerProbe.admin(host: "127.0.0.1", port: failing.port) == .notReady("/health answered 503"))
+        #expect(await ServerProbe.admin(host: "127.0.0.1", port: healthy.port, timeout: Self.generous) == .ready)
+        #expect(await ServerProbe.admin(host: "127.0.0.1", port: failing.port, timeout: Self.generous) == .notReady("/health answered 503"))
     }
 
     @Test(arguments: [
@@ -122,7 +126,7 @@ final class LoopbackServer: @unchecked Sendable {
         let gateway = try LoopbackServer.gateway()
         let admin = try LoopbackServer.http(status: "200 OK")
         let waiter = ProviderReadiness(client: try await client(FakeDockerTransport()), host: "127.0.0.1")
-        try await waiter.wait(provider: try ProviderID("acme"), gatewayPort: gateway.port, adminPort: admin.port, timeout: .seconds(5))
+        try await waiter.wait(provider: try ProviderID("acme"), gatewayPort: gateway.port, adminPort: admin.port, timeout: .seconds(60))
     }
 
     @Test func aTimeoutNamesWhatIsNotReadyAndExits75() async throws {
@@ -132,11 +136,15 @@ final class LoopbackServer: @unchecked Sendable {
         #expect(await tenantctl(startArgs("acme"), transport: fake).code == 0)  // containers "running" in the fake
         let waiter = ProviderReadiness(client: try await client(fake), host: "127.0.0.1")
         let error = await #expect(throws: ProviderReadiness.NotReady.self) {
-            try await waiter.wait(provider: try ProviderID("acme"), gatewayPort: gateway.port, adminPort: admin.port, timeout: .milliseconds(700))
+            try await waiter.wait(provider: try ProviderID("acme"), gatewayPort: gateway.port, adminPort: admin.port, timeout: .seconds(3))
         }
         #expect(error?.timedOut == true)
         #expect(error?.exitCode == 75)
-        #expect(error?.problems == ["admin port \(admin.port) /health: /health answered 503"])
+        // Only the admin server is named. Its reason is normally "answered 503"; the last probe,
+        // cut short by the deadline, may instead find no reply in its remaining time.
+        #expect(error?.problems.count == 1)
+        #expect(error?.problems.first?.hasPrefix("admin port \(admin.port) /health: ") == true)
+        #expect(error?.problems.first.map { $0.hasSuffix("/health answered 503") || $0.contains("no reply in") } == true)
     }
 
     @Test func aServerThatExitsFailsAtOnceWithItsLastLogLine() async throws {
@@ -148,9 +156,9 @@ final class LoopbackServer: @unchecked Sendable {
         let started = ContinuousClock.now
         let waiter = ProviderReadiness(client: try await client(fake), host: "127.0.0.1")
         let error = await #expect(throws: ProviderReadiness.NotReady.self) {
-            try await waiter.wait(provider: try ProviderID("acme"), gatewayPort: freeLoopbackPort(), adminPort: admin.port, timeout: .seconds(30))
+            try await waiter.wait(provider: try ProviderID("acme"), gatewayPort: freeLoopbackPort(), adminPort: admin.port, timeout: .seconds(180))
         }
-        #expect(ContinuousClock.now - started < .seconds(5))
+        #expect(ContinuousClock.now - started < .seconds(60))  // at once, not after the timeout
         #expect(error?.timedOut == false)
         #expect(error?.exitCode == 1)
         #expect(error?.problems.count == 1)

@@ -18,7 +18,11 @@ import Testing
         let done = DispatchSemaphore(value: 0)
         DispatchQueue.global().async {
             do {
-                try Schema.migrate(try SQLiteConnection(path: path), migrations: Schema.migrations) { seen in
+                let migrator = try SQLiteConnection(path: path)
+                // A minute, not the usual 5 s, for the lock this test holds while it migrates:
+                // a full parallel run can stall this thread that long.
+                try migrator.execute("PRAGMA busy_timeout = 60000")
+                try Schema.migrate(migrator, migrations: Schema.migrations) { seen in
                     seenVersions.withLock { $0.append(seen) }
                     waiting.signal()
                 }
@@ -30,7 +34,7 @@ import Testing
         }
         // The migrator has read version 0 and is about to wait for the write lock we hold:
         // the other process now applies every migration and commits.
-        #expect(waiting.wait(timeout: .now() + 10) == .success, "the migrator never reached the lock")
+        #expect(waiting.wait(timeout: .now() + 60) == .success, "the migrator never reached the lock")
         for migration in Schema.migrations.sorted(by: { $0.version < $1.version }) {
             try other.execute(migration.sql)
             try other.execute("PRAGMA user_version = \(migration.version)")
