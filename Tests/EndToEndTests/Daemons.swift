@@ -36,7 +36,7 @@ final class Daemon: @unchecked Sendable {
 /// One GET on loopback with curl-free Foundation; nil when nothing answers.
 func get(_ url: String) async -> (status: Int, body: Data)? {
     var request = URLRequest(url: URL(string: url)!)
-    request.timeoutInterval = 5
+    request.timeoutInterval = 30  // one answer a loaded machine may be slow to give
     guard let (data, response) = try? await URLSession.shared.data(for: request), let http = response as? HTTPURLResponse else { return nil }
     return (http.statusCode, data)
 }

@@ -78,9 +78,10 @@ private func quietestWindow(_ daemons: [Daemon], count: Int, of window: Duration
         #expect(signIn.out != "303", "a wrong password must not sign in")
 
         // Idle. The servers' own passes (the admin's mail schedule every 30 s, its outbox every
-        // minute) may fall in a window, never in all four; ingest's retention pass is an hour
-        // away. The watch would wake a server in every window, 2 or 3 times.
-        let quietest = try await quietestWindow([ingest, admin], count: 4, of: .seconds(3))
+        // minute) and work a loaded machine finishes late may fall in a window, never in all
+        // six; ingest's retention pass is an hour away. The watch would wake a server in every
+        // window, 2 or 3 times.
+        let quietest = try await quietestWindow([ingest, admin], count: 6, of: .seconds(3))
         #expect(quietest[0] <= 1, "tenant-ingest was scheduled \(quietest[0]) times in its quietest idle 3 s\n\(ingest.output)")
         #expect(quietest[1] <= 1, "tenant-admin was scheduled \(quietest[1]) times in its quietest idle 3 s\n\(admin.output)")
     }

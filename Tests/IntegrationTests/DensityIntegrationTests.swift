@@ -100,8 +100,8 @@ struct DensityIntegrationTests {
         #expect(result["gateway_address"] as? String == "127.0.0.1:\(gatewayPort)")
         #expect(result["admin_url"] as? String == "http://127.0.0.1:\(adminPort)/")
         // Ready means serving: the probes pass from here, independently of tenantctl's waiter.
-        #expect(await ServerProbe.gateway(host: "127.0.0.1", port: gatewayPort) == .ready)
-        #expect(await ServerProbe.admin(host: "127.0.0.1", port: adminPort) == .ready)
+        #expect(await ServerProbe.gateway(host: "127.0.0.1", port: gatewayPort, timeout: .seconds(30)) == .ready)
+        #expect(await ServerProbe.admin(host: "127.0.0.1", port: adminPort, timeout: .seconds(30)) == .ready)
         print("start-provider until ready: \(took)")
 
         let client = try await DockerClient.connect(transport: CurlTransport.fromEnvironment())
@@ -124,11 +124,17 @@ struct DensityIntegrationTests {
         // socket still accepting in the kernel) is unhealthy within the probe's 2 s, with the
         // reason; the admin stays healthy.
         #expect(try await docker("kill", "--signal", "STOP", "remote_server_\(id)").code == 0)
-        let asked = ContinuousClock.now
-        let status = await tenantctl(["status", id, "--json"])
-        #expect(ContinuousClock.now - asked < .seconds(10))
+        // Asked again while the admin's own 2 s probe loses to a loaded machine: the admin must
+        // be seen healthy beside the hung ingest server in one answer.
+        var containers: [[String: Any]] = []
+        let deadline = ContinuousClock.now + .seconds(90)
+        repeat {
+            let asked = ContinuousClock.now
+            let status = await tenantctl(["status", id, "--json"])
+            #expect(ContinuousClock.now - asked < .seconds(30), "status is bounded by its probes")
+            containers = try #require((try JSONSerialization.jsonObject(with: Data(status.out.utf8)) as? [String: Any])?["containers"] as? [[String: Any]])
+        } while containers.first(where: { $0["role"] as? String == "admin" })?["health"] as? String != "healthy" && ContinuousClock.now < deadline
         #expect(try await docker("kill", "--signal", "CONT", "remote_server_\(id)").code == 0)
-        let containers = try #require((try JSONSerialization.jsonObject(with: Data(status.out.utf8)) as? [String: Any])?["containers"] as? [[String: Any]])
         let ingest = try #require(containers.first { $0["role"] as? String == "ingest" })
         let admin = try #require(containers.first { $0["role"] as? String == "admin" })
         #expect(ingest["health"] as? String == "unhealthy")
@@ -136,8 +142,15 @@ struct DensityIntegrationTests {
         #expect(admin["health"] as? String == "healthy")
 
         // Back to healthy once it runs again.
-        let again = await tenantctl(["status", id])
-        let ingestLine = again.out.split(separator: "\n").first { $0.contains("ingest remote_server_\(id): Up ") }
+        var again = await tenantctl(["status", id])
+        var ingestLine: Substring?
+        let healthyBy = ContinuousClock.now + .seconds(60)
+        while true {
+            ingestLine = again.out.split(separator: "\n").first { $0.contains("ingest remote_server_\(id): Up ") }
+            guard ingestLine?.contains(", healthy,") != true, ContinuousClock.now < healthyBy else { break }
+            try await Task.sleep(for: .milliseconds(500))
+            again = await tenantctl(["status", id])
+        }
         #expect(ingestLine?.contains(", healthy,") == true, "\(again.out)")
         }
     }
@@ -148,8 +161,8 @@ struct DensityIntegrationTests {
         let id = "dn_crash_\(runID())"
         try await removingAfterwards([id], purge: false) {
         let started = ContinuousClock.now
-        let result = await tenantctl(["start-provider", id, "--image", realImage, "--store", "cassandra", "--cassandra", "127.0.0.1:9", "--wait-timeout", "60"])
-        #expect(ContinuousClock.now - started < .seconds(30))
+        let result = await tenantctl(["start-provider", id, "--image", realImage, "--store", "cassandra", "--cassandra", "127.0.0.1:9", "--wait-timeout", "180"])
+        #expect(ContinuousClock.now - started < .seconds(120), "failed at once, not after the timeout")
         #expect(result.code == 1, "\(result.out) \(result.err)")
         #expect(result.err.contains("provider \(id) is not ready: "), "\(result.err)")
         #expect(result.err.contains("container"), "\(result.err)")

@@ -143,7 +143,8 @@ struct OperationsIntegrationTests {
             }
             // Both servers log a listen line at each start (to stderr): merged, prefixed, in time order.
             var logs = TenantctlRun(code: 0, out: "", err: "")
-            for _ in 0..<50 {
+            let deadline = ContinuousClock.now + .seconds(60)
+            while ContinuousClock.now < deadline {
                 logs = await tenantctl(["logs", id, "--timestamps"])
                 if logs.err.contains("ingest | "), logs.err.contains("admin  | ") { break }
                 try await Task.sleep(for: .milliseconds(100))

@@ -243,7 +243,8 @@ struct ProvisioningIntegrationTests {
             // stdout, so with it both streams must arrive demultiplexed.
             let needsStdout = image.hasPrefix("tenantctl-test-listener")
             var seen = false
-            for _ in 0..<50 where !seen {
+            let deadline = ContinuousClock.now + .seconds(60)
+            while !seen, ContinuousClock.now < deadline {
                 try await Task.sleep(for: .milliseconds(100))
                 seen = (!needsStdout || capture.out.withLock { $0.contains("test-listener ready") })
                     && capture.err.withLock { $0.contains("listening") }
