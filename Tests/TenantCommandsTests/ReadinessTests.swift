@@ -88,7 +88,7 @@ final class LoopbackServer: @unchecked Sendable {
         let started = ContinuousClock.now
         let outcome = await ServerProbe.gateway(host: "127.0.0.1", port: silent.port, timeout: .milliseconds(300))
         #expect(outcome == .notReady("no reply in 0.3 seconds"))
-        #expect(ContinuousClock.now - started < .seconds(20))  // bounded by the timeout, not hanging
+        #expect(ContinuousClock.now - started < .seconds(60))  // bounded by the timeout, not hanging (the server never replies)
     }
 
     @Test func anotherProtocolIsNotAGateway() async throws {

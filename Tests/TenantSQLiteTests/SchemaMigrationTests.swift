@@ -16,7 +16,7 @@ import Testing
         let seenVersions = Mutex<[Int]>([])
         let waiting = DispatchSemaphore(value: 0)
         let done = DispatchSemaphore(value: 0)
-        DispatchQueue.global().async {
+        Thread {  // it blocks on the lock: a thread of its own, not one of the shared pool's
             do {
                 let migrator = try SQLiteConnection(path: path)
                 // A minute, not the usual 5 s, for the lock this test holds while it migrates:
@@ -31,7 +31,7 @@ import Testing
                 outcome.withLock { $0 = "\(error)" }
             }
             done.signal()
-        }
+        }.start()
         // The migrator has read version 0 and is about to wait for the write lock we hold:
         // the other process now applies every migration and commits.
         #expect(waiting.wait(timeout: .now() + 60) == .success, "the migrator never reached the lock")
