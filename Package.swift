@@ -97,13 +97,12 @@ targets += [
 // -> TenantCommands (CLI logic) -> tenantctl (thin @main).
 targets += [
     .target(name: "DockerAPI", swiftSettings: swift6),
-    .target(name: "BlockingThread", swiftSettings: swift6),
-    .target(name: "DockerClient", dependencies: ["DockerAPI", "CCurl", "BlockingThread"], swiftSettings: swift6),
+    .target(name: "DockerClient", dependencies: ["DockerAPI", "CCurl"], swiftSettings: swift6),
     .target(name: "TenantPlan", dependencies: ["DockerAPI", "TenantModel", "TenantSecrets"], swiftSettings: swift6),
     .target(
         name: "TenantCommands",
         dependencies: [
-            "DockerAPI", "DockerClient", "TenantPlan", "TenantModel", "TenantAuth", "TenantSecrets", "GatewayTLS", "BlockingThread",
+            "DockerAPI", "DockerClient", "TenantPlan", "TenantModel", "TenantAuth", "TenantSecrets", "GatewayTLS",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Yams", package: "Yams"),
             .product(name: "Logging", package: "swift-log"),
@@ -117,7 +116,7 @@ targets += [
         name: "tenantctl", dependencies: ["TenantCommands", "TenantCtlCassandra"], path: "Sources/tenantctl", swiftSettings: swift6),
     .target(
         name: "TenantTestSupport",
-        dependencies: ["DockerAPI", "DockerClient", "BlockingThread", .product(name: "Subprocess", package: "swift-subprocess")], swiftSettings: swift6),
+        dependencies: ["DockerAPI", "DockerClient", .product(name: "Subprocess", package: "swift-subprocess")], swiftSettings: swift6),
     .testTarget(name: "DockerClientTests", dependencies: ["DockerClient", "DockerAPI", "TenantTestSupport"], swiftSettings: swift6),
     .testTarget(name: "TenantPlanTests", dependencies: ["TenantPlan", "DockerAPI", "TenantModel"], swiftSettings: swift6),
     .testTarget(

@@ -1,12 +1,12 @@
-import BlockingThread
 import CCurl
+import Dispatch
 import Foundation
 import Synchronization
 
 /// Engine API transport over libcurl: a unix socket (`unix:///var/run/docker.sock`, the
 /// default) or TCP (`tcp://host:port`), as `DOCKER_HOST` says. Each call runs the blocking
-/// `curl_easy_perform` on a thread of its own (``BlockingThread``), so neither the cooperative
-/// pool nor a NIO event loop ever waits on the engine, however many calls are under way.
+/// `curl_easy_perform` on a private dispatch queue, so neither the cooperative pool nor a
+/// NIO event loop ever waits on the engine.
 public struct CurlTransport: DockerTransport {
     /// The default engine socket.
     public static let defaultHost = "unix:///var/run/docker.sock"
@@ -54,7 +54,11 @@ public struct CurlTransport: DockerTransport {
         let url = baseURL + request.target
         let socketPath = self.socketPath
         return try await withTaskCancellationHandler {
-            try await BlockingThread.run { try call.perform(request, url: url, socketPath: socketPath) }
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<DockerResponse, any Error>) in
+                CurlRuntime.queue.async {
+                    continuation.resume(with: Result { try call.perform(request, url: url, socketPath: socketPath) })
+                }
+            }
         } onCancel: {
             call.cancelled.store(true, ordering: .relaxed)
         }
@@ -63,6 +67,8 @@ public struct CurlTransport: DockerTransport {
 
 /// Process-wide libcurl state.
 enum CurlRuntime {
+    /// Concurrent queue that runs the blocking transfers (parallel creates stay parallel).
+    static let queue = DispatchQueue(label: "tenantctl.docker.curl", attributes: .concurrent)
     /// `curl_global_init` must run once before any handle exists.
     static let initialized: Bool = curl_global_init(Int(CURL_GLOBAL_DEFAULT)) == CURLE_OK
 }

@@ -54,15 +54,15 @@ public func runProgram(
 }
 
 /// Waits until `process` exits, at most `timeout`: its exit status, or nil if it is still
-/// running then. The wait blocks a thread of its own, never the test's task or a pool thread.
+/// running then. The wait blocks a dispatch thread, never the test's task.
 public func exitStatus(of process: Process, within timeout: Duration) async -> Int32? {
     let pending = Mutex<CheckedContinuation<Int32?, Never>?>(nil)
     return await withCheckedContinuation { continuation in
         pending.withLock { $0 = continuation }
-        Thread {
+        DispatchQueue.global().async {
             process.waitUntilExit()
             pending.withLock { $0.take() }?.resume(returning: process.terminationStatus)
-        }.start()
+        }
         let (seconds, attoseconds) = timeout.components
         DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(seconds * 1_000_000_000 + attoseconds / 1_000_000_000))) {
             pending.withLock { $0.take() }?.resume(returning: nil)

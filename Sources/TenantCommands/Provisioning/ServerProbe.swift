@@ -1,4 +1,3 @@
-import BlockingThread
 import Foundation
 
 /// Probes a provider's two servers from outside, over their published ports: the same
@@ -57,11 +56,15 @@ public enum ServerProbe {
     }
 
     /// Connects, writes `request`, reads until `judge` decides (nil: read more) or the
-    /// deadline passes. Runs on a thread of its own: the socket calls block.
+    /// deadline passes. Runs on a dispatch thread: the socket calls block.
     static func exchange(
         host: String, port: Int, timeout: Duration, request: [UInt8], judge: @escaping @Sendable ([UInt8]) -> Outcome?
     ) async -> Outcome {
-        await BlockingThread.run { blockingExchange(host: host, port: port, timeout: timeout, request: request, judge: judge) }
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(returning: blockingExchange(host: host, port: port, timeout: timeout, request: request, judge: judge))
+            }
+        }
     }
 
     private static func blockingExchange(
