@@ -234,7 +234,7 @@ targets += [
     .testTarget(
         name: "GatewayProtocolTests",
         dependencies: [
-            "GatewayProtocol",
+            "GatewayProtocol", "TenantTestSupport",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),
             .product(name: "NIOTestUtils", package: "swift-nio"),
@@ -305,7 +305,7 @@ targets += [
     ),
     .target(
         name: "AdminTestSupport",
-        dependencies: ["TenantStorage", "TenantSQLite"],
+        dependencies: ["TenantStorage", "TenantSQLite", "TenantTestSupport"],
         path: "Tests/AdminTestSupport",
         swiftSettings: swift6
     ),
@@ -372,7 +372,7 @@ targets += [
     .testTarget(
         name: "CQLProtocolTests",
         dependencies: [
-            "CQLProtocol",
+            "CQLProtocol", "TenantTestSupport",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOTestUtils", package: "swift-nio"),
         ],

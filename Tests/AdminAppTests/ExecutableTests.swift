@@ -92,7 +92,7 @@ import Glibc
     /// The production mail path: each mail handed to a `tenant-admin --deliver-mail` child,
     /// which loads libcurl, delivers and exits.
     @Test func mailIsDeliveredByAChildProcess() async throws {
-        let sink = try SMTPSink()
+        let sink = try await SMTPSink.start()
         defer { sink.stop() }
         let transport = DeliveryProcessTransport(
             configuration: SMTPConfiguration(url: "smtp://127.0.0.1:\(sink.port)", from: "panel@example.com"), executable: Self.binary)

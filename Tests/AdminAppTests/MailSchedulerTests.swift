@@ -11,7 +11,7 @@ import AdminTestSupport
     static let day0: Int64 = 1_795_824_000_000  // 2026-11-28T00:00:00Z
 
     @Test func scheduledReportAndAlertsReachTheSMTPServerOnce() async throws {
-        let sink = try SMTPSink()
+        let sink = try await SMTPSink.start()
         defer { sink.stop() }
         // 2026-11-29T07:30Z: the daily report (hour 7 UTC) for 2026-11-28 is due.
         let harness = try Harness(now: Date(timeIntervalSince1970: Double(Self.day0 + 86_400_000 + 7 * 3_600_000 + 1_800_000) / 1000))

@@ -270,7 +270,7 @@ import AdminTestSupport
 
     @Test func mailServerSetByStaffIsUsedAndItsPasswordNeverShown() async throws {
         let harness = try Harness(now: Self.now)
-        let sink = try SMTPSink()
+        let sink = try await SMTPSink.start()
         defer { sink.stop() }
         try await harness.app().test(.router) { client in
             var browser = Browser()

@@ -1,4 +1,5 @@
 import Foundation
+import TenantTestSupport
 
 /// A real SMTP server on loopback for tests: Debian's aiosmtpd run by /usr/bin/python3
 /// (not the pyenv python first on PATH), writing each received message to a folder.
@@ -46,8 +47,20 @@ public final class SMTPSink: @unchecked Sendable {
 
     /// Starts the server on `host` (loopback by default; 0.0.0.0 to be reachable from
     /// containers) and waits until it listens. With `logins`, it demands SMTP AUTH with one of
-    /// them and marks each message `X-Auth-Login: <index of the login used>`.
-    public init(host: String = "127.0.0.1", logins: [(user: String, password: String)] = []) throws {
+    /// them and marks each message `X-Auth-Login: <index of the login used>`. Python takes
+    /// seconds to start on a loaded machine: the wait is on a thread of its own, not one of the
+    /// test run's few (``blocking(_:)``).
+    public static func start(host: String = "127.0.0.1", logins: [(user: String, password: String)] = []) async throws -> SMTPSink {
+        let logins = logins.map { Login(user: $0.user, password: $0.password) }
+        return try await blocking { try SMTPSink(host: host, logins: logins) }
+    }
+
+    struct Login: Sendable {
+        var user: String
+        var password: String
+    }
+
+    private init(host: String, logins: [Login]) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("smtp-sink-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         process = Process()

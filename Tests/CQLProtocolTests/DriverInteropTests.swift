@@ -47,7 +47,7 @@ import Testing
         return frame
     }
 
-    @Test func requestsMatchTheDriverByteForByteAndDecodeBack() throws {
+    @Test func requestsMatchTheDriverByteForByteAndDecodeBack() async throws {
         let id: [UInt8] = [0xCA, 0xFE, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x0E]
         let allValues = Self.values.map(\.0)
         let allJSON = Self.values.map(\.1)
@@ -90,7 +90,7 @@ import Testing
              ["kind": "query", "query": "SELECT 1", "consistency": Int(level.rawValue)])
         }
         cases += levels
-        let answers = try PythonDriver.run(cases.map { ["op": "encode_request", "message": $0.2, "stream": Int($0.1)] })
+        let answers = try await PythonDriver.run(cases.map { ["op": "encode_request", "message": $0.2, "stream": Int($0.1)] })
         for ((request, stream, _), answer) in zip(cases, answers) {
             let driverHex = try #require(answer["hex"] as? String, "driver failed: \(answer)")
             // 1. Our encoder builds exactly the driver's frame.
@@ -169,7 +169,7 @@ import Testing
         ("i", .int), ("ok", .boolean), ("raw", .blob), ("tags", .list(.varchar)),
     ].map { CQLColumnSpec(keyspace: "p1", table: "readings", name: $0.0, type: $0.1) }
 
-    @Test func responsesWeEncodeAreDecodedByTheDriver() throws {
+    @Test func responsesWeEncodeAreDecodedByTheDriver() async throws {
         var responses: [CQLResponse] = Self.errors.map { .error($0.0) }
         responses += [
             .ready, .authenticate("org.apache.cassandra.auth.PasswordAuthenticator"),
@@ -188,7 +188,7 @@ import Testing
             .result(.schemaChange(CQLSchemaChange(change: "UPDATED", target: "TABLE", keyspace: "p1", name: "readings"))),
             .result(.schemaChange(CQLSchemaChange(change: "DROPPED", target: "FUNCTION", keyspace: "p1", name: "f", argumentTypes: ["int"]))),
         ]
-        let answers = try PythonDriver.run(responses.enumerated().map { index, response in
+        let answers = try await PythonDriver.run(responses.enumerated().map { index, response in
             ["op": "decode_response", "hex": Self.frameBytes(try! response.frame(stream: Int16(index))).hex]
         })
         for (index, (response, answer)) in zip(responses, answers).enumerated() {
@@ -243,7 +243,7 @@ import Testing
         }
     }
 
-    @Test func serverMessagesPackedFromTheSpecDecode() throws {
+    @Test func serverMessagesPackedFromTheSpecDecode() async throws {
         var cases: [([String: Any], CQLResponse)] = [
             (["kind": "ready"], .ready),
             (["kind": "authenticate", "authenticator": "org.apache.cassandra.auth.PasswordAuthenticator"],
@@ -298,7 +298,7 @@ import Testing
         }
         cases.append((["kind": "error", "code": 0x7777, "message": "from the future"],
                       .error(.init(code: .init(rawValue: 0x7777), message: "from the future"))))
-        let answers = try PythonDriver.run(cases.enumerated().map { ["op": "spec_response", "message": $0.element.0, "stream": $0.offset] })
+        let answers = try await PythonDriver.run(cases.enumerated().map { ["op": "spec_response", "message": $0.element.0, "stream": $0.offset] })
         for (index, ((spec, expected), answer)) in zip(cases, answers).enumerated() {
             let hex = try #require(answer["hex"] as? String, "helper failed: \(answer)")
             let frame = try Self.decodeFrame(hex)

@@ -327,7 +327,7 @@ struct StackEndToEndTests {
     /// container through `tenant-admin --deliver-mail`, and the server process itself never
     /// loads libcurl.
     private func mailGoesOutThroughTheChildProcess(_ provider: Provider, _ admin: AdminSession) async throws {
-        let sink = try SMTPSink(host: "0.0.0.0")
+        let sink = try await SMTPSink.start(host: "0.0.0.0")
         defer { sink.stop() }
         // A network created with only a subnet (tenantctl's pool) shows no gateway in its IPAM
         // config; the engine then gives the bridge the subnet's first address.

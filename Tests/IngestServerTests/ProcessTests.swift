@@ -156,17 +156,20 @@ func missingAcknowledged(_ report: SimulatorReport, configuration: SimulatorConf
             (["--store", "sqlite:/tmp/x.db"], 64),
         ]
         for (arguments, status) in cases {
-            let process = Process()
-            process.executableURL = IngestProcess.executable
-            process.arguments = arguments
-            process.environment = [:]
-            let errors = Pipe()
-            process.standardError = errors
-            try process.run()
-            let output = errors.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
+            let (exited, output) = try await blocking { () throws -> (Int32, Data) in
+                let process = Process()
+                process.executableURL = IngestProcess.executable
+                process.arguments = arguments
+                process.environment = [:]
+                let errors = Pipe()
+                process.standardError = errors
+                try process.run()
+                let output = errors.fileHandleForReading.readDataToEndOfFile()
+                process.waitUntilExit()
+                return (process.terminationStatus, output)
+            }
             let lines = String(decoding: output, as: UTF8.self).split(separator: "\n")
-            #expect(process.terminationStatus == status, "\(arguments)")
+            #expect(exited == status, "\(arguments)")
             #expect(lines.count == 1, "\(arguments): \(lines)")
             #expect(lines.first?.hasPrefix("tenant-ingest: error: ") == true)
         }
@@ -175,24 +178,26 @@ func missingAcknowledged(_ report: SimulatorReport, configuration: SimulatorConf
     @Test func migrateOnlyAndHealthCheck() async throws {
         let directory = try temporaryDirectory()
         let store = directory.appendingPathComponent("m.db").path
-        func run(_ arguments: [String]) throws -> Int32 {
-            let process = Process()
-            process.executableURL = IngestProcess.executable
-            process.arguments = arguments
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            process.waitUntilExit()
-            return process.terminationStatus
+        func run(_ arguments: [String]) async throws -> Int32 {
+            try await blocking {
+                let process = Process()
+                process.executableURL = IngestProcess.executable
+                process.arguments = arguments
+                process.standardError = FileHandle.nullDevice
+                try process.run()
+                process.waitUntilExit()
+                return process.terminationStatus
+            }
         }
-        #expect(try run(["--provider", "m", "--store", "sqlite:\(store)", "--migrate-only"]) == 0)
+        #expect(try await run(["--provider", "m", "--store", "sqlite:\(store)", "--migrate-only"]) == 0)
         let database = try SQLiteDatabase(path: store)
         let version = try await database.read { db in try db.userVersion }
         #expect(version >= 1)
         let port = freeLoopbackPort()
-        #expect(try run(["--health-check", "--listen", "0.0.0.0:\(port)"]) == 1)
+        #expect(try await run(["--health-check", "--listen", "0.0.0.0:\(port)"]) == 1)
         let server = try IngestProcess(store: store, port: port)
         try await server.waitUntilListening()
-        #expect(try run(["--health-check", "--listen", "127.0.0.1:\(port)"]) == 0)
+        #expect(try await run(["--health-check", "--listen", "127.0.0.1:\(port)"]) == 0)
         server.signal(SIGTERM)
         #expect(try await server.waitForExit(seconds: 10) == 0)
     }

@@ -124,13 +124,6 @@ final class LineClient {
     }
 }
 
-/// Runs blocking client code off the cooperative pool.
-func blocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        Thread { continuation.resume(with: Result { try body() }) }.start()
-    }
-}
-
 func reading(_ sensor: String, power: String = "1.5", at: String = "2026-11-24T10:15:00Z", extra: String = "") -> String {
     "<reading sensor=\"\(sensor)\" at=\"\(at)\" power=\"\(power)\"\(extra)/>"
 }

@@ -79,7 +79,7 @@ struct SecretsEngineTests {
         } ?? ""
         try #require(bridge.code == 0 && !hostIP.isEmpty, "docker0's address: \(bridge.out) \(bridge.err)")
         let node = try await FakeStoreNode.start(host: "0.0.0.0", credentials: (cassandraUser, cassandraPassword))
-        let sink = try SMTPSink(host: "0.0.0.0", logins: [("relay", smtpPasswords[0]), ("relay", smtpPasswords[1])])
+        let sink = try await SMTPSink.start(host: "0.0.0.0", logins: [("relay", smtpPasswords[0]), ("relay", smtpPasswords[1])])
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sec-engine-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let files = (cassandra: directory.appendingPathComponent("cassandra-pw").path, smtp: directory.appendingPathComponent("smtp-pw").path)

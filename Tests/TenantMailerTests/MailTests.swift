@@ -28,7 +28,7 @@ import AdminTestSupport
     }
 
     @Test func deliversThroughARealSMTPServer() async throws {
-        let sink = try SMTPSink()
+        let sink = try await SMTPSink.start()
         defer { sink.stop() }
         let transport = CurlSMTPTransport(configuration: SMTPConfiguration(url: "smtp://127.0.0.1:\(sink.port)", from: "panel@example.com"))
         let message = MailMessage(from: "panel@example.com", to: ["ops@example.com", "boss@example.com"], subject: "Test delivery", text: "hello text", html: "<b>hello html</b>", messageID: "t1@tenantctl", date: Date())
@@ -57,7 +57,7 @@ import AdminTestSupport
 
     @Test func unreachableServerIsAClearError() async throws {
         // A port nobody listens on (the sink, stopped).
-        let sink = try SMTPSink()
+        let sink = try await SMTPSink.start()
         let port = sink.port
         sink.stop()
         let transport = CurlSMTPTransport(configuration: SMTPConfiguration(url: "smtp://127.0.0.1:\(port)", password: "s3cret-pw", from: "p@example.com"))
@@ -79,7 +79,7 @@ import AdminTestSupport
     }
 
     @Test func restartMidOutboxSendsNoDuplicate() async throws {
-        let sink = try SMTPSink()
+        let sink = try await SMTPSink.start()
         defer { sink.stop() }
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("outbox-\(UUID().uuidString).db").path
         let real = CurlSMTPTransport(configuration: SMTPConfiguration(url: "smtp://127.0.0.1:\(sink.port)", from: "panel@example.com"))
@@ -121,7 +121,7 @@ import AdminTestSupport
     @Test func aQueuedMailRingsTheSleepingOutbox() async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("outbox-\(UUID().uuidString).db").path
         let store = SQLiteAdminStore(database: try SQLiteDatabase(path: path))
-        let sink = try SMTPSink()
+        let sink = try await SMTPSink.start()
         defer { sink.stop() }
         let bell = Doorbell()
         let processor = OutboxProcessor(
@@ -143,7 +143,7 @@ import AdminTestSupport
     @Test func failingMailIsRetriedWithBackoffAndReported() async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("outbox-\(UUID().uuidString).db").path
         let store = SQLiteAdminStore(database: try SQLiteDatabase(path: path))
-        let sink = try SMTPSink()
+        let sink = try await SMTPSink.start()
         let port = sink.port
         sink.stop()
         let processor = OutboxProcessor(store: store, transport: CurlSMTPTransport(configuration: SMTPConfiguration(url: "smtp://127.0.0.1:\(port)", from: "p@example.com")), from: "p@example.com", logger: Self.logger)
