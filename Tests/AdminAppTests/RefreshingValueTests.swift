@@ -1,4 +1,5 @@
 import Synchronization
+import TenantTestSupport
 import Testing
 
 @testable import AdminApp
@@ -22,7 +23,7 @@ import Testing
         #expect(counter.value == 1)
         // Stale: the old value now, the new one computed in the background.
         #expect(try await cache.get(key: "a", now: 10_000, compute: compute).value == 1)
-        try await waitUntil { counter.value == 2 }
+        try await waitUntil("the background computation has run") { counter.value == 2 }
         var next = try await cache.get(key: "a", now: 10_001, compute: compute)
         let deadline = ContinuousClock.now + .seconds(60)
         while next.value != 2, ContinuousClock.now < deadline {
@@ -68,12 +69,5 @@ import Testing
             if value == nil { try await Task.sleep(for: .milliseconds(10)) }
         }
         #expect(value == 7)
-    }
-
-    /// Waits up to a minute (the background computation runs on a busy pool in a full run).
-    private func waitUntil(_ condition: @Sendable () -> Bool) async throws {
-        let deadline = ContinuousClock.now + .seconds(60)
-        while !condition(), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
-        #expect(condition())
     }
 }
